@@ -1,0 +1,69 @@
+// `npm start`: the worker under `wrangler dev` on 127.0.0.1:8787 against the real plex.tv.
+// `npm run demo`: the same against the fake Plex served on loopback, so every endpoint can be tried
+// without a Plex account. Both create a git-ignored .dev.vars with a fresh key and client identifier.
+import { spawn } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const { values: args } = parseArgs({
+  options: {
+    demo: { type: 'boolean', default: false },
+    port: { type: 'string', default: process.env.PORT ?? '8787' },
+    'fake-port': { type: 'string', default: process.env.FAKE_PLEX_PORT ?? '0' },
+    ip: { type: 'string', default: '127.0.0.1' },
+  },
+})
+
+/** Writes .dev.vars with a fresh 32-byte key and client identifier unless it already exists. */
+function ensureDevVars(): void {
+  const path = join(root, '.dev.vars')
+  if (existsSync(path) && /TOKEN_ENCRYPTION_KEY=/.test(readFileSync(path, 'utf8'))) return
+  const lines = [
+    '# Local secrets for `wrangler dev`, created by scripts/dev.ts. Git-ignored; never commit.',
+    `PLEX_CLIENT_IDENTIFIER=${randomUUID()}`,
+    `TOKEN_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`,
+    '',
+  ]
+  writeFileSync(path, lines.join('\n'), { mode: 0o600 })
+  console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY and PLEX_CLIENT_IDENTIFIER.')
+}
+
+async function main(): Promise<void> {
+  ensureDevVars()
+  const origin = `http://${args.ip === '127.0.0.1' ? 'localhost' : args.ip}:${args.port}`
+  const vars: Record<string, string> = {
+    ALLOWED_ORIGINS: [`http://localhost:${args.port}`, `http://127.0.0.1:${args.port}`].join(','),
+  }
+  let closeFake: (() => Promise<void>) | undefined
+  if (args.demo) {
+    const { serveFakePlex, describeSeed } = await import('../packages/fake-plex/src/serve.ts')
+    const fake = await serveFakePlex({ port: Number(args['fake-port']) })
+    closeFake = fake.close
+    const [firstServer] = fake.servers
+    vars.PLEX_TV_URL = fake.plexTvUrl
+    vars.PLEX_APP_URL = fake.appUrl
+    if (firstServer) vars.PLEX_SERVER_URL = firstServer.url
+    vars.ALLOWED_SERVER_URLS = fake.servers.map((s) => s.url).join(',')
+    console.log(`Fake plex.tv on ${fake.plexTvUrl}`)
+    console.log(describeSeed(fake))
+  }
+  const wranglerArgs = ['wrangler', 'dev', '--ip', args.ip, '--port', args.port, '--log-level', 'warn']
+  for (const [key, value] of Object.entries(vars)) wranglerArgs.push('--var', `${key}:${value}`)
+  const child = spawn('npx', wranglerArgs, { cwd: root, stdio: 'inherit' })
+  console.log(`Worker starting on ${origin} (open ${origin}/ for the demo page, ${origin}/docs for the API)`)
+  const stop = (): void => {
+    child.kill('SIGTERM')
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  child.on('exit', async (code) => {
+    await closeFake?.()
+    process.exit(code ?? 0)
+  })
+}
+
+await main()

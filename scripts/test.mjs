@@ -1,0 +1,46 @@
+// `npm test`: every check the project has, in order, each as its own step so a failure names itself.
+// Runs all steps even after a failure, then prints one summary line and exits non-zero if any failed.
+import { spawnSync } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const only = process.argv.slice(2)
+
+/** [name, command] pairs; commands run from the repository root with node_modules/.bin on PATH. */
+const steps = [
+  ['typecheck', 'tsc -p packages/core && tsc -p packages/fake-plex && tsc -p packages/worker && tsc -p test'],
+  ['lint', 'biome ci .'],
+  ['build core', 'npm run build --silent -w @plex-auth/core'],
+  ['package checks (publint, attw)', 'npm run check:package --silent -w @plex-auth/core'],
+  ['jsr dry run', 'cd packages/core && deno publish --dry-run --allow-dirty --quiet'],
+  ['fake-plex tests', 'vitest run --root packages/fake-plex'],
+  ['core tests (Node)', 'vitest run --root packages/core'],
+  ['core conformance (Deno)', 'deno test --quiet --allow-read --allow-env packages/core/test/conformance/deno.test.ts'],
+  ['core conformance (Bun)', 'bun test packages/core/test/conformance/bun.test.ts'],
+  ['core conformance (workerd)', 'vitest run --root packages/core -c vitest.workerd.config.ts'],
+  ['worker tests (workerd)', 'vitest run --root packages/worker'],
+  ['end-to-end and browser tests', 'vitest run --root test'],
+]
+
+const results = []
+for (const [name, command] of steps) {
+  if (only.length > 0 && !only.some((o) => name.includes(o))) continue
+  console.log(`\n=== ${name}: ${command}`)
+  const started = Date.now()
+  const run = spawnSync(command, {
+    cwd: root,
+    shell: true,
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH}` },
+  })
+  const ok = run.status === 0
+  results.push({ name, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) })
+  console.log(`=== ${name}: ${ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`} in ${results.at(-1).seconds}s`)
+}
+
+console.log('\nSummary')
+for (const r of results) console.log(`  ${r.ok ? 'ok    ' : 'FAILED'} ${r.name} (${r.seconds}s)`)
+const failed = results.filter((r) => !r.ok).length
+console.log(`steps: ${results.length - failed} passed, ${failed} failed`)
+process.exit(failed > 0 ? 1 : 0)
