@@ -1,0 +1,257 @@
+import type * as v from 'valibot'
+import { safeParse } from 'valibot'
+import { PlexError, sanitizeCause } from './errors.ts'
+import {
+  DEFAULT_TIMEOUT_MS,
+  invalidInput,
+  type PlexCallOptions,
+  type PlexClientOptions,
+  type ResolvedRetry,
+  resolveFetch,
+  resolveRetry,
+} from './options.ts'
+import { errorFromResponse } from './status-to-error.ts'
+
+/** One request to Plex, as an operation describes it. */
+export interface PlexRequest {
+  method: 'GET' | 'POST' | 'DELETE'
+  url: string
+  /** Sent as X-Plex-Token, never in the URL. */
+  token?: string
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: URLSearchParams
+  /** Other values that must never show up in an error (password, 2FA code). */
+  secrets?: string[]
+}
+
+/** A 2xx answer with its body already read (inside the attempt's timeout). */
+export interface PlexExchange {
+  response: Response
+  text: string
+  label: string
+  secrets: string[]
+}
+
+const X_PLEX_HEADERS = [
+  ['product', 'X-Plex-Product'],
+  ['version', 'X-Plex-Version'],
+  ['platform', 'X-Plex-Platform'],
+  ['platformVersion', 'X-Plex-Platform-Version'],
+  ['device', 'X-Plex-Device'],
+  ['deviceName', 'X-Plex-Device-Name'],
+  ['model', 'X-Plex-Model'],
+] as const
+
+/** The headers of every Plex request; throws `invalid_input` before anything is sent. */
+export function plexHeaders(options: PlexClientOptions & PlexCallOptions, token?: string): Headers {
+  if (typeof options.clientIdentifier !== 'string' || options.clientIdentifier.trim() === '') {
+    throw invalidInput('clientIdentifier is required (X-Plex-Client-Identifier)')
+  }
+  const headers = new Headers(options.headers)
+  headers.set('Accept', 'application/json')
+  headers.set('X-Plex-Client-Identifier', headerValue(options.clientIdentifier, 'clientIdentifier'))
+  for (const [option, name] of X_PLEX_HEADERS) {
+    const value = options[option]
+    if (value !== undefined && value !== '') headers.set(name, headerValue(value, option))
+  }
+  if (token !== undefined) headers.set('X-Plex-Token', headerValue(token, 'token'))
+  return headers
+}
+
+const encoder = new TextEncoder()
+
+// Headers carry bytes: a UTF-8 device name ("Küche") travels as its UTF-8 bytes, as Plex expects.
+function headerValue(value: string, name: string): string {
+  if (typeof value !== 'string' || /[\0\r\n]/.test(value))
+    throw invalidInput(`${name} is not a valid header value`)
+  if (!/[^\x20-\x7e\t]/.test(value)) return value
+  return String.fromCharCode(...encoder.encode(value))
+}
+
+/** `base` + `path` + a percent-encoded query. */
+export function plexUrl(base: string, path: string, query: Record<string, string | undefined> = {}): string {
+  const pairs = Object.entries(query)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+  return `${base}${path}${pairs.length ? `?${pairs.join('&')}` : ''}`
+}
+
+/**
+ * Sends one request: X-Plex-* headers, per-attempt timeout, the caller's signal, retries for GETs
+ * (network errors, timeouts, 429, 502, 503, 504) with capped exponential backoff and full jitter,
+ * honouring `Retry-After` up to `maxRetryAfterMs`. Resolves only with a 2xx; throws only PlexError.
+ */
+export async function plexRequest(
+  options: PlexClientOptions & PlexCallOptions,
+  request: PlexRequest,
+): Promise<PlexExchange> {
+  const secrets = [request.token, ...(request.secrets ?? [])].filter((s): s is string => !!s)
+  const headers = plexHeaders(options, request.token)
+  if (request.form) headers.set('Content-Type', 'application/x-www-form-urlencoded')
+  const fetchImpl = resolveFetch(options)
+  const timeoutMs =
+    typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS
+  // Sign-in, PIN creation and sign-out are never repeated: repeated sign-ins lock the IP out.
+  const retry: ResolvedRetry = request.method === 'GET' ? resolveRetry(options.retry) : resolveRetry(false)
+  const label = `${request.method} ${new URL(request.url).pathname}`
+  const signal = options.signal
+
+  for (let attempt = 0; ; attempt++) {
+    throwIfAborted(signal, label, secrets)
+    let error: PlexError
+    try {
+      const { response, text } = await attemptOnce(
+        fetchImpl,
+        request.url,
+        { method: request.method, headers, body: request.form?.toString(), redirect: 'manual' },
+        timeoutMs,
+        signal,
+        label,
+        secrets,
+      )
+      if (response.status >= 200 && response.status < 300) return { response, text, label, secrets }
+      error = errorFromResponse(response, text, label, secrets)
+    } catch (caught) {
+      error = caught as PlexError
+    }
+    const delayMs = attempt < retry.retries ? retryDelay(error, attempt, retry) : undefined
+    if (delayMs === undefined) throw error
+    retry.onRetry?.({ attempt: attempt + 1, delayMs, error })
+    await sleep(delayMs, signal, label, secrets)
+  }
+}
+
+const RETRIED_STATUSES = [429, 502, 503, 504]
+
+/** The wait before the next attempt, or undefined when this error is not worth another try. */
+function retryDelay(error: PlexError, attempt: number, retry: ResolvedRetry): number | undefined {
+  const retriable =
+    error.code === 'network_error' ||
+    error.code === 'timeout' ||
+    (error.status !== undefined && RETRIED_STATUSES.includes(error.status))
+  if (!retriable) return undefined
+  if (error.retryAfter !== undefined) {
+    const ms = error.retryAfter * 1000
+    // Like got's maxRetryAfter: a longer wait than we accept is the caller's decision, not ours.
+    return ms <= retry.maxRetryAfterMs ? ms : undefined
+  }
+  // Full jitter (AWS architecture blog): uniform in [0, min(cap, base * 2^attempt)].
+  return Math.random() * Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** attempt)
+}
+
+async function attemptOnce(
+  fetchImpl: (input: string, init: RequestInit) => Promise<Response>,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  label: string,
+  secrets: string[],
+): Promise<{ response: Response; text: string }> {
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort(new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`))
+  }, timeoutMs)
+  const onAbort = (): void => controller.abort(signal?.reason)
+  signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    // Raced against our own signal too, so a fetch that ignores `signal` still times out.
+    const response = await untilAborted(
+      fetchImpl(url, { ...init, signal: controller.signal }),
+      controller.signal,
+    )
+    const text = await untilAborted(response.text(), controller.signal)
+    return { response, text }
+  } catch (cause) {
+    if (signal?.aborted) throw abortedError(signal, label, secrets)
+    if (timedOut) {
+      throw new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`)
+    }
+    throw new PlexError('network_error', `${label}: the request failed before Plex answered`, {
+      cause: sanitizeCause(cause, secrets),
+    })
+  } finally {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+function abortedError(signal: AbortSignal, label: string, secrets: string[]): PlexError {
+  return new PlexError('aborted', `${label}: aborted by the caller`, {
+    cause: sanitizeCause(signal.reason, secrets),
+  })
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, label: string, secrets: string[]): void {
+  if (signal?.aborted) throw abortedError(signal, label, secrets)
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, label: string, secrets: string[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(abortedError(signal, label, secrets))
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(abortedError(signal as AbortSignal, label, secrets))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * The validated JSON body of a 2xx answer. Checks the content type before parsing; a body that is not
+ * the documented JSON is `invalid_response` (its text is never quoted: it may hold tokens).
+ */
+export function readJson<T>(exchange: PlexExchange, schema: v.GenericSchema<unknown, T>): T {
+  const { response, text, label } = exchange
+  const contentType = response.headers.get('content-type') ?? ''
+  if (!/[/+]json\b/i.test(contentType)) {
+    throw new PlexError(
+      'invalid_response',
+      `${label}: expected JSON, got ${contentType.split(';')[0] || 'no content type'}`,
+      {
+        status: response.status,
+        response,
+      },
+    )
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new PlexError('invalid_response', `${label}: the body is not valid JSON`, {
+      status: response.status,
+      response,
+    })
+  }
+  const result = safeParse(schema, body)
+  if (!result.success) {
+    // Only paths, never values: a value could be a token.
+    const paths = result.issues.map(
+      (issue) => issue.path?.map((item) => String(item.key)).join('.') || '(root)',
+    )
+    throw new PlexError(
+      'invalid_response',
+      `${label}: unexpected body at ${[...new Set(paths)].join(', ')}`,
+      {
+        status: response.status,
+        response,
+      },
+    )
+  }
+  return result.output
+}

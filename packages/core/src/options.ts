@@ -1,0 +1,138 @@
+import { PlexError } from './errors.ts'
+
+/** How GET requests are retried; `false` turns retries off. */
+export interface PlexRetryOptions {
+  /** Retries after the first attempt. Default 2. */
+  retries?: number
+  /** Base of the exponential backoff, in ms. Default 200. */
+  minDelayMs?: number
+  /** Cap of the exponential backoff, in ms. Default 2000. */
+  maxDelayMs?: number
+  /** Longest `Retry-After` waited for, in ms; a longer one ends the retries at once. Default 5000. */
+  maxRetryAfterMs?: number
+  /** Called before each retry's wait (logging, metrics). */
+  onRetry?: (info: PlexRetryInfo) => void
+}
+
+/** What {@link PlexRetryOptions.onRetry} receives. */
+export interface PlexRetryInfo {
+  /** 1 for the first retry. */
+  attempt: number
+  delayMs: number
+  error: PlexError
+}
+
+/** The fetch signature the core needs; `globalThis.fetch` fits, and so does a test fake. */
+export type PlexFetch = (input: string, init: RequestInit) => Promise<Response>
+
+/** Options shared by every call: who is calling, where Plex lives, how to fetch. */
+export interface PlexClientOptions {
+  /** Opaque id, stable per installation (X-Plex-Client-Identifier). Required. */
+  clientIdentifier: string
+  /** The name users see under "Authorized Devices" (X-Plex-Product). */
+  product?: string
+  version?: string
+  platform?: string
+  platformVersion?: string
+  device?: string
+  /** UTF-8 allowed. */
+  deviceName?: string
+  model?: string
+  /** Default X-Plex-Token. */
+  token?: string
+  /** Default Plex Media Server base URL, e.g. `https://10-0-0-5.abc.plex.direct:32400`. */
+  serverUrl?: string
+  /** Default `https://plex.tv`. */
+  plexTvUrl?: string
+  /** Default `globalThis.fetch`, looked up at call time. */
+  fetch?: PlexFetch
+  /** Per attempt, default 10000. */
+  timeoutMs?: number
+  /** Default `{ retries: 2 }`; GETs only. */
+  retry?: PlexRetryOptions | false
+  /** Extra headers on every request (ours win on a clash). */
+  headers?: HeadersInit
+}
+
+/** Options every call accepts on top of the client options. */
+export interface PlexCallOptions {
+  signal?: AbortSignal
+  headers?: HeadersInit
+}
+
+export const DEFAULT_PLEX_TV_URL = 'https://plex.tv'
+export const DEFAULT_TIMEOUT_MS = 10_000
+
+export interface ResolvedRetry {
+  retries: number
+  minDelayMs: number
+  maxDelayMs: number
+  maxRetryAfterMs: number
+  onRetry?: (info: PlexRetryInfo) => void
+}
+
+export function resolveRetry(retry: PlexRetryOptions | false | undefined): ResolvedRetry {
+  if (retry === false) return { retries: 0, minDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 }
+  return {
+    retries: nonNegative(retry?.retries, 2),
+    minDelayMs: nonNegative(retry?.minDelayMs, 200),
+    maxDelayMs: nonNegative(retry?.maxDelayMs, 2000),
+    maxRetryAfterMs: nonNegative(retry?.maxRetryAfterMs, 5000),
+    onRetry: retry?.onRetry,
+  }
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback
+}
+
+/** `options.fetch ?? globalThis.fetch`, at call time, so tests and polyfills installed later are seen. */
+export function resolveFetch(options: { fetch?: PlexFetch }): PlexFetch {
+  const fetchImpl = options.fetch ?? (globalThis.fetch as PlexFetch | undefined)
+  if (typeof fetchImpl !== 'function') throw invalidInput('no fetch: pass options.fetch')
+  return fetchImpl
+}
+
+export function invalidInput(message: string): PlexError {
+  return new PlexError('invalid_input', message)
+}
+
+/** A base URL we may send a token to: http(s), no credentials, no query, no fragment; trailing slashes dropped. */
+export function resolveBaseUrl(value: string | undefined, name: string): string {
+  if (typeof value !== 'string' || value === '') throw invalidInput(`${name} is required`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw invalidInput(`${name} is not a valid URL`)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidInput(`${name} must be http(s)`)
+  // A query could carry a token into access logs; credentials would leak through error messages.
+  if (url.search || url.hash || url.username || url.password) {
+    throw invalidInput(`${name} must not have credentials, a query or a fragment`)
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
+export function requireToken(token: string | undefined): string {
+  if (typeof token !== 'string' || token === '') throw invalidInput('a Plex token is required')
+  return token
+}
+
+/** Client options, then call options on top; `undefined` in the call never erases a client default. */
+export function mergeOptions<A extends object, B extends object>(base: A, call: B | undefined): A & B {
+  const merged = { ...base } as Record<string, unknown>
+  if (call) {
+    for (const [key, value] of Object.entries(call)) if (value !== undefined) merged[key] = value
+    const baseHeaders = (base as { headers?: HeadersInit }).headers
+    const callHeaders = (call as { headers?: HeadersInit }).headers
+    if (baseHeaders && callHeaders) {
+      const headers = new Headers(baseHeaders)
+      new Headers(callHeaders).forEach((value, key) => {
+        headers.set(key, value)
+      })
+      merged.headers = headers
+    }
+  }
+  return merged as A & B
+}

@@ -1,0 +1,82 @@
+import type { PlexErrorDetail } from './errors.ts'
+
+/**
+ * The `{code, message, status}` entries of a Plex error body. Plex answers errors in three shapes;
+ * each quirk is handled here and nowhere else.
+ */
+export function parsePlexErrorBody(text: string, contentType: string | null): PlexErrorDetail[] {
+  const type = (contentType ?? '').toLowerCase()
+  const trimmed = text.trimStart()
+  // Quirk: plex.tv answers JSON `{"errors":[{"code":1001,"message":"...","status":401}]}` when asked
+  // with Accept: application/json ...
+  if (type.includes('json') || trimmed.startsWith('{')) return parseJsonErrors(trimmed)
+  // ... but some paths (the 422 "Invalid token" of a revoked token) answer XML whatever we accept.
+  if (trimmed.startsWith('<errors') || trimmed.startsWith('<?xml')) return parseXmlErrors(trimmed)
+  // Quirk: a Plex Media Server answers errors with an HTML page that says nothing structured.
+  return []
+}
+
+function parseJsonErrors(text: string): PlexErrorDetail[] {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return []
+  }
+  const errors = (body as { errors?: unknown } | null)?.errors
+  if (!Array.isArray(errors)) return []
+  const details: PlexErrorDetail[] = []
+  for (const entry of errors) {
+    if (typeof entry !== 'object' || entry === null) continue
+    const { code, message, status } = entry as Record<string, unknown>
+    details.push(detail(code, message, status))
+  }
+  return details
+}
+
+// Quirk: XML errors come in two forms: attributes, `<error code="1001" message="..." status="401"/>`,
+// or text content only, `<error>Invalid token</error>` (the 422 of a revoked token).
+const XML_ERROR = /<error\b([^>]*?)(?:\/>|>([\s\S]*?)<\/error>)/g
+const XML_ATTRIBUTE = /([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
+
+function parseXmlErrors(text: string): PlexErrorDetail[] {
+  const details: PlexErrorDetail[] = []
+  for (const match of text.matchAll(XML_ERROR)) {
+    const attributes: Record<string, string> = {}
+    for (const attribute of (match[1] ?? '').matchAll(XML_ATTRIBUTE)) {
+      attributes[attribute[1] ?? ''] = decodeXml(attribute[2] ?? attribute[3] ?? '')
+    }
+    const content = decodeXml((match[2] ?? '').trim())
+    details.push(detail(attributes.code, attributes.message ?? content, attributes.status))
+  }
+  return details
+}
+
+function detail(code: unknown, message: unknown, status: unknown): PlexErrorDetail {
+  const result: PlexErrorDetail = { message: typeof message === 'string' ? message : '' }
+  const numericCode = toInteger(code)
+  if (numericCode !== undefined) result.code = numericCode
+  const numericStatus = toInteger(status)
+  if (numericStatus !== undefined) result.status = numericStatus
+  return result
+}
+
+function toInteger(value: unknown): number | undefined {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  return typeof number === 'number' && Number.isInteger(number) ? number : undefined
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }
+
+function decodeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, entity: string) => {
+    if (entity[0] === '#') {
+      const codePoint =
+        entity[1] === 'x' || entity[1] === 'X'
+          ? Number.parseInt(entity.slice(2), 16)
+          : Number(entity.slice(1))
+      return Number.isInteger(codePoint) && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : whole
+    }
+    return XML_ENTITIES[entity] ?? whole
+  })
+}

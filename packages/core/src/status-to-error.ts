@@ -1,0 +1,54 @@
+import { PlexError, type PlexErrorCode, redact } from './errors.ts'
+import { parsePlexErrorBody } from './plex-error-body.ts'
+
+/** The PlexError for a non-2xx answer. `label` is e.g. `GET /api/v2/user` (never a query, never a token). */
+export function errorFromResponse(
+  response: Response,
+  text: string,
+  label: string,
+  secrets: readonly string[],
+  now: number = Date.now(),
+): PlexError {
+  const plexErrors = parsePlexErrorBody(text, response.headers.get('content-type')).map((entry) => ({
+    ...entry,
+    message: redact(entry.message, secrets),
+  }))
+  const status = response.status
+  const code = codeForStatus(
+    status,
+    plexErrors.map((entry) => entry.code),
+  )
+  const retryAfter = status === 429 ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
+  const said = plexErrors[0]?.message
+  const message = `${label}: Plex answered ${status}${said ? ` (${said})` : ''}`
+  return new PlexError(code, message, { status, plexErrors, retryAfter, response })
+}
+
+function codeForStatus(status: number, plexCodes: (number | undefined)[]): PlexErrorCode {
+  if (status === 400) return 'bad_request'
+  if (status === 401) {
+    // Quirk: plex.tv signals 2FA and lockout with a 401 and its own code, not another status.
+    if (plexCodes.includes(1029)) return 'verification_code_required'
+    if (plexCodes.includes(1031)) return 'locked_out'
+    return 'unauthorized'
+  }
+  if (status === 403) return 'forbidden'
+  if (status === 404) return 'not_found'
+  // Quirk: a revoked token gets 422 with XML `<errors><error>Invalid token</error></errors>`, not 401.
+  if (status === 422) return 'unauthorized'
+  if (status === 429) return 'rate_limited'
+  if (status >= 500) return 'upstream_error'
+  if (status >= 400) return 'bad_request'
+  // 1xx/3xx (we never follow redirects, so a token never travels to another host): not what Plex documents.
+  return 'invalid_response'
+}
+
+/** `Retry-After` in whole seconds (rounded up), from either form: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined
+  const trimmed = value.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed)
+  const date = Date.parse(trimmed)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, Math.ceil((date - now) / 1000))
+}
