@@ -1,0 +1,187 @@
+/**
+ * A faithful in-process fake of plex.tv and of Plex Media Servers, for tests, benchmarks and the demo.
+ * Web standards only: runs in Node, Deno, Bun, workerd and browsers.
+ *
+ * @example
+ * const fake = createFakePlex()
+ * const res = await fake.fetch('https://plex.tv/api/v2/user', {
+ *   headers: { accept: 'application/json', 'x-plex-client-identifier': 'id', 'x-plex-token': fake.accounts[0].token },
+ * })
+ */
+import type { Hono } from 'hono'
+import { authPage } from './auth-page.ts'
+import { registerControlRoutes } from './control.ts'
+import type { Fault } from './faults.ts'
+import { FaultList, GARBAGE_BODY, sleep, statusFaultResponse } from './faults.ts'
+import { createPlexTvApp, type RateLimit, serverConnections } from './plex-tv.ts'
+import { createPmsApp } from './pms.ts'
+import { defaultSeed, type FakePlexSeed, type SeedAccount } from './seed.ts'
+import { FakeState } from './state.ts'
+
+export type { Fault, FaultKind } from './faults.ts'
+export { PLEX_TV_ERRORS } from './plex-errors.ts'
+export type { RateLimit } from './plex-tv.ts'
+export type { FakePlexSeed, SeedAccount, SeedConnection, SeedServer, SeedShare } from './seed.ts'
+export { defaultSeed } from './seed.ts'
+export { LOCKOUT_MS, TRANSIENT_TOKEN_LIFETIME_MS } from './state.ts'
+
+export interface FakePlexOptions {
+  seed?: FakePlexSeed
+  /** Default 'https://plex.tv'. 'https://clients.plex.tv' is routed to plex.tv too. */
+  plexTvUrl?: string
+  /** Clock in ms, default Date.now. Drives PIN expiry, transient-token lifetime, lockout and rate limits. */
+  now?: () => number
+  /** Failed sign-ins per client IP before code 1031; default 5. */
+  signInFailuresBeforeLockout?: number
+  /** Per client identifier on plex.tv /api routes, or false (default). */
+  rateLimit?: RateLimit | false
+}
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  /** Lower-case header names. */
+  headers: Record<string, string>
+  body: string
+}
+
+export interface FakeServer {
+  /** The server's clientIdentifier. */
+  id: string
+  name: string
+  url: string
+  ownerLogin: string
+}
+
+export interface FakePlex {
+  /** Same signature as fetch; routes by origin to plex.tv or a seeded server, else TypeError('fetch failed'). */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  handle(request: Request): Promise<Response>
+  readonly requests: RecordedRequest[]
+  readonly servers: FakeServer[]
+  readonly accounts: SeedAccount[]
+  readonly plexTvUrl: string
+  /** Plays app.plex.tv: the PIN gets a new token for that account. Returns the token. */
+  approvePin(idOrCode: number | string, login: string): string
+  expirePin(idOrCode: number | string): void
+  /** Every transient token of that server dies. */
+  restartServer(serverId: string): void
+  /** /api/v2/user then answers 422 XML "Invalid token"; PMS and other plex.tv routes answer 401. */
+  revokeToken(token: string): void
+  /** A new valid token for the account, as a sign-in would give. */
+  issueToken(login: string): string
+  inject(fault: Fault): void
+  clearFaults(): void
+  /** Back to the seed: tokens, PINs, transient tokens, counters, faults and recorded requests. */
+  reset(): void
+}
+
+const CLIENTS_PLEX_TV = 'https://clients.plex.tv'
+const APP_PLEX_TV = 'https://app.plex.tv'
+
+function networkError(): TypeError {
+  return new TypeError('fetch failed', { cause: new Error('fake-plex: connection refused') })
+}
+
+/** Creates a fake plex.tv plus one fake PMS per seeded server, sharing one state. */
+export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
+  const seed = options.seed ?? defaultSeed
+  const plexTvOrigin = new URL(options.plexTvUrl ?? 'https://plex.tv').origin
+  const state = new FakeState(seed, options.now ?? Date.now, options.signInFailuresBeforeLockout ?? 5)
+  const faults = new FaultList()
+  const requests: RecordedRequest[] = []
+
+  const plexTvApp = createPlexTvApp({ state, rateLimit: options.rateLimit ?? false })
+  plexTvApp.get('/auth', () => authPage())
+  registerControlRoutes(plexTvApp, {
+    state,
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
+    reset: () => fake.reset(),
+    restartServer: (id) => state.restartServer(id),
+    requests: () => requests,
+  })
+
+  // Origin -> who answers there. Unreachable connections are absent: fetch rejects for them.
+  const routes = new Map<string, { host: string; app: Hono }>()
+  routes.set(plexTvOrigin, { host: 'plex.tv', app: plexTvApp })
+  if (!routes.has(CLIENTS_PLEX_TV)) routes.set(CLIENTS_PLEX_TV, { host: 'plex.tv', app: plexTvApp })
+  for (const server of seed.servers) {
+    const route = { host: server.id, app: createPmsApp(state, server) }
+    routes.set(new URL(server.url).origin, route)
+    for (const connection of serverConnections(server)) {
+      const origin = new URL(connection.uri).origin
+      if (connection.reachable !== false && !routes.has(origin)) routes.set(origin, route)
+    }
+  }
+
+  async function handle(request: Request): Promise<Response> {
+    const headers: Record<string, string> = {}
+    request.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value
+    })
+    const body = request.body ? await request.clone().text() : ''
+    requests.push({ method: request.method, url: request.url, headers, body })
+
+    const url = new URL(request.url)
+    if (request.signal?.aborted) throw request.signal.reason
+    const route = routes.get(url.origin)
+    // app.plex.tv only serves the approval page.
+    if (!route && url.origin === APP_PLEX_TV && url.pathname === '/auth') return authPage()
+    if (!route) throw networkError()
+
+    if (!url.pathname.startsWith('/__fake/')) {
+      const fault = faults.take(route.host, request, url.pathname)
+      if (fault?.kind === 'network') throw networkError()
+      if (fault?.kind === 'status') return statusFaultResponse(fault)
+      if (fault?.kind === 'garbage') {
+        return new Response(GARBAGE_BODY, { status: 200, headers: { 'content-type': 'application/json' } })
+      }
+      if (fault?.kind === 'delay') await sleep(fault.ms, request.signal)
+    }
+    return route.app.fetch(request)
+  }
+
+  const fake: FakePlex = {
+    fetch: (input, init) => {
+      try {
+        return handle(new Request(input, init))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    },
+    handle,
+    requests,
+    plexTvUrl: plexTvOrigin,
+    get servers() {
+      return seed.servers.map(({ id, name, url, ownerLogin }) => ({ id, name, url, ownerLogin }))
+    },
+    get accounts() {
+      return seed.accounts.map((account) => ({ ...account }))
+    },
+    approvePin(idOrCode, login) {
+      const pin = state.findPin(idOrCode)
+      if (!pin) throw new Error(`fake-plex: no live PIN ${JSON.stringify(idOrCode)}`)
+      const token = state.issueToken(login)
+      pin.authToken = token
+      return token
+    },
+    expirePin(idOrCode) {
+      const pin = state.findPin(idOrCode)
+      if (pin) pin.expired = true
+    },
+    restartServer: (serverId) => state.restartServer(serverId),
+    revokeToken: (token) => {
+      state.revokeToken(token)
+    },
+    issueToken: (login) => state.issueToken(login),
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
+    reset() {
+      state.reset()
+      faults.clear()
+      requests.length = 0
+    },
+  }
+  return fake
+}

@@ -1,0 +1,241 @@
+/** plex.tv: /api/v2 routes (user, sign-in, PINs, resources, sign-out, ping). */
+import { Hono } from 'hono'
+import { invalidTokenResponse, PLEX_TV_ERRORS, plexTvError } from './plex-errors.ts'
+import type { SeedAccount, SeedConnection, SeedServer } from './seed.ts'
+import type { FakeState, Pin } from './state.ts'
+import { signInBody, userPlexAccount } from './user.ts'
+import { negotiated } from './wire.ts'
+
+export interface RateLimit {
+  limit: number
+  windowMs: number
+}
+
+export interface PlexTvDeps {
+  state: FakeState
+  rateLimit: RateLimit | false
+}
+
+/** The caller's IP as plex.tv sees it behind proxies: CF-Connecting-IP, X-Forwarded-For, else 'local'. */
+export function clientIp(request: Request): string {
+  const cf = request.headers.get('cf-connecting-ip')
+  if (cf) return cf.trim()
+  const forwarded = request.headers.get('x-forwarded-for')
+  const first = forwarded?.split(',')[0]?.trim()
+  return first || 'local'
+}
+
+/** Quirk: Plex reads X-Plex-Token from the header and, too, from the query string (never do that). */
+export function requestToken(request: Request): string | null {
+  return request.headers.get('x-plex-token') ?? new URL(request.url).searchParams.get('X-Plex-Token')
+}
+
+function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** Connections of a server, by default one local https connection to its url. */
+export function serverConnections(server: SeedServer): SeedConnection[] {
+  if (server.connections) return server.connections
+  const url = new URL(server.url)
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+  const dashed = url.hostname.split('.')[0] ?? url.hostname
+  return [
+    {
+      protocol: url.protocol === 'https:' ? 'https' : 'http',
+      address: /^\d+-\d+-\d+-\d+$/.test(dashed) ? dashed.replaceAll('-', '.') : url.hostname,
+      port,
+      uri: url.origin,
+      local: true,
+      relay: false,
+    },
+  ]
+}
+
+function pinBody(pin: Pin, now: number): Record<string, unknown> {
+  return {
+    id: pin.id,
+    code: pin.code,
+    product: pin.product,
+    trusted: false,
+    qr: `https://plex.tv/api/v2/pins/qr/${pin.code}`,
+    clientIdentifier: pin.clientIdentifier,
+    location: {
+      code: 'US',
+      european_union_member: false,
+      continent_code: 'NA',
+      country: 'United States',
+      city: 'Chicago',
+      time_zone: 'America/Chicago',
+      postal_code: '60601',
+      in_privacy_restricted_country: false,
+      in_privacy_restricted_region: false,
+      subdivisions: 'Illinois',
+      coordinates: '41.8858, -87.6181',
+    },
+    expiresIn: Math.max(0, Math.round((pin.expiresAt - now) / 1000)),
+    createdAt: isoSeconds(pin.createdAt),
+    expiresAt: isoSeconds(pin.expiresAt),
+    authToken: pin.authToken,
+    newRegistration: null,
+  }
+}
+
+function resources(
+  state: FakeState,
+  account: SeedAccount,
+  token: string,
+  url: URL,
+): Record<string, unknown>[] {
+  const includeHttps = url.searchParams.get('includeHttps') === '1'
+  const includeRelay = url.searchParams.get('includeRelay') === '1'
+  const now = isoSeconds(state.now())
+  const devices: Record<string, unknown>[] = []
+  for (const server of state.seed.servers) {
+    const owned = server.ownerLogin === account.login
+    const share = server.shares?.find((s) => s.login === account.login)
+    if (!owned && !share) continue
+    const owner = state.findAccount(server.ownerLogin)
+    const connections = serverConnections(server)
+      .filter((c) => (includeHttps || c.protocol === 'http') && (includeRelay || !c.relay))
+      .map(({ reachable: _reachable, ...c }) => ({ ...c, IPv6: c.IPv6 ?? false }))
+    devices.push({
+      name: server.name,
+      product: 'Plex Media Server',
+      productVersion: server.version ?? '1.41.3.9314-a0bfb8370',
+      platform: 'Linux',
+      platformVersion: '6.1.0-28-amd64',
+      device: 'Docker Container (LinuxServer.io)',
+      clientIdentifier: server.id,
+      createdAt: '2020-05-01T12:00:00Z',
+      lastSeenAt: now,
+      provides: 'server',
+      ownerId: owned ? null : (owner?.id ?? null),
+      sourceTitle: owned ? null : (owner?.login ?? null),
+      publicAddress: '203.0.113.7',
+      accessToken: owned ? token : share?.accessToken,
+      owned,
+      home: false,
+      synced: false,
+      relay: true,
+      presence: true,
+      httpsRequired: true,
+      publicAddressMatches: false,
+      dnsRebindingProtection: false,
+      natLoopbackSupported: false,
+      connections,
+    })
+  }
+  // Real lists hold players and clients too: callers must filter on `provides`.
+  devices.push({
+    name: 'Chrome',
+    product: 'Plex Web',
+    productVersion: '4.145.1',
+    platform: 'Chrome',
+    platformVersion: '131.0',
+    device: 'Linux',
+    clientIdentifier: `web-${account.uuid}`,
+    createdAt: '2023-01-01T00:00:00Z',
+    lastSeenAt: now,
+    provides: 'client,player,pubsub-player',
+    ownerId: null,
+    sourceTitle: null,
+    publicAddress: '203.0.113.50',
+    accessToken: token,
+    owned: true,
+    home: false,
+    synced: false,
+    relay: false,
+    presence: false,
+    httpsRequired: false,
+    publicAddressMatches: false,
+    dnsRebindingProtection: false,
+    natLoopbackSupported: false,
+    connections: [],
+  })
+  return devices
+}
+
+/** The plex.tv /api/v2 app. Every route needs X-Plex-Client-Identifier (400 code 1000 without). */
+export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
+  const app = new Hono()
+
+  app.use('/api/*', async (c, next) => {
+    const clientIdentifier = c.req.header('x-plex-client-identifier')
+    if (!clientIdentifier) return plexTvError(c.req.raw, PLEX_TV_ERRORS.clientIdentifierMissing)
+    if (rateLimit && state.overRateLimit(clientIdentifier, rateLimit)) {
+      return plexTvError(c.req.raw, PLEX_TV_ERRORS.rateLimited)
+    }
+    await next()
+  })
+
+  app.get('/api/v2/user', (c) => {
+    const token = requestToken(c.req.raw)
+    if (state.isRevoked(token)) return invalidTokenResponse()
+    const account = state.accountForToken(token)
+    if (!account || !token) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
+    return negotiated(c.req.raw, 'user', userPlexAccount(account, token, state.now()))
+  })
+
+  app.post('/api/v2/users/signin', async (c) => {
+    // Quirk: sign-in reads application/x-www-form-urlencoded only; a JSON body carries no credentials.
+    const type = c.req.header('content-type') ?? ''
+    const form = new URLSearchParams(
+      type.toLowerCase().startsWith('application/x-www-form-urlencoded') ? await c.req.text() : '',
+    )
+    const result = state.authenticate(
+      clientIp(c.req.raw),
+      form.get('login') ?? '',
+      form.get('password') ?? '',
+      form.get('verificationCode') ?? '',
+    )
+    if (!result.ok) return plexTvError(c.req.raw, result.error)
+    const token = state.issueToken(result.account.login)
+    const rememberMe = form.get('rememberMe') === 'true'
+    // Quirk: success is 201 Created, not 200.
+    return negotiated(c.req.raw, 'user', signInBody(result.account, token, state.now(), rememberMe), 201)
+  })
+
+  app.post('/api/v2/pins', (c) => {
+    const strong = c.req.query('strong') === 'true'
+    const pin = state.createPin(
+      c.req.header('x-plex-client-identifier') ?? '',
+      c.req.header('x-plex-product') ?? '',
+      strong,
+    )
+    return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()), 201)
+  })
+
+  app.get('/api/v2/pins/:id', (c) => {
+    const pin = /^\d+$/.test(c.req.param('id')) ? state.findPin(Number(c.req.param('id'))) : undefined
+    // A PIN is only visible to the client identifier that created it.
+    if (!pin || pin.clientIdentifier !== c.req.header('x-plex-client-identifier')) {
+      return plexTvError(c.req.raw, PLEX_TV_ERRORS.pinNotFound)
+    }
+    return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()))
+  })
+
+  app.get('/api/v2/resources', (c) => {
+    const token = requestToken(c.req.raw)
+    const account = state.accountForToken(token)
+    if (!account || !token) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
+    return negotiated(c.req.raw, 'resources', resources(state, account, token, new URL(c.req.url)))
+  })
+
+  app.delete('/api/v2/users/signout', (c) => {
+    const token = requestToken(c.req.raw)
+    if (!token || !state.accountForToken(token)) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
+    state.revokeToken(token)
+    return new Response(null, { status: 204 })
+  })
+
+  app.get('/api/v2/ping', (c) => {
+    const token = requestToken(c.req.raw)
+    if (!token || !state.accountForToken(token)) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
+    return negotiated(c.req.raw, 'ping', { pong: true })
+  })
+
+  app.notFound((c) => plexTvError(c.req.raw, PLEX_TV_ERRORS.notFound))
+  app.onError((_error, c) => plexTvError(c.req.raw, { status: 500, message: 'Internal Server Error' }))
+  return app
+}

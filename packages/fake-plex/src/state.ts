@@ -1,0 +1,268 @@
+/** Mutable state of one fake: tokens, transient tokens, PINs, lockout and rate-limit counters. */
+import type { PlexTvErrorDef } from './plex-errors.ts'
+import { PLEX_TV_ERRORS } from './plex-errors.ts'
+import type { FakePlexSeed, SeedAccount, SeedServer } from './seed.ts'
+
+/** Transient tokens live up to 48 hours (plex-api.md, GetTransientToken). */
+export const TRANSIENT_TOKEN_LIFETIME_MS = 48 * 60 * 60 * 1000
+/** How long an IP stays locked out (code 1031) after its last counted failure. */
+export const LOCKOUT_MS = 15 * 60 * 1000
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const PIN_ALPHABET_STRONG = 'abcdefghijklmnopqrstuvwxyz0123456789'
+const PIN_ALPHABET_SHORT = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+
+/** A random string over `alphabet`, from crypto.getRandomValues (web standard). */
+export function randomString(length: number, alphabet: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(length))
+  let out = ''
+  for (const byte of bytes) out += alphabet[byte % alphabet.length]
+  return out
+}
+
+/** A new 20-character token that looks like a plex.tv token. */
+export function newPlexToken(): string {
+  return randomString(20, TOKEN_ALPHABET)
+}
+
+export interface AccountToken {
+  token: string
+  login: string
+  revoked: boolean
+  issuedAt: number
+}
+
+export interface TransientToken {
+  token: string
+  serverId: string
+  login: string
+  admin: boolean
+  /** The token it was made from: /security/resources hands its owner's token back. */
+  fromToken: string
+  createdAt: number
+  /** Server generation at creation; restartServer bumps the generation. */
+  generation: number
+}
+
+export interface Pin {
+  id: number
+  code: string
+  strong: boolean
+  clientIdentifier: string
+  product: string
+  createdAt: number
+  expiresAt: number
+  authToken: string | null
+  expired: boolean
+}
+
+/** Who a PMS thinks a token belongs to. */
+export interface PmsCaller {
+  login: string
+  admin: boolean
+  transient: boolean
+  /** The account or share token behind the caller. */
+  baseToken: string
+}
+
+export type Authentication = { ok: true; account: SeedAccount } | { ok: false; error: PlexTvErrorDef }
+
+export class FakeState {
+  readonly tokens = new Map<string, AccountToken>()
+  readonly transientTokens = new Map<string, TransientToken>()
+  readonly pins = new Map<number, Pin>()
+  readonly serverGenerations = new Map<string, number>()
+  readonly failuresByIp = new Map<string, { count: number; lastAt: number }>()
+  readonly rateWindows = new Map<string, { start: number; count: number }>()
+  private nextPinId = 1837000001
+
+  constructor(
+    readonly seed: FakePlexSeed,
+    readonly now: () => number,
+    readonly failuresBeforeLockout: number,
+  ) {
+    this.reset()
+  }
+
+  /** Back to the seed: only the seeded tokens are valid, no PINs, transient tokens or counters. */
+  reset(): void {
+    this.tokens.clear()
+    this.transientTokens.clear()
+    this.pins.clear()
+    this.serverGenerations.clear()
+    this.failuresByIp.clear()
+    this.rateWindows.clear()
+    this.nextPinId = 1837000001
+    for (const account of this.seed.accounts) {
+      this.tokens.set(account.token, {
+        token: account.token,
+        login: account.login,
+        revoked: false,
+        issuedAt: 0,
+      })
+    }
+  }
+
+  findAccount(loginOrEmail: string): SeedAccount | undefined {
+    const wanted = loginOrEmail.trim().toLowerCase()
+    return this.seed.accounts.find(
+      (a) => a.login.toLowerCase() === wanted || a.email.toLowerCase() === wanted,
+    )
+  }
+
+  findServer(serverId: string): SeedServer | undefined {
+    return this.seed.servers.find((s) => s.id === serverId)
+  }
+
+  /** The account behind a valid (issued, not revoked) plex.tv token. */
+  accountForToken(token: string | null | undefined): SeedAccount | undefined {
+    if (!token) return undefined
+    const record = this.tokens.get(token)
+    if (!record || record.revoked) return undefined
+    return this.findAccount(record.login)
+  }
+
+  isRevoked(token: string | null | undefined): boolean {
+    return !!token && this.tokens.get(token)?.revoked === true
+  }
+
+  issueToken(login: string): string {
+    const account = this.findAccount(login)
+    if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+    const token = newPlexToken()
+    this.tokens.set(token, { token, login: account.login, revoked: false, issuedAt: this.now() })
+    return token
+  }
+
+  /** Revokes a plex.tv token or a transient token; returns whether it existed. */
+  revokeToken(token: string): boolean {
+    const record = this.tokens.get(token)
+    if (record) {
+      record.revoked = true
+      return true
+    }
+    return this.transientTokens.delete(token)
+  }
+
+  /** Sign-in rules shared by /api/v2/users/signin and the approval page (lockout, password, 2FA). */
+  authenticate(ip: string, login: string, password: string, verificationCode: string): Authentication {
+    const failures = this.failuresByIp.get(ip)
+    if (failures && this.now() - failures.lastAt >= LOCKOUT_MS) this.failuresByIp.delete(ip)
+    const current = this.failuresByIp.get(ip)
+    if (current && current.count >= this.failuresBeforeLockout) {
+      return { ok: false, error: PLEX_TV_ERRORS.lockedOut }
+    }
+    const account = login ? this.findAccount(login) : undefined
+    if (!account || account.password !== password) return this.fail(ip)
+    if (account.verificationCode !== undefined) {
+      // 2FA: the password was right; Plex asks for the code without counting a failure.
+      if (!verificationCode) return { ok: false, error: PLEX_TV_ERRORS.verificationCodeRequired }
+      if (verificationCode !== account.verificationCode) return this.fail(ip)
+    }
+    this.failuresByIp.delete(ip)
+    return { ok: true, account }
+  }
+
+  private fail(ip: string): Authentication {
+    const current = this.failuresByIp.get(ip)
+    this.failuresByIp.set(ip, { count: (current?.count ?? 0) + 1, lastAt: this.now() })
+    return { ok: false, error: PLEX_TV_ERRORS.unauthenticated }
+  }
+
+  /** Fixed-window counter per client identifier; true when over the limit. */
+  overRateLimit(clientIdentifier: string, limit: { limit: number; windowMs: number }): boolean {
+    const now = this.now()
+    let window = this.rateWindows.get(clientIdentifier)
+    if (!window || now - window.start >= limit.windowMs) {
+      window = { start: now, count: 0 }
+      this.rateWindows.set(clientIdentifier, window)
+    }
+    window.count += 1
+    return window.count > limit.limit
+  }
+
+  createPin(clientIdentifier: string, product: string, strong: boolean): Pin {
+    const createdAt = this.now()
+    const expiresIn = strong ? 1800 : 900
+    const pin: Pin = {
+      id: this.nextPinId++,
+      code: strong ? randomString(25, PIN_ALPHABET_STRONG) : randomString(4, PIN_ALPHABET_SHORT),
+      strong,
+      clientIdentifier,
+      product,
+      createdAt,
+      expiresAt: createdAt + expiresIn * 1000,
+      authToken: null,
+      expired: false,
+    }
+    this.pins.set(pin.id, pin)
+    return pin
+  }
+
+  /** A live PIN by id (number or numeric string) or code; undefined when unknown or expired. */
+  findPin(idOrCode: number | string): Pin | undefined {
+    let pin: Pin | undefined
+    if (typeof idOrCode === 'number' || /^\d+$/.test(idOrCode)) pin = this.pins.get(Number(idOrCode))
+    if (!pin && typeof idOrCode === 'string') {
+      pin = [...this.pins.values()].find((p) => p.code.toLowerCase() === idOrCode.toLowerCase())
+    }
+    if (!pin || pin.expired || this.now() >= pin.expiresAt) return undefined
+    return pin
+  }
+
+  serverGeneration(serverId: string): number {
+    return this.serverGenerations.get(serverId) ?? 0
+  }
+
+  restartServer(serverId: string): void {
+    if (!this.findServer(serverId)) throw new Error(`fake-plex: no server ${JSON.stringify(serverId)}`)
+    this.serverGenerations.set(serverId, this.serverGeneration(serverId) + 1)
+    for (const [token, record] of this.transientTokens) {
+      if (record.serverId === serverId) this.transientTokens.delete(token)
+    }
+  }
+
+  createTransientToken(server: SeedServer, caller: PmsCaller): TransientToken {
+    const record: TransientToken = {
+      token: `transient-${crypto.randomUUID()}`,
+      serverId: server.id,
+      login: caller.login,
+      admin: caller.admin,
+      fromToken: caller.baseToken,
+      createdAt: this.now(),
+      generation: this.serverGeneration(server.id),
+    }
+    this.transientTokens.set(record.token, record)
+    return record
+  }
+
+  /** How a PMS sees a token: owner (admin), shared user, transient token of either, or nobody. */
+  pmsCaller(server: SeedServer, token: string | null): PmsCaller | undefined {
+    if (!token) return undefined
+    const transient = this.transientTokens.get(token)
+    if (transient) {
+      const alive =
+        transient.serverId === server.id &&
+        transient.generation === this.serverGeneration(server.id) &&
+        this.now() - transient.createdAt < TRANSIENT_TOKEN_LIFETIME_MS
+      if (!alive) return undefined
+      return {
+        login: transient.login,
+        admin: transient.admin,
+        transient: true,
+        baseToken: transient.fromToken,
+      }
+    }
+    const share = server.shares?.find((s) => s.accessToken === token)
+    if (share) return { login: share.login, admin: false, transient: false, baseToken: token }
+    const account = this.accountForToken(token)
+    if (!account) return undefined
+    if (account.login === server.ownerLogin) {
+      return { login: account.login, admin: true, transient: false, baseToken: token }
+    }
+    if (server.shares?.some((s) => s.login === account.login)) {
+      return { login: account.login, admin: false, transient: false, baseToken: token }
+    }
+    return undefined
+  }
+}
