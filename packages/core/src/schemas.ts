@@ -160,7 +160,8 @@ export const sourceConnectionSchema: v.GenericSchema<
   { MediaContainer: { Device?: SourceDevice | SourceDevice[] } }
 > = v.object({
   MediaContainer: v.looseObject({
-    Device: v.optional(v.union([sourceDeviceSchema, v.array(sourceDeviceSchema)])),
+    // Array first: an object schema with only optional fields would also accept an array.
+    Device: v.optional(v.union([v.array(sourceDeviceSchema), sourceDeviceSchema])),
   }),
 })
 
