@@ -119,7 +119,7 @@ function resources(
       synced: false,
       relay: true,
       presence: true,
-      httpsRequired: true,
+      httpsRequired: serverConnections(server).every((c) => c.protocol === 'https'),
       publicAddressMatches: false,
       dnsRebindingProtection: false,
       natLoopbackSupported: false,

@@ -1,0 +1,170 @@
+/**
+ * Serves the fake over real HTTP on loopback (Node only): plex.tv on one port, each seeded server on its
+ * own port. Run directly for the demo: `npx tsx packages/fake-plex/src/serve.ts --port 32500`.
+ */
+import type { AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
+import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server'
+import {
+  createFakePlex,
+  defaultSeed,
+  type FakePlex,
+  type FakePlexOptions,
+  type FakeServer,
+  type SeedServer,
+} from './index.ts'
+
+export interface ServeFakePlexOptions extends Omit<FakePlexOptions, 'plexTvUrl'> {
+  /** Default '127.0.0.1'. */
+  host?: string
+  /** plex.tv port, default 0 (any free port). When set, server i listens on port + 1 + i. */
+  port?: number
+}
+
+export interface ServedFakePlex {
+  plexTvUrl: string
+  /** The approval page playing app.plex.tv: pass it as `appUrl` to buildAuthUrl. */
+  appUrl: string
+  /** Seeded servers, their URLs rewritten to http://<host>:<port>. */
+  servers: FakeServer[]
+  fake: FakePlex
+  close(): Promise<void>
+}
+
+type Handler = (request: Request, env: HttpBindings | Http2Bindings) => Promise<Response>
+
+function listen(
+  fetch: Handler,
+  hostname: string,
+  port: number,
+): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, (info: AddressInfo) =>
+      resolve({ server, port: info.port }),
+    )
+    server.once('error', reject)
+  })
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    if ('closeAllConnections' in server) server.closeAllConnections()
+    server.close(() => resolve())
+  })
+}
+
+/** Starts plex.tv and every seeded server on loopback. */
+export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise<ServedFakePlex> {
+  const { host = '127.0.0.1', port = 0, seed = defaultSeed, ...fakeOptions } = options
+  let fake: FakePlex | undefined
+
+  // Every port forwards to the fake under the origin it stands for, whatever Host the client sent.
+  const forwardTo =
+    (origin: () => string): Handler =>
+    async (request, env) => {
+      if (!fake) return new Response('starting', { status: 503 })
+      const incoming = new URL(request.url)
+      const hasBody = request.method !== 'GET' && request.method !== 'HEAD'
+      const rewritten = new Request(new URL(incoming.pathname + incoming.search, origin()), {
+        method: request.method,
+        headers: request.headers,
+        body: hasBody ? await request.arrayBuffer() : undefined,
+        signal: request.signal,
+      })
+      try {
+        return await fake.handle(rewritten)
+      } catch (error) {
+        // A 'network' fault: drop the connection, as a dead host would.
+        env.incoming.socket.destroy()
+        return new Response(null, { status: error instanceof TypeError ? 502 : 499 })
+      }
+    }
+
+  const listening: ServerType[] = []
+  try {
+    const served = await Promise.all(
+      seed.servers.map(async (server, index) => {
+        let url = ''
+        const started = await listen(
+          forwardTo(() => url),
+          host,
+          port === 0 ? 0 : port + 1 + index,
+        )
+        listening.push(started.server)
+        url = `http://${host}:${started.port}`
+        const rewritten: SeedServer = {
+          ...server,
+          url,
+          connections: [
+            { protocol: 'http', address: host, port: started.port, uri: url, local: true, relay: false },
+          ],
+        }
+        return rewritten
+      }),
+    )
+    let plexTvUrl = ''
+    const plexTv = await listen(
+      forwardTo(() => plexTvUrl),
+      host,
+      port,
+    )
+    listening.push(plexTv.server)
+    plexTvUrl = `http://${host}:${plexTv.port}`
+    fake = createFakePlex({ ...fakeOptions, seed: { ...seed, servers: served }, plexTvUrl })
+    return {
+      plexTvUrl,
+      appUrl: `${plexTvUrl}/auth`,
+      servers: fake.servers,
+      fake,
+      close: async () => {
+        await Promise.all(listening.map(closeServer))
+      },
+    }
+  } catch (error) {
+    await Promise.all(listening.map(closeServer))
+    throw error
+  }
+}
+
+function describe(served: ServedFakePlex): string {
+  const lines = [
+    'fake-plex is running (nothing here reaches the real Plex)',
+    `  plex.tv       ${served.plexTvUrl}`,
+    `  app.plex.tv   ${served.appUrl}   (PIN approval page)`,
+    '  servers:',
+  ]
+  const seedServers = served.fake.servers
+  for (const server of seedServers) {
+    lines.push(`    ${server.url}  ${server.name}  id ${server.id}  owner ${server.ownerLogin}`)
+  }
+  lines.push('  accounts (login / password / 2FA code / token):')
+  for (const account of served.fake.accounts) {
+    const code = account.verificationCode ? `2FA ${account.verificationCode}` : 'no 2FA'
+    lines.push(`    ${account.login} (${account.email}) / ${account.password} / ${code} / ${account.token}`)
+  }
+  lines.push(`  control: POST ${served.plexTvUrl}/__fake/reset, /__fake/faults, /__fake/servers/<id>/restart`)
+  return lines.join('\n')
+}
+
+function parseArgs(argv: string[]): { host?: string; port?: number } {
+  const out: { host?: string; port?: number } = {}
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--port') out.port = Number(argv[++i])
+    else if (argv[i] === '--host') out.host = argv[++i]
+  }
+  if (out.port !== undefined && !(Number.isInteger(out.port) && out.port >= 0 && out.port < 65536)) {
+    throw new Error('--port must be an integer between 0 and 65535')
+  }
+  return out
+}
+
+const entry = process.argv[1]
+if (entry && import.meta.url === pathToFileURL(entry).href) {
+  const served = await serveFakePlex(parseArgs(process.argv.slice(2)))
+  console.log(describe(served))
+  const stop = () => {
+    served.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
