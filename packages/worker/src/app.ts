@@ -1,0 +1,79 @@
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { secureHeaders } from 'hono/secure-headers'
+import { type Bindings, type Config, loadConfig } from './config.ts'
+import { createPlex, type PlexClient } from './plex.ts'
+import { handleError, handleNotFound, problemResponse } from './problem.ts'
+import { docs } from './routes/docs.ts'
+import { health } from './routes/health.ts'
+import { openapi } from './routes/openapi.ts'
+import { signIn } from './routes/sign-in.ts'
+import { signOut } from './routes/sign-out.ts'
+import { sourceConnection } from './routes/source-connection.ts'
+import { transientToken } from './routes/transient-token.ts'
+import { user } from './routes/user.ts'
+import { cors, noStore, rejectForeignOrigins } from './security.ts'
+import { createSessionStore, type Session, type SessionStore } from './session-store.ts'
+
+/** What the app takes from outside, so tests can swap the upstream and the clock. */
+export interface AppDeps {
+  /** The fetch used for plex.tv and servers. Default: the global fetch. */
+  fetch?: typeof fetch
+  /** The clock, ms since the epoch. Default Date.now. */
+  now?: () => number
+}
+
+/** Per-request helpers on `c.var`. */
+export interface Variables {
+  config: Config
+  store: SessionStore
+  plex: PlexClient
+  now: () => number
+  /** Set by `requireSession`. */
+  session: Session
+  sessionVia: 'bearer' | 'cookie'
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables }
+
+/** Request bodies above this are refused with 413 (none of ours needs more than a few hundred bytes). */
+export const MAX_BODY_BYTES = 16 * 1024
+
+/**
+ * Builds the worker's Hono app.
+ * @example export default { fetch: createApp().fetch }
+ * @example const res = await createApp({ fetch: fake.fetch }).request('/v1/health', {}, env)
+ */
+export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
+  const now = deps.now ?? Date.now
+  // Bound here: calling the global fetch detached from globalThis throws "Illegal invocation" in workerd.
+  const upstream: typeof fetch = deps.fetch ?? ((input, init) => fetch(input, init))
+  const app = new Hono<AppEnv>()
+  app.onError(handleError)
+  app.notFound(handleNotFound)
+
+  app.use('*', secureHeaders())
+  app.use('/v1/*', noStore)
+  app.use('/v1/*', async (c, next) => {
+    const config = await loadConfig(c.env)
+    c.set('config', config)
+    c.set('now', now)
+    c.set('store', createSessionStore(config.kv, config.encryptionKey, now))
+    c.set('plex', createPlex(config, upstream))
+    await next()
+  })
+  app.use('/v1/*', cors)
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => problemResponse('payload_too_large', 'The body is larger than 16 KB.'),
+    }),
+  )
+  app.use('/v1/*', rejectForeignOrigins)
+
+  for (const routes of [health, signIn, user, transientToken, sourceConnection, signOut, openapi, docs]) {
+    app.route('/', routes)
+  }
+  return app
+}

@@ -1,0 +1,191 @@
+import { ProblemError } from './problem.ts'
+import { importEncryptionKey } from './token-crypto.ts'
+
+/** Bindings and variables the worker reads from `c.env` (wrangler.toml, `.dev.vars`, secrets). */
+export interface Bindings {
+  /** Sessions, cached transient tokens, PINs and discovered servers (see STORAGE.md). Required. */
+  PLEX_AUTH_KV?: KVNamespace
+  /** Workers Rate Limiting binding for sign-in, PIN creation and token exchange. Optional: absent means no limiting. */
+  SIGN_IN_LIMITER?: RateLimit
+  /** Workers Rate Limiting binding that throttles PIN polling per PIN. Optional. */
+  PIN_POLL_LIMITER?: RateLimit
+  /** Stable id of this installation, sent as X-Plex-Client-Identifier. Required. */
+  PLEX_CLIENT_IDENTIFIER?: string
+  /** X-Plex-Product, the name users see under "Authorized Devices". Default `plex-auth`. */
+  PLEX_PRODUCT?: string
+  /** Base URL of plex.tv. Default `https://plex.tv`. */
+  PLEX_TV_URL?: string
+  /** Base URL of app.plex.tv's auth page for the PIN flow. Default `https://app.plex.tv/auth`. */
+  PLEX_APP_URL?: string
+  /** The default Plex Media Server (always allowed). Optional. */
+  PLEX_SERVER_URL?: string
+  /** Comma-separated origins the worker may also send a token to. */
+  ALLOWED_SERVER_URLS?: string
+  /** Comma-separated browser origins for CORS (with credentials) and CSRF checks. Default: none. */
+  ALLOWED_ORIGINS?: string
+  /** 32 random bytes, base64: the AES-GCM key that seals Plex tokens in KV. Required (secret). */
+  TOKEN_ENCRYPTION_KEY?: string
+  /** Session lifetime in seconds. Default 30 days. */
+  SESSION_TTL_SECONDS?: string
+  /** How long a transient token is cached and handed out again, in seconds. Default 1 hour (Plex: at most 48 h). */
+  TRANSIENT_TOKEN_TTL_SECONDS?: string
+  /** Timeout of each upstream request in milliseconds. Default 10000. */
+  UPSTREAM_TIMEOUT_MS?: string
+}
+
+/** The validated configuration of one request. */
+export interface Config {
+  kv: KVNamespace
+  signInLimiter: RateLimit | undefined
+  pinPollLimiter: RateLimit | undefined
+  clientIdentifier: string
+  product: string
+  plexTvUrl: string
+  appUrl: string
+  /** Normalised origin of PLEX_SERVER_URL, if set. */
+  serverUrl: string | undefined
+  /** Origins a token may be sent to besides plex.tv (PLEX_SERVER_URL + ALLOWED_SERVER_URLS). */
+  allowedServerOrigins: ReadonlySet<string>
+  allowedOrigins: ReadonlySet<string>
+  encryptionKey: CryptoKey
+  sessionTtlSeconds: number
+  transientTokenTtlSeconds: number
+  timeoutMs: number
+}
+
+export const DEFAULTS = {
+  product: 'plex-auth',
+  plexTvUrl: 'https://plex.tv',
+  appUrl: 'https://app.plex.tv/auth',
+  sessionTtlSeconds: 30 * 24 * 3600,
+  transientTokenTtlSeconds: 3600,
+  timeoutMs: 10_000,
+} as const
+
+/** Parses an http(s) URL and returns its origin, or undefined when it is not one. */
+export function toHttpOrigin(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
+  if (url.username || url.password) return undefined
+  return url.origin
+}
+
+function parseOriginList(value: string | undefined, name: string, bad: string[]): Set<string> {
+  const out = new Set<string>()
+  for (const part of (value ?? '').split(',')) {
+    const item = part.trim()
+    if (!item) continue
+    const origin = toHttpOrigin(item)
+    if (origin) out.add(origin)
+    else if (!bad.includes(name)) bad.push(name)
+  }
+  return out
+}
+
+function parseBaseUrl(value: string | undefined, fallback: string, name: string, bad: string[]): string {
+  const raw = value?.trim() || fallback
+  if (!toHttpOrigin(raw)) {
+    bad.push(name)
+    return fallback
+  }
+  return raw.replace(/\/+$/, '')
+}
+
+function parseSeconds(
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  name: string,
+  bad: string[],
+) {
+  if (value === undefined || value.trim() === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    bad.push(name)
+    return fallback
+  }
+  return n
+}
+
+/**
+ * Reads and validates the bindings of one request. Cheap: the only work beyond string parsing is
+ * importing the AES key, which is memoised per key string.
+ * Throws a 500 `misconfigured` problem naming (never showing) what is missing or invalid.
+ */
+export async function loadConfig(env: Bindings | undefined): Promise<Config> {
+  const e: Bindings = env ?? {}
+  const missing: string[] = []
+  const bad: string[] = []
+  const kv = e.PLEX_AUTH_KV
+  if (!kv || typeof kv.get !== 'function') missing.push('PLEX_AUTH_KV')
+  const clientIdentifier = e.PLEX_CLIENT_IDENTIFIER?.trim() ?? ''
+  if (!clientIdentifier) missing.push('PLEX_CLIENT_IDENTIFIER')
+  const plexTvUrl = parseBaseUrl(e.PLEX_TV_URL, DEFAULTS.plexTvUrl, 'PLEX_TV_URL', bad)
+  const appUrl = parseBaseUrl(e.PLEX_APP_URL, DEFAULTS.appUrl, 'PLEX_APP_URL', bad)
+  let serverUrl: string | undefined
+  if (e.PLEX_SERVER_URL?.trim()) {
+    serverUrl = toHttpOrigin(e.PLEX_SERVER_URL.trim())
+    if (!serverUrl) bad.push('PLEX_SERVER_URL')
+  }
+  const allowedServerOrigins = parseOriginList(e.ALLOWED_SERVER_URLS, 'ALLOWED_SERVER_URLS', bad)
+  if (serverUrl) allowedServerOrigins.add(serverUrl)
+  const allowedOrigins = parseOriginList(e.ALLOWED_ORIGINS, 'ALLOWED_ORIGINS', bad)
+  const sessionTtlSeconds = parseSeconds(
+    e.SESSION_TTL_SECONDS,
+    DEFAULTS.sessionTtlSeconds,
+    300,
+    365 * 24 * 3600,
+    'SESSION_TTL_SECONDS',
+    bad,
+  )
+  const transientTokenTtlSeconds = parseSeconds(
+    e.TRANSIENT_TOKEN_TTL_SECONDS,
+    DEFAULTS.transientTokenTtlSeconds,
+    60,
+    24 * 3600,
+    'TRANSIENT_TOKEN_TTL_SECONDS',
+    bad,
+  )
+  const timeoutMs = parseSeconds(
+    e.UPSTREAM_TIMEOUT_MS,
+    DEFAULTS.timeoutMs,
+    1,
+    60_000,
+    'UPSTREAM_TIMEOUT_MS',
+    bad,
+  )
+  let encryptionKey: CryptoKey | undefined
+  if (!e.TOKEN_ENCRYPTION_KEY?.trim()) missing.push('TOKEN_ENCRYPTION_KEY')
+  else {
+    encryptionKey = await importEncryptionKey(e.TOKEN_ENCRYPTION_KEY.trim())
+    if (!encryptionKey) bad.push('TOKEN_ENCRYPTION_KEY (must be 32 bytes, base64)')
+  }
+  if (missing.length || bad.length || !kv || !encryptionKey) {
+    const parts: string[] = []
+    if (missing.length) parts.push(`missing ${missing.join(', ')}`)
+    if (bad.length) parts.push(`invalid ${bad.join(', ')}`)
+    throw new ProblemError(500, 'misconfigured', `The worker is misconfigured: ${parts.join('; ')}.`)
+  }
+  return {
+    kv,
+    signInLimiter: typeof e.SIGN_IN_LIMITER?.limit === 'function' ? e.SIGN_IN_LIMITER : undefined,
+    pinPollLimiter: typeof e.PIN_POLL_LIMITER?.limit === 'function' ? e.PIN_POLL_LIMITER : undefined,
+    clientIdentifier,
+    product: e.PLEX_PRODUCT?.trim() || DEFAULTS.product,
+    plexTvUrl,
+    appUrl,
+    serverUrl,
+    allowedServerOrigins,
+    allowedOrigins,
+    encryptionKey,
+    sessionTtlSeconds,
+    transientTokenTtlSeconds,
+    timeoutMs,
+  }
+}

@@ -1,0 +1,194 @@
+import { PlexError } from '@plex-auth/core'
+import type { Context } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import { methodsFor } from './route-table.ts'
+
+/** Every `code` a problem body can carry, with its HTTP status and title. */
+export const PROBLEMS = {
+  invalid_request: [400, 'Invalid request'],
+  server_not_allowed: [400, 'Server not allowed'],
+  unauthenticated: [401, 'Not signed in'],
+  invalid_credentials: [401, 'Invalid credentials'],
+  verification_code_required: [401, 'Verification code required'],
+  plex_token_rejected: [401, 'Plex token rejected'],
+  locked_out: [403, 'Locked out'],
+  forbidden: [403, 'Forbidden'],
+  origin_not_allowed: [403, 'Origin not allowed'],
+  not_found: [404, 'Not found'],
+  method_not_allowed: [405, 'Method not allowed'],
+  pin_expired: [410, 'PIN expired'],
+  payload_too_large: [413, 'Payload too large'],
+  unsupported_media_type: [415, 'Unsupported media type'],
+  rate_limited: [429, 'Too many requests'],
+  internal_error: [500, 'Internal error'],
+  misconfigured: [500, 'Misconfigured'],
+  upstream_error: [502, 'Upstream error'],
+  upstream_invalid_response: [502, 'Invalid upstream response'],
+  upstream_timeout: [504, 'Upstream timeout'],
+} as const satisfies Record<string, readonly [number, string]>
+
+export type ProblemCode = keyof typeof PROBLEMS
+
+/** One validation issue: where, and what was expected. Never the submitted value. */
+export interface ProblemIssue {
+  path: string
+  message: string
+}
+
+/** The `application/problem+json` body (RFC 9457) of every error answer. */
+export interface ProblemBody {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: ProblemCode
+  issues?: ProblemIssue[]
+}
+
+/** A URN rather than a URL: problem types are identifiers here, not pages to fetch. */
+export const problemType = (code: ProblemCode): string => `urn:plex-auth:problem:${code}`
+
+/**
+ * An error that becomes a problem answer in `app.onError`.
+ * @example throw new ProblemError(400, 'server_not_allowed', 'This server is not allowed.')
+ */
+export class ProblemError extends Error {
+  override readonly name = 'ProblemError'
+  readonly status: number
+  readonly code: ProblemCode
+  readonly issues: ProblemIssue[] | undefined
+  readonly headers: Record<string, string>
+
+  constructor(
+    status: number,
+    code: ProblemCode,
+    detail: string,
+    options: { issues?: ProblemIssue[]; headers?: Record<string, string> } = {},
+  ) {
+    super(detail)
+    this.status = status
+    this.code = code
+    this.issues = options.issues
+    this.headers = options.headers ?? {}
+  }
+}
+
+/** Builds a problem+json Response. `Cache-Control: no-store` is set on every error. */
+export function problemResponse(
+  code: ProblemCode,
+  detail: string,
+  options: { status?: number; issues?: ProblemIssue[]; headers?: Record<string, string> } = {},
+): Response {
+  const [defaultStatus, title] = PROBLEMS[code]
+  const status = options.status ?? defaultStatus
+  const body: ProblemBody = { type: problemType(code), title, status, detail, code }
+  if (options.issues) body.issues = options.issues
+  const headers = new Headers(options.headers)
+  headers.set('Content-Type', 'application/problem+json; charset=utf-8')
+  headers.set('Cache-Control', 'no-store')
+  return new Response(JSON.stringify(body), { status, headers })
+}
+
+/** Turns a ProblemError into its Response. */
+export function problemFromError(error: ProblemError): Response {
+  return problemResponse(error.code, error.message, {
+    status: error.status,
+    ...(error.issues ? { issues: error.issues } : {}),
+    headers: error.headers,
+  })
+}
+
+/**
+ * The default mapping of core errors to problems. Routes handle the codes whose meaning depends on the
+ * call first (401 from sign-in is invalid_credentials, from a token check plex_token_rejected).
+ * Details are fixed strings: Plex's own messages are never passed through.
+ */
+export function problemFromPlexError(error: PlexError): ProblemError {
+  switch (error.code) {
+    case 'invalid_input':
+      return new ProblemError(400, 'invalid_request', 'The request is invalid.')
+    case 'verification_code_required':
+      return new ProblemError(
+        401,
+        'verification_code_required',
+        'This account needs a two-factor verification code.',
+      )
+    case 'locked_out':
+      return new ProblemError(
+        403,
+        'locked_out',
+        'Plex locked out sign-ins from here after repeated failures; try later.',
+      )
+    case 'unauthorized':
+    case 'forbidden':
+      return new ProblemError(403, 'forbidden', 'Plex refused this request for this account.')
+    case 'not_found':
+      return new ProblemError(404, 'not_found', 'Plex has no such resource.')
+    case 'rate_limited': {
+      const retryAfter = Math.min(Math.max(Math.ceil(error.retryAfter ?? 60), 1), 3600)
+      return new ProblemError(429, 'rate_limited', 'Plex is rate limiting these requests; try later.', {
+        headers: { 'Retry-After': String(retryAfter) },
+      })
+    }
+    case 'timeout':
+      return new ProblemError(504, 'upstream_timeout', 'Plex did not answer in time.')
+    case 'invalid_response':
+      return new ProblemError(
+        502,
+        'upstream_invalid_response',
+        'Plex sent an answer the worker could not understand.',
+      )
+    default:
+      // bad_request, upstream_error, network_error, aborted
+      return new ProblemError(502, 'upstream_error', 'Plex could not be reached or answered with an error.')
+  }
+}
+
+/** Logs what failed without anything the error could carry from a request (no message: it may echo input). */
+function logError(c: Context, error: unknown, code: string): void {
+  const name = error instanceof Error ? error.name : typeof error
+  const stack =
+    error instanceof Error && error.stack ? error.stack.split('\n').slice(1, 6).join('\n') : undefined
+  console.error(
+    JSON.stringify({ level: 'error', code, name, method: c.req.method, route: c.req.routePath, stack }),
+  )
+}
+
+/** `app.onError`: every failure becomes problem+json; unknown errors become a bare 500 internal_error. */
+export function handleError(error: unknown, c: Context): Response {
+  if (error instanceof ProblemError) {
+    if (error.status >= 500) logError(c, error, error.code)
+    return problemFromError(error)
+  }
+  if (error instanceof PlexError) {
+    const problem = problemFromPlexError(error)
+    if (problem.status >= 500)
+      console.warn(
+        JSON.stringify({
+          level: 'warn',
+          code: problem.code,
+          plex: error.code,
+          status: error.status,
+          route: c.req.routePath,
+        }),
+      )
+    return problemFromError(problem)
+  }
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return problemResponse('payload_too_large', 'The body is larger than 16 KB.')
+    if (error.status === 400) return problemResponse('invalid_request', 'The request is invalid.')
+  }
+  logError(c, error, 'internal_error')
+  return problemResponse('internal_error', 'Something went wrong.')
+}
+
+/** `app.notFound`: 405 with Allow for a known path, 204 with Allow for a plain OPTIONS, else 404. */
+export function handleNotFound(c: Context): Response {
+  const methods = methodsFor(c.req.path)
+  if (!methods) return problemResponse('not_found', 'There is nothing at this path.')
+  const allow = [...methods, 'OPTIONS'].join(', ')
+  if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } })
+  return problemResponse('method_not_allowed', `This path accepts ${methods.join(', ')}.`, {
+    headers: { Allow: allow },
+  })
+}

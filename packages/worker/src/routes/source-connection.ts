@@ -1,0 +1,44 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app.ts'
+import { isPlexError } from '../plex.ts'
+import { SourceConnectionQuery } from '../schemas.ts'
+import { resolveServer, transientTokenFor, withConnection } from '../servers.ts'
+import { requireSession } from '../session.ts'
+import { readQuery, validate } from '../validation.ts'
+
+const CONNECTION_FIELDS = ['protocol', 'address', 'port', 'uri', 'local', 'relay'] as const
+
+function pick<K extends string>(value: object, names: readonly K[]): Partial<Record<K, unknown>> {
+  const out: Partial<Record<K, unknown>> = {}
+  for (const name of names) if (name in value) out[name] = (value as Record<string, unknown>)[name]
+  return out
+}
+
+/**
+ * `GET /v1/source-connection`: how to reach a source, asked of the server with a transient token.
+ * A cached transient token dies when the server restarts: on 401/403 with one, it is replaced once
+ * and the call retried.
+ */
+export const sourceConnection = new Hono<AppEnv>().get('/v1/source-connection', requireSession, async (c) => {
+  const { plex } = c.var
+  const query = validate(SourceConnectionQuery, readQuery(c))
+  const target = await resolveServer(c, query.server)
+  const refresh = query.refresh === '1' || query.refresh === 'true'
+  const ask = (token: string) =>
+    withConnection(target, (serverUrl) =>
+      plex.getSourceConnectionInformation({ source: query.source, refresh, token, serverUrl }),
+    )
+  const transient = await transientTokenFor(c, target, { fresh: false })
+  let info: Awaited<ReturnType<typeof ask>>
+  try {
+    info = await ask(transient.token)
+  } catch (error) {
+    if (!(transient.cached && isPlexError(error, 'unauthorized', 'forbidden'))) throw error
+    info = await ask((await transientTokenFor(c, target, { fresh: true })).token)
+  }
+  const connections = Array.isArray(info.connections) ? info.connections : []
+  return c.json({
+    ...pick(info, ['accessToken', 'clientIdentifier', 'name'] as const),
+    connections: connections.map((connection: object) => pick(connection, CONNECTION_FIELDS)),
+  })
+})

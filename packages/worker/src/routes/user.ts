@@ -1,0 +1,15 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app.ts'
+import { isTokenRejected } from '../plex.ts'
+import { publicUser, rejectSession, requireSession } from '../session.ts'
+
+/** `GET /v1/user`: the account behind the session (GetTokenDetails); a dead token ends the session. */
+export const user = new Hono<AppEnv>().get('/v1/user', requireSession, async (c) => {
+  const { plex, session } = c.var
+  try {
+    return c.json(publicUser(await plex.getTokenDetails({ token: session.plexToken })))
+  } catch (error) {
+    if (isTokenRejected(error)) await rejectSession(c)
+    throw error
+  }
+})

@@ -1,0 +1,185 @@
+import * as v from 'valibot'
+import { PROBLEMS, type ProblemCode } from './problem.ts'
+
+/*
+ * Request schemas validate input; response schemas document output. Both feed the OpenAPI document
+ * (openapi.ts), so the docs cannot drift from what the worker checks.
+ */
+
+const shortString = (max: number, description: string) =>
+  v.pipe(v.string(), v.minLength(1), v.maxLength(max), v.description(description))
+
+/** `POST /v1/sign-in` (JSON or form-encoded). */
+export const SignInBody = v.object({
+  login: shortString(256, 'Email address or username of the Plex account.'),
+  password: shortString(1024, 'Password of the Plex account. Sent to plex.tv only, never stored.'),
+  rememberMe: v.optional(v.pipe(v.boolean(), v.description('Passed to plex.tv. Default false.'))),
+  verificationCode: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[0-9]{4,10}$/),
+      v.description('The two-factor code, for accounts with two-factor authentication.'),
+    ),
+  ),
+})
+
+/** `POST /v1/transient-token`. */
+export const TransientTokenBody = v.object({
+  type: v.optional(v.pipe(v.literal('delegation'), v.description('The only type Plex has.'))),
+  scope: v.optional(v.pipe(v.literal('all'), v.description('The only scope Plex has.'))),
+  server: v.optional(
+    shortString(
+      512,
+      'Origin of an allowed server (PLEX_SERVER_URL, ALLOWED_SERVER_URLS, or a connection URI from GET /v1/servers), or a server clientIdentifier from GET /v1/servers. Default PLEX_SERVER_URL.',
+    ),
+  ),
+  fresh: v.optional(v.pipe(v.boolean(), v.description('Ignore (and replace) the cached token.'))),
+})
+
+/** `GET /v1/source-connection` query. */
+export const SourceConnectionQuery = v.object({
+  source: v.pipe(
+    v.string(),
+    v.maxLength(512),
+    v.regex(/^(server|provider):\/\/[A-Za-z0-9._~:@!$&'()*+,;=%-]+$/),
+    v.description('`server://<clientIdentifier>` or `provider://<providerIdentifier>`.'),
+  ),
+  server: TransientTokenBody.entries.server,
+  refresh: v.optional(
+    v.pipe(v.picklist(['0', '1', 'true', 'false']), v.description('Ask the server to refresh.')),
+  ),
+})
+
+/** `POST /v1/pins`. */
+export const PinBody = v.object({
+  forwardUrl: v.optional(
+    v.pipe(
+      v.string(),
+      v.maxLength(2048),
+      v.url(),
+      v.description('Where app.plex.tv sends the user after approving. Must be on an allowed origin.'),
+    ),
+  ),
+})
+
+/** `GET /v1/pins/{id}` path. */
+export const PinParams = v.object({
+  id: v.pipe(v.string(), v.regex(/^[0-9]{1,15}$/), v.description('The PIN id from POST /v1/pins.')),
+})
+
+/** `POST /v1/sessions`. */
+export const SessionExchangeBody = v.object({
+  plexToken: v.pipe(
+    v.string(),
+    v.minLength(1),
+    v.maxLength(512),
+    v.regex(/^[\x21-\x7e]+$/),
+    v.description('A Plex token the frontend already has (for example from its own PIN flow).'),
+  ),
+})
+
+// ---- responses (documentation only) ----
+
+export const HealthResponse = v.object({ status: v.literal('ok') })
+
+export const SessionInfo = v.object({
+  token: v.pipe(
+    v.string(),
+    v.description('Opaque session token (256 bits, base64url): send as `Authorization: Bearer <token>`.'),
+  ),
+  expiresAt: v.pipe(v.string(), v.isoTimestamp()),
+})
+
+const ServiceEntry = v.looseObject({
+  identifier: v.optional(v.string()),
+  endpoint: v.optional(v.string()),
+  status: v.optional(v.string()),
+})
+
+export const User = v.pipe(
+  v.looseObject({
+    id: v.number(),
+    uuid: v.string(),
+    username: v.string(),
+    title: v.string(),
+    email: v.string(),
+    friendlyName: v.optional(v.string()),
+    thumb: v.optional(v.string()),
+    hasPassword: v.optional(v.boolean()),
+    twoFactorEnabled: v.optional(v.boolean()),
+    joinedAt: v.optional(v.number()),
+    services: v.optional(v.array(ServiceEntry)),
+  }),
+  v.description(
+    'The Plex account (UserPlexAccount), unknown fields kept. Never carries `authToken`, nor the `token` and `secret` of `services` entries.',
+  ),
+)
+
+export const SignedInResponse = v.object({ session: SessionInfo, user: User })
+
+export const TransientTokenResponse = v.object({
+  token: v.pipe(v.string(), v.description('A transient token for the server: same access, short-lived.')),
+  expiresAt: v.pipe(
+    v.string(),
+    v.isoTimestamp(),
+    v.description('Until when the worker hands this token out.'),
+  ),
+  cached: v.boolean(),
+})
+
+const Connection = v.looseObject({
+  protocol: v.optional(v.string()),
+  address: v.optional(v.string()),
+  port: v.optional(v.number()),
+  uri: v.optional(v.string()),
+  local: v.optional(v.boolean()),
+  relay: v.optional(v.boolean()),
+})
+
+export const SourceConnectionResponse = v.object({
+  accessToken: v.optional(v.string()),
+  clientIdentifier: v.optional(v.string()),
+  name: v.optional(v.string()),
+  connections: v.array(Connection),
+})
+
+export const PinCreatedResponse = v.object({
+  id: v.pipe(v.string(), v.description('Poll GET /v1/pins/{id} with it.')),
+  code: v.string(),
+  authUrl: v.pipe(v.string(), v.description('Open it for the user: app.plex.tv asks them to approve.')),
+  expiresAt: v.pipe(v.string(), v.isoTimestamp()),
+  pollToken: v.pipe(
+    v.string(),
+    v.description('Send as the `X-Poll-Token` header when polling; only its creator can claim the PIN.'),
+  ),
+})
+
+export const PinStatusResponse = v.variant('status', [
+  v.object({ status: v.literal('pending') }),
+  v.object({ status: v.literal('authorized'), session: SessionInfo, user: User }),
+])
+
+export const ServersResponse = v.object({
+  servers: v.array(
+    v.object({
+      name: v.string(),
+      clientIdentifier: v.string(),
+      owned: v.boolean(),
+      connections: v.array(v.object({ uri: v.string(), local: v.boolean(), relay: v.boolean() })),
+    }),
+  ),
+})
+
+export const Problem = v.object({
+  type: v.string(),
+  title: v.string(),
+  status: v.number(),
+  detail: v.string(),
+  code: v.picklist(Object.keys(PROBLEMS) as ProblemCode[]),
+  issues: v.optional(
+    v.pipe(
+      v.array(v.object({ path: v.string(), message: v.string() })),
+      v.description('For invalid_request: where and what was expected. Never the submitted value.'),
+    ),
+  ),
+})

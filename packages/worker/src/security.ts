@@ -1,0 +1,79 @@
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AppEnv } from './app.ts'
+import { ProblemError, problemResponse } from './problem.ts'
+import { methodsFor } from './route-table.ts'
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** Whether a request may change state (and so needs CSRF protection). */
+export const changesState = (method: string): boolean => !SAFE_METHODS.has(method)
+
+/** ALLOWED_ORIGINS, plus the worker's own origin (the demo page is same-origin). */
+export function isAllowedOrigin(c: Context<AppEnv>, origin: string): boolean {
+  return c.var.config.allowedOrigins.has(origin) || origin === new URL(c.req.url).origin
+}
+
+/**
+ * CSRF: a state-changing request whose Origin is not allowed is refused before anything happens.
+ * With `required` (cookie-authenticated requests) the Origin header must also be present.
+ */
+export function checkOrigin(c: Context<AppEnv>, required: boolean): void {
+  const origin = c.req.header('Origin')
+  if (origin === undefined ? required : !isAllowedOrigin(c, origin)) {
+    throw new ProblemError(
+      403,
+      'origin_not_allowed',
+      required
+        ? 'Requests authenticated by cookie that change state need an allowed Origin header.'
+        : 'This Origin is not allowed to call the worker.',
+    )
+  }
+}
+
+/** Refuses state-changing requests from foreign origins (the cookie-specific rule is in session.ts). */
+export const rejectForeignOrigins: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (changesState(c.req.method)) checkOrigin(c, false)
+  await next()
+}
+
+const ALLOW_HEADERS = 'Authorization, Content-Type, X-Poll-Token'
+
+/**
+ * CORS for ALLOWED_ORIGINS only, with credentials. A preflight from any other origin gets a 403
+ * problem and no Access-Control-* header, so the browser blocks the request.
+ */
+export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const origin = c.req.header('Origin')
+  const allowed = origin !== undefined && c.var.config.allowedOrigins.has(origin)
+  if (c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('Access-Control-Request-Method')) {
+    const methods = methodsFor(c.req.path)
+    if (!methods) return problemResponse('not_found', 'There is nothing at this path.')
+    if (!allowed)
+      return problemResponse('origin_not_allowed', 'This Origin is not allowed to call the worker.')
+    return new Response(null, {
+      status: 204,
+      headers: {
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Credentials': 'true',
+        'Access-Control-Allow-Methods': methods.join(', '),
+        'Access-Control-Allow-Headers': ALLOW_HEADERS,
+        'Access-Control-Max-Age': '600',
+        'Cache-Control': 'no-store',
+        Vary: 'Origin',
+      },
+    })
+  }
+  await next()
+  c.res.headers.append('Vary', 'Origin')
+  if (allowed) {
+    c.res.headers.set('Access-Control-Allow-Origin', origin)
+    c.res.headers.set('Access-Control-Allow-Credentials', 'true')
+    c.res.headers.set('Access-Control-Expose-Headers', 'Retry-After')
+  }
+}
+
+/** `Cache-Control: no-store` on every /v1 answer: they carry tokens or per-user data. */
+export const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next()
+  c.res.headers.set('Cache-Control', 'no-store')
+}
