@@ -98,6 +98,22 @@ export function isPlexError(value: unknown, ...codes: PlexErrorCode[]): value is
 
 const REDACTED = '[redacted]'
 
+/**
+ * Each secret as it may appear in text: raw, percent-encoded, form-encoded (a sign-in body) and
+ * JSON-escaped. Longest first, so a longer form is cut out before a shorter one inside it.
+ */
+export function secretForms(secrets: readonly (string | undefined)[]): string[] {
+  const forms = new Set<string>()
+  for (const secret of secrets) {
+    if (!secret) continue
+    forms.add(secret)
+    forms.add(encodeURIComponent(secret))
+    forms.add(new URLSearchParams({ s: secret }).toString().slice(2))
+    forms.add(JSON.stringify(secret).slice(1, -1))
+  }
+  return [...forms].sort((a, b) => b.length - a.length)
+}
+
 /** Replaces every secret (token, password, 2FA code) in `text`. */
 export function redact(text: string, secrets: readonly string[]): string {
   let result = text

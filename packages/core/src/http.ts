@@ -1,6 +1,6 @@
 import type * as v from 'valibot'
 import { safeParse } from 'valibot'
-import { PlexError, sanitizeCause } from './errors.ts'
+import { PlexError, sanitizeCause, secretForms } from './errors.ts'
 import {
   DEFAULT_TIMEOUT_MS,
   invalidInput,
@@ -85,7 +85,7 @@ export async function plexRequest(
   options: PlexClientOptions & PlexCallOptions,
   request: PlexRequest,
 ): Promise<PlexExchange> {
-  const secrets = [request.token, ...(request.secrets ?? [])].filter((s): s is string => !!s)
+  const secrets = secretForms([request.token, ...(request.secrets ?? [])])
   const headers = plexHeaders(options, request.token)
   if (request.form) headers.set('Content-Type', 'application/x-www-form-urlencoded')
   const fetchImpl = resolveFetch(options)
