@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ServedFakePlex, serveFakePlex } from '../src/serve.ts'
+import { ALICE_TOKEN, CLIENT_ID, plexHeaders } from './helpers.ts'
+
+describe('serveFakePlex over loopback HTTP', () => {
+  let served: ServedFakePlex
+
+  beforeAll(async () => {
+    served = await serveFakePlex({ port: 0 })
+  })
+  afterAll(async () => {
+    await served?.close()
+  })
+
+  it('serves plex.tv and each server on its own loopback port', async () => {
+    expect(served.plexTvUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(served.appUrl).toBe(`${served.plexTvUrl}/auth`)
+    expect(served.servers).toHaveLength(2)
+    const ports = new Set([served.plexTvUrl, ...served.servers.map((s) => s.url)].map((u) => new URL(u).port))
+    expect(ports.size).toBe(3)
+
+    const user = await fetch(`${served.plexTvUrl}/api/v2/user`, {
+      headers: plexHeaders({ 'x-plex-token': ALICE_TOKEN }),
+    })
+    expect(user.status).toBe(200)
+    expect((await user.json()).username).toBe('alice')
+  })
+
+  it('lists the loopback URLs in resources, and the PMS there answers', async () => {
+    const devices = await (
+      await fetch(`${served.plexTvUrl}/api/v2/resources?includeHttps=1&includeRelay=1`, {
+        headers: plexHeaders({ 'x-plex-token': ALICE_TOKEN }),
+      })
+    ).json()
+    const main = served.servers[0]!
+    expect(devices[0].connections).toEqual([
+      {
+        protocol: 'http',
+        address: '127.0.0.1',
+        port: Number(new URL(main.url).port),
+        uri: main.url,
+        local: true,
+        relay: false,
+        IPv6: false,
+      },
+    ])
+    const res = await fetch(`${devices[0].connections[0].uri}/security/token?type=delegation&scope=all`, {
+      method: 'POST',
+      headers: plexHeaders({ 'x-plex-token': devices[0].accessToken }),
+    })
+    expect(res.status).toBe(200)
+    expect((await res.json()).MediaContainer.token).toMatch(/^transient-/)
+    const html = await fetch(`${main.url}/security/token`, { headers: { 'x-plex-token': ALICE_TOKEN } })
+    expect(html.status).toBe(400)
+    expect(html.headers.get('content-type')).toBe('text/html')
+  })
+
+  it('runs the PIN flow over HTTP: create, approve through the page endpoint, poll', async () => {
+    const pin = await (
+      await fetch(`${served.plexTvUrl}/api/v2/pins?strong=true`, { method: 'POST', headers: plexHeaders() })
+    ).json()
+    expect((await fetch(served.appUrl)).status).toBe(200)
+    const approved = await fetch(`${served.plexTvUrl}/__fake/pins/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        code: pin.code,
+        clientID: CLIENT_ID,
+        login: 'alice',
+        password: 'alice-password',
+      }),
+    })
+    expect(approved.status).toBe(200)
+    const polled = await (
+      await fetch(`${served.plexTvUrl}/api/v2/pins/${pin.id}`, { headers: plexHeaders() })
+    ).json()
+    expect(polled.authToken).toMatch(/^[A-Za-z0-9_-]{20}$/)
+  })
+
+  it("drops the connection for a 'network' fault injected over HTTP", async () => {
+    const inject = await fetch(`${served.plexTvUrl}/__fake/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'network', path: '/api/v2/ping', times: 1 }),
+    })
+    expect(inject.status).toBe(204)
+    await expect(fetch(`${served.plexTvUrl}/api/v2/ping`, { headers: plexHeaders() })).rejects.toThrow(
+      TypeError,
+    )
+    expect((await fetch(`${served.plexTvUrl}/__fake/reset`, { method: 'POST' })).status).toBe(204)
+  })
+})
