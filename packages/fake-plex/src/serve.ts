@@ -17,7 +17,7 @@ import {
 export interface ServeFakePlexOptions extends Omit<FakePlexOptions, 'plexTvUrl'> {
   /** Default '127.0.0.1'. */
   host?: string
-  /** plex.tv port, default 0 (any free port). When set, server i listens on port + 1 + i. */
+  /** plex.tv port, default 0 (any free port; so is NaN). When set, server i listens on port + 1 + i. */
   port?: number
 }
 
@@ -55,7 +55,9 @@ function closeServer(server: ServerType): Promise<void> {
 
 /** Starts plex.tv and every seeded server on loopback. */
 export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise<ServedFakePlex> {
-  const { host = '127.0.0.1', port = 0, seed = defaultSeed, ...fakeOptions } = options
+  const { host = '127.0.0.1', port: requestedPort, seed = defaultSeed, ...fakeOptions } = options
+  // NaN (e.g. Number(undefined) from a CLI) means 'any free port'.
+  const port = requestedPort !== undefined && Number.isInteger(requestedPort) ? requestedPort : 0
   let fake: FakePlex | undefined
 
   // Every port forwards to the fake under the origin it stands for, whatever Host the client sent.
@@ -126,7 +128,8 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
   }
 }
 
-function describe(served: ServedFakePlex): string {
+/** Human-readable summary of a served fake: URLs, servers and the demo accounts with passwords and 2FA codes. */
+export function describeSeed(served: ServedFakePlex): string {
   const lines = [
     'fake-plex is running (nothing here reaches the real Plex)',
     `  plex.tv       ${served.plexTvUrl}`,
@@ -161,7 +164,7 @@ function parseArgs(argv: string[]): { host?: string; port?: number } {
 const entry = process.argv[1]
 if (entry && import.meta.url === pathToFileURL(entry).href) {
   const served = await serveFakePlex(parseArgs(process.argv.slice(2)))
-  console.log(describe(served))
+  console.log(describeSeed(served))
   const stop = () => {
     served.close().then(() => process.exit(0))
   }

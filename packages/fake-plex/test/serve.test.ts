@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ServedFakePlex, serveFakePlex } from '../src/serve.ts'
+import { describeSeed, type ServedFakePlex, serveFakePlex } from '../src/serve.ts'
 import { ALICE_TOKEN, CLIENT_ID, plexHeaders } from './helpers.ts'
 
 describe('serveFakePlex over loopback HTTP', () => {
@@ -88,5 +88,21 @@ describe('serveFakePlex over loopback HTTP', () => {
       TypeError,
     )
     expect((await fetch(`${served.plexTvUrl}/__fake/reset`, { method: 'POST' })).status).toBe(204)
+  })
+})
+
+describe('serveFakePlex options', () => {
+  it('treats a NaN port as any free port and describes the seed for the demo', async () => {
+    const served = await serveFakePlex({ port: Number(undefined) })
+    try {
+      expect(served.plexTvUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const text = describeSeed(served)
+      expect(text).toContain(served.plexTvUrl)
+      expect(text).toContain(served.appUrl)
+      for (const server of served.servers) expect(text).toContain(server.url)
+      expect(text).toContain('bob (bob@example.com) / bob-password / 2FA 123456')
+    } finally {
+      await served.close()
+    }
   })
 })
