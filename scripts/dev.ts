@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   }
   const wranglerArgs = ['wrangler', 'dev', '--ip', args.ip, '--port', args.port, '--log-level', 'warn']
   for (const [key, value] of Object.entries(vars)) wranglerArgs.push('--var', `${key}:${value}`)
+  // Tests give each run its own local KV folder.
+  if (process.env.WRANGLER_PERSIST_TO) wranglerArgs.push('--persist-to', process.env.WRANGLER_PERSIST_TO)
   const child = spawn('npx', wranglerArgs, { cwd: root, stdio: 'inherit' })
   console.log(`Worker starting on ${origin} (open ${origin}/ for the demo page, ${origin}/docs for the API)`)
   const stop = (): void => {

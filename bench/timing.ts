@@ -1,0 +1,39 @@
+// A small timing harness: candidates are measured in interleaved rounds in one process so that the
+// machine's noise hits all of them alike; we report the median per-call time and ratios between them.
+
+export interface Candidate {
+  name: string
+  run: () => Promise<unknown>
+}
+
+export interface TimingRow {
+  name: string
+  medianMicros: number
+  opsPerSecond: number
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Runs every candidate `rounds` times for `callsPerRound` calls each, interleaved, after a warm-up. */
+export async function compare(
+  candidates: Candidate[],
+  { rounds = 15, callsPerRound = 2000, warmupCalls = 3000 } = {},
+): Promise<TimingRow[]> {
+  for (const c of candidates) for (let i = 0; i < warmupCalls; i++) await c.run()
+  const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const c of candidates) {
+      const start = performance.now()
+      for (let i = 0; i < callsPerRound; i++) await c.run()
+      samples.get(c.name)!.push(((performance.now() - start) * 1000) / callsPerRound)
+    }
+  }
+  return candidates.map((c) => {
+    const micros = median(samples.get(c.name)!)
+    return { name: c.name, medianMicros: micros, opsPerSecond: 1e6 / micros }
+  })
+}

@@ -1,0 +1,71 @@
+// Starts the stack exactly as `npm run demo` does (scripts/dev.ts --demo: the fake Plex on loopback and
+// the worker under `wrangler dev`) on free ports, and waits until the worker answers.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface DemoStack {
+  url: string
+  plexTvUrl: string
+  output: () => string
+  stop: () => Promise<void>
+}
+
+/** A free TCP port on loopback (the OS picks it; we release it right away for wrangler to take). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Spawns `npm run demo -- --port <p> --fake-port <q>` in its own process group and waits for /v1/health. */
+export async function startDemoStack(): Promise<DemoStack> {
+  const port = await freePort()
+  const fakePort = await freePort()
+  let log = ''
+  const child: ChildProcess = spawn(
+    'npm',
+    ['run', 'demo', '--silent', '--', '--port', String(port), '--fake-port', String(fakePort)],
+    {
+      cwd: root,
+      detached: true,
+      // A private wrangler state folder: runs never see each other's KV.
+      env: { ...process.env, WRANGLER_PERSIST_TO: mkdtempSync(join(tmpdir(), 'plex-auth-e2e-')), CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  child.stdout?.on('data', (d) => (log += d))
+  child.stderr?.on('data', (d) => (log += d))
+  const url = `http://127.0.0.1:${port}`
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || !child.pid) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    process.kill(-child.pid, 'SIGTERM')
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+    if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL')
+  }
+  const deadline = Date.now() + 90_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`npm run demo exited with ${child.exitCode}:\n${log}`)
+    try {
+      const res = await fetch(`${url}/v1/health`)
+      if (res.ok) return { url, plexTvUrl: `http://127.0.0.1:${fakePort}`, output: () => log, stop }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  await stop()
+  throw new Error(`worker did not answer on ${url} within 90 s:\n${log}`)
+}
