@@ -93,7 +93,13 @@ export class PlexError extends Error {
  * if (isPlexError(error, 'verification_code_required')) askForTheSixDigitCode()
  */
 export function isPlexError(value: unknown, ...codes: PlexErrorCode[]): value is PlexError {
-  return value instanceof PlexError && (codes.length === 0 || codes.includes(value.code))
+  // Not only instanceof: two copies of this package in one process (src and dist) must recognise each other.
+  const isOne =
+    value instanceof PlexError ||
+    (value instanceof Error &&
+      value.name === 'PlexError' &&
+      (PLEX_ERROR_CODES as readonly unknown[]).includes((value as { code?: unknown }).code))
+  return isOne && (codes.length === 0 || codes.includes((value as PlexError).code))
 }
 
 const REDACTED = '[redacted]'

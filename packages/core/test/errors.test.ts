@@ -51,6 +51,10 @@ describe('PlexError', () => {
     expect(isPlexError(error, 'aborted')).toBe(false)
     expect(isPlexError(new Error('x'))).toBe(false)
     expect(isPlexError(undefined)).toBe(false)
+    // A PlexError from another copy of the package (dist next to src) is recognised too.
+    const foreign = Object.assign(new Error('x'), { name: 'PlexError', code: 'not_found' })
+    expect(isPlexError(foreign, 'not_found')).toBe(true)
+    expect(isPlexError(Object.assign(new Error('x'), { name: 'PlexError', code: 'nope' }))).toBe(false)
   })
 })
 
