@@ -9,14 +9,27 @@ const only = process.argv.slice(2)
 
 /** [name, command] pairs; commands run from the repository root with node_modules/.bin on PATH. */
 const steps = [
-  ['typecheck', 'tsc -p packages/core && tsc -p packages/fake-plex && tsc -p packages/worker && tsc -p test'],
+  [
+    'typecheck',
+    [
+      'tsc -p packages/core',
+      'tsc -p packages/core/test',
+      'tsc -p packages/fake-plex',
+      'tsc -p packages/fake-plex/tsconfig.node.json',
+      'tsc -p packages/worker',
+      'tsc -p test',
+    ].join(' && '),
+  ],
   ['lint', 'biome ci .'],
   ['build core', 'npm run build --silent -w @plex-auth/core'],
   ['package checks (publint, attw)', 'npm run check:package --silent -w @plex-auth/core'],
   ['jsr dry run', 'cd packages/core && deno publish --dry-run --allow-dirty --quiet'],
   ['fake-plex tests', 'vitest run --root packages/fake-plex'],
   ['core tests (Node)', 'vitest run --root packages/core'],
-  ['core conformance (Deno)', 'deno test --quiet --allow-read --allow-env packages/core/test/conformance/deno.test.ts'],
+  [
+    'core conformance (Deno)',
+    'deno test --quiet --allow-read --allow-env packages/core/test/conformance/deno.test.ts',
+  ],
   ['core conformance (Bun)', 'bun test packages/core/test/conformance/bun.test.ts'],
   ['core conformance (workerd)', 'vitest run --root packages/core -c vitest.workerd.config.ts'],
   ['worker tests (workerd)', 'vitest run --root packages/worker'],
@@ -36,7 +49,9 @@ for (const [name, command] of steps) {
   })
   const ok = run.status === 0
   results.push({ name, ok, seconds: ((Date.now() - started) / 1000).toFixed(1) })
-  console.log(`=== ${name}: ${ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`} in ${results.at(-1).seconds}s`)
+  console.log(
+    `=== ${name}: ${ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`} in ${results.at(-1).seconds}s`,
+  )
 }
 
 console.log('\nSummary')

@@ -120,7 +120,8 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     request.headers.forEach((value, name) => {
       headers[name.toLowerCase()] = value
     })
-    const body = request.body ? await request.clone().text() : ''
+    // arrayBuffer + TextDecoder: workerd warns when .text() reads a form-encoded body.
+    const body = request.body ? new TextDecoder().decode(await request.clone().arrayBuffer()) : ''
     requests.push({ method: request.method, url: request.url, headers, body })
 
     const url = new URL(request.url)

@@ -181,7 +181,9 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
     // Quirk: sign-in reads application/x-www-form-urlencoded only; a JSON body carries no credentials.
     const type = c.req.header('content-type') ?? ''
     const form = new URLSearchParams(
-      type.toLowerCase().startsWith('application/x-www-form-urlencoded') ? await c.req.text() : '',
+      type.toLowerCase().startsWith('application/x-www-form-urlencoded')
+        ? new TextDecoder().decode(await c.req.arrayBuffer())
+        : '',
     )
     const result = state.authenticate(
       clientIp(c.req.raw),
