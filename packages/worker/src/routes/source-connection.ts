@@ -37,8 +37,12 @@ export const sourceConnection = new Hono<AppEnv>().get('/v1/source-connection', 
     info = await ask((await transientTokenFor(c, target, { fresh: true })).token)
   }
   const connections = Array.isArray(info.connections) ? info.connections : []
+  const picked = pick(info, ['accessToken', 'clientIdentifier', 'name'] as const)
+  // A PMS may answer with the account's own long-lived token: that one never leaves the worker (ask
+  // POST /v1/transient-token for that server instead).
+  if (picked.accessToken === c.var.session.plexToken) delete picked.accessToken
   return c.json({
-    ...pick(info, ['accessToken', 'clientIdentifier', 'name'] as const),
+    ...picked,
     connections: connections.map((connection: object) => pick(connection, CONNECTION_FIELDS)),
   })
 })

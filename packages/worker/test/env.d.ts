@@ -1,0 +1,7 @@
+import type { Bindings } from '../src/config.ts'
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Required<Pick<Bindings, 'PLEX_AUTH_KV' | 'SIGN_IN_LIMITER'>>, Bindings {}
+  }
+}

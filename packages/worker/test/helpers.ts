@@ -1,0 +1,149 @@
+import { env } from 'cloudflare:test'
+import { createFakePlex, type FakePlex, type FakePlexOptions } from '@plex-auth/fake-plex'
+import { expect } from 'vitest'
+import { createApp } from '../src/app.ts'
+import type { Bindings } from '../src/config.ts'
+import type { ProblemBody, ProblemCode } from '../src/problem.ts'
+
+export const SERVER_URL = 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400'
+export const MAIN_SERVER_ID = '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01'
+export const ALLOWED_ORIGIN = 'https://app.example'
+export const ALICE_TOKEN = 'ALiCeT0kenFaKe9x2Qm7'
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/
+
+/** Per-test IPs so the sign-in limiter (fixed 60 s windows, shared across tests) never interferes. */
+export function randomIp(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4))
+  return `10.${bytes[0]}.${bytes[1]}.${bytes[2]}`
+}
+
+export interface Harness {
+  fake: FakePlex
+  /** The app's request with the test env, plus `envOverrides`. */
+  request(path: string, init?: RequestInit, envOverrides?: Partial<Bindings>): Promise<Response>
+  /** Signs in (JSON, bearer use); returns the session token, the Plex token plex.tv issued, the response and its body. */
+  signIn(
+    login?: string,
+    password?: string,
+  ): Promise<{ token: string; plexToken: string; res: Response; body: SignedIn }>
+  /** Every Plex token plex.tv handed out (sign-in, PIN) through this harness, in order. */
+  plexTokens: string[]
+}
+
+export interface SignedIn {
+  session: { token: string; expiresAt: string }
+  user: Record<string, unknown>
+}
+
+/**
+ * A fresh fake Plex and app. `SIGN_IN_LIMITER` is off unless `limiter` is set: miniflare's limiter
+ * windows are shared by every test in the run.
+ */
+export function harness(
+  options: { fake?: FakePlexOptions; now?: () => number; limiter?: boolean; env?: Partial<Bindings> } = {},
+): Harness {
+  const fake = createFakePlex(options.fake)
+  const plexTokens: string[] = []
+  // Watches plex.tv's answers for the tokens it issues, so tests can look for them in KV and answers.
+  const watched: typeof fetch = async (input, init) => {
+    const res = await fake.fetch(input, init)
+    const url = new URL(input instanceof Request ? input.url : String(input))
+    if (/\/api\/v2\/(users\/signin|pins\/\d+)$/.test(url.pathname) && res.ok) {
+      try {
+        const token = ((await res.clone().json()) as { authToken?: unknown }).authToken
+        if (typeof token === 'string') plexTokens.push(token)
+      } catch {}
+    }
+    return res
+  }
+  const app = createApp({ fetch: watched, ...(options.now ? { now: options.now } : {}) })
+  const baseEnv: Bindings = { ...env, ...options.env }
+  if (!options.limiter) delete baseEnv.SIGN_IN_LIMITER
+  const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) =>
+    app.request(path, init, { ...baseEnv, ...envOverrides })
+  return {
+    fake,
+    plexTokens,
+    request,
+    async signIn(login = 'alice', password = `${login}-password`) {
+      const res = await request('/v1/sign-in', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': randomIp() },
+        body: JSON.stringify({ login, password }),
+      })
+      expect(res.status, 'sign-in').toBe(201)
+      const body = (await res.json()) as SignedIn
+      return { token: body.session.token, plexToken: plexTokens.at(-1)!, res, body }
+    },
+  }
+}
+
+export const bearer = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  Authorization: `Bearer ${token}`,
+  ...extra,
+})
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+})
+
+/** Asserts a problem+json answer with this status and code, and returns its body. */
+export async function expectProblem(res: Response, status: number, code: ProblemCode): Promise<ProblemBody> {
+  const text = await res.text()
+  expect(res.status, text).toBe(status)
+  expect(res.headers.get('Content-Type')).toMatch(/^application\/problem\+json/)
+  expect(res.headers.get('Cache-Control')).toBe('no-store')
+  const body = JSON.parse(text) as ProblemBody
+  expect(body).toMatchObject({ type: `urn:plex-auth:problem:${code}`, status, code })
+  expect(typeof body.title).toBe('string')
+  expect(typeof body.detail).toBe('string')
+  expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/) // never a stack trace
+  return body
+}
+
+export interface KvEntry {
+  name: string
+  expiration: number | undefined
+  metadata: unknown
+  value: string | null
+}
+
+/** Every key in KV with its value, metadata and expiration. */
+export async function dumpKv(): Promise<KvEntry[]> {
+  const out: KvEntry[] = []
+  let cursor: string | undefined
+  do {
+    const page = await env.PLEX_AUTH_KV.list(cursor ? { cursor } : {})
+    for (const key of page.keys) {
+      const { value, metadata } = await env.PLEX_AUTH_KV.getWithMetadata(key.name)
+      out.push({ name: key.name, expiration: key.expiration, metadata: metadata ?? key.metadata, value })
+    }
+    cursor = page.list_complete ? undefined : page.cursor
+  } while (cursor)
+  return out
+}
+
+export async function clearKv(): Promise<void> {
+  for (const entry of await dumpKv()) await env.PLEX_AUTH_KV.delete(entry.name)
+}
+
+export const KEY_PREFIXES = /^(session|transient|servers|pin):[A-Za-z0-9_:#-]+$/
+
+/**
+ * The storage invariants, checked after each flow: documented prefixes only, no secret anywhere in
+ * keys, values or metadata, an expiration at least 60 s ahead on every key.
+ */
+export async function expectKvClean(secrets: string[]): Promise<KvEntry[]> {
+  const entries = await dumpKv()
+  const nowSeconds = Date.now() / 1000
+  for (const entry of entries) {
+    expect(entry.name).toMatch(KEY_PREFIXES)
+    expect(entry.expiration, entry.name).toBeTypeOf('number')
+    expect(entry.expiration! - nowSeconds, entry.name).toBeGreaterThanOrEqual(55)
+    const all = `${entry.name}\n${entry.value}\n${JSON.stringify(entry.metadata)}`
+    for (const secret of secrets) expect(all.includes(secret), `${entry.name} holds a secret`).toBe(false)
+  }
+  return entries
+}
