@@ -438,11 +438,22 @@ describe('POST /v1/sign-out', () => {
   })
 })
 
+interface OpenApiOperation {
+  requestBody: {
+    content: Record<string, { schema: { required?: string[]; properties: Record<string, unknown> } }>
+  }
+  responses: Record<string, { description: string }>
+  parameters: { name: string; in: string; required: boolean }[]
+}
+
 describe('GET /openapi.json and /docs', () => {
   it('documents every route with OpenAPI 3.1 generated from the valibot schemas', async () => {
     const res = await harness().request('/openapi.json')
     expect(res.status).toBe(200)
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, any>> }
+    const doc = (await res.json()) as {
+      openapi: string
+      paths: Record<string, Record<string, OpenApiOperation>>
+    }
     expect(doc.openapi).toBe('3.1.0')
     for (const [path, method] of [
       ['/v1/health', 'get'],
@@ -454,13 +465,13 @@ describe('GET /openapi.json and /docs', () => {
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined()
     }
-    const signIn = doc.paths['/v1/sign-in']!.post
-    const schema = signIn.requestBody.content['application/json'].schema
+    const signIn = doc.paths['/v1/sign-in']!.post!
+    const schema = signIn.requestBody.content['application/json']!.schema
     expect(schema.required).toEqual(['login', 'password'])
     expect(schema.properties.login).toMatchObject({ type: 'string', minLength: 1, maxLength: 256 })
     expect(signIn.requestBody.content['application/x-www-form-urlencoded']).toBeDefined()
-    expect(signIn.responses['401'].description).toContain('verification_code_required')
-    const query = doc.paths['/v1/source-connection']!.get.parameters
+    expect(signIn.responses['401']!.description).toContain('verification_code_required')
+    const query = doc.paths['/v1/source-connection']!.get!.parameters
     expect(query.find((p: { name: string }) => p.name === 'source')).toMatchObject({
       in: 'query',
       required: true,
