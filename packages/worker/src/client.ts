@@ -1,0 +1,400 @@
+/**
+ * A small typed client for the worker's HTTP API, for frontends and servers alike: web standards only
+ * (fetch, URL, Headers, AbortSignal), so it runs in browsers, Node, Deno, Bun and workerd.
+ *
+ * Types come from the worker's valibot schemas by `import type` only: nothing of valibot or the worker
+ * reaches a bundle that imports this file.
+ *
+ * @example
+ * import { createWorkerClient, WorkerProblemError } from '@plex-auth/worker/client'
+ * const worker = createWorkerClient({ baseUrl: 'https://auth.example.com' }) // cookie session
+ * const pin = await worker.createPin()
+ * window.open(pin.authUrl, '_blank', 'noopener')
+ * const { user } = await worker.waitForPin(pin)
+ * const { servers } = await worker.getServers()
+ */
+import type * as v from 'valibot'
+import type { ProblemCode } from './problem.ts'
+import type * as s from './schemas.ts'
+
+/** The Plex account (never an `authToken`). Unknown fields are kept. */
+export type WorkerUser = v.InferOutput<typeof s.User>
+/** `{ token, expiresAt }` of a new session. */
+export type WorkerSessionInfo = v.InferOutput<typeof s.SessionInfo>
+/** The answer of sign-in, token exchange and an authorized PIN. */
+export type SignedIn = v.InferOutput<typeof s.SignedInResponse>
+export type HealthResult = v.InferOutput<typeof s.HealthResponse>
+export type TransientTokenResult = v.InferOutput<typeof s.TransientTokenResponse>
+export type SourceConnectionResult = v.InferOutput<typeof s.SourceConnectionResponse>
+export type PinCreated = v.InferOutput<typeof s.PinCreatedResponse>
+export type PinStatus = v.InferOutput<typeof s.PinStatusResponse>
+export type ServersResult = v.InferOutput<typeof s.ServersResponse>
+export type WorkerServer = ServersResult['servers'][number]
+
+export type SignInInput = v.InferInput<typeof s.SignInBody>
+export type TransientTokenInput = v.InferInput<typeof s.TransientTokenBody>
+export type CreatePinInput = v.InferInput<typeof s.PinBody>
+export type ExchangeTokenInput = v.InferInput<typeof s.SessionExchangeBody>
+/** The query of `GET /v1/source-connection`, with `refresh` as a boolean. */
+export type SourceConnectionInput = Omit<v.InferInput<typeof s.SourceConnectionQuery>, 'refresh'> & {
+  refresh?: boolean
+}
+
+/**
+ * Codes a `WorkerProblemError` can carry: the worker's problem codes, plus two the client makes itself:
+ * `network_error` (the worker could not be reached; `status` 0) and `invalid_response` (an answer that
+ * is not the documented JSON or problem+json, such as a proxy's HTML error page).
+ */
+export type WorkerProblemCode = ProblemCode | 'network_error' | 'invalid_response'
+
+export interface WorkerProblemIssue {
+  path: string
+  message: string
+}
+
+/** The problem+json fields (RFC 9457) of a failed call. */
+export interface WorkerProblem {
+  type: string
+  title: string
+  status: number
+  detail: string
+  code: WorkerProblemCode
+  issues?: WorkerProblemIssue[]
+  /** Seconds, from `Retry-After` (429 rate_limited). */
+  retryAfter?: number
+}
+
+/**
+ * Every failed call rejects with this error (except an abort, which rejects with the signal's reason).
+ * `message` is `title: detail`, readable by a person. The Response is kept off the enumerable
+ * properties so logging the error never prints headers.
+ */
+export class WorkerProblemError extends Error implements WorkerProblem {
+  override readonly name = 'WorkerProblemError'
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly code: WorkerProblemCode
+  readonly issues?: WorkerProblemIssue[]
+  readonly retryAfter?: number
+  declare readonly response: Response | undefined
+
+  constructor(problem: WorkerProblem, options: { response?: Response; cause?: unknown } = {}) {
+    super(`${problem.title}: ${problem.detail}`, options.cause === undefined ? {} : { cause: options.cause })
+    this.type = problem.type
+    this.title = problem.title
+    this.status = problem.status
+    this.detail = problem.detail
+    this.code = problem.code
+    if (problem.issues) this.issues = problem.issues
+    if (problem.retryAfter !== undefined) this.retryAfter = problem.retryAfter
+    Object.defineProperty(this, 'response', { value: options.response, enumerable: false })
+  }
+}
+
+/** Whether `value` is a `WorkerProblemError`, optionally with one of `codes` (works across package copies). */
+export function isWorkerProblemError(
+  value: unknown,
+  ...codes: WorkerProblemCode[]
+): value is WorkerProblemError {
+  return (
+    value instanceof Error &&
+    value.name === 'WorkerProblemError' &&
+    (codes.length === 0 || codes.includes((value as WorkerProblemError).code))
+  )
+}
+
+/** How requests present the session: the HttpOnly cookie (browsers), or a bearer token. */
+export type WorkerSession = 'cookie' | { bearer: string }
+
+export interface WorkerClientOptions {
+  /** The worker's origin (and optional path prefix), e.g. `https://auth.example.com`. */
+  baseUrl: string | URL
+  /** Default: the global fetch, looked up at call time. */
+  fetch?: typeof fetch
+  /**
+   * Default `'cookie'`: requests go with `credentials: 'include'`, so the browser keeps and sends the
+   * HttpOnly session cookie and page scripts never see the token. `{ bearer }` sends
+   * `Authorization: Bearer <token>` and `credentials: 'omit'` (for servers, native apps, or a frontend
+   * on another site, where SameSite=Lax cookies do not flow).
+   */
+  session?: WorkerSession
+  /** Headers added to every request. */
+  headers?: HeadersInit
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal
+  headers?: HeadersInit
+}
+
+export interface WaitForPinOptions extends CallOptions {
+  /** First delay between polls. Default 1000 ms. */
+  intervalMs?: number
+  /** Longest delay between polls (the delay grows by half each time). Default 5000 ms. */
+  maxIntervalMs?: number
+  /** Called after each pending answer. */
+  onPending?: (attempt: number) => void
+}
+
+export interface WorkerClient {
+  /** `GET /v1/health`. */
+  health(options?: CallOptions): Promise<HealthResult>
+  /** `POST /v1/sign-in`: login and password (and `verificationCode` after `verification_code_required`). */
+  signIn(input: SignInInput, options?: CallOptions): Promise<SignedIn>
+  /** `GET /v1/user`: the session's account. */
+  getUser(options?: CallOptions): Promise<WorkerUser>
+  /** `POST /v1/transient-token`: a short-lived token for one server (default PLEX_SERVER_URL). */
+  getTransientToken(input?: TransientTokenInput, options?: CallOptions): Promise<TransientTokenResult>
+  /** `GET /v1/source-connection`: how to reach a source, asked of the server. */
+  getSourceConnection(input: SourceConnectionInput, options?: CallOptions): Promise<SourceConnectionResult>
+  /** `POST /v1/sign-out`: ends the session (and clears the cookie). */
+  signOut(options?: CallOptions): Promise<void>
+  /** `POST /v1/pins`: starts a PIN sign-in; open `authUrl` for the user, then poll with `pollToken`. */
+  createPin(input?: CreatePinInput, options?: CallOptions): Promise<PinCreated>
+  /** `GET /v1/pins/{id}` with the `X-Poll-Token` header: pending, or authorized (once) with the session. */
+  pollPin(pin: Pick<PinCreated, 'id' | 'pollToken'>, options?: CallOptions): Promise<PinStatus>
+  /**
+   * Polls a PIN with backoff until it is authorized (resolves with the session and user) or expired
+   * (rejects with `pin_expired`); rate limits are waited out. Stops when `signal` aborts.
+   */
+  waitForPin(
+    pin: Pick<PinCreated, 'id' | 'pollToken' | 'expiresAt'>,
+    options?: WaitForPinOptions,
+  ): Promise<SignedIn>
+  /** `POST /v1/sessions`: opens a session for a Plex token the frontend already has. */
+  exchangeToken(input: ExchangeTokenInput, options?: CallOptions): Promise<SignedIn>
+  /** `GET /v1/servers`: the account's Plex Media Servers (no access tokens). */
+  getServers(options?: CallOptions): Promise<ServersResult>
+  /** The same client with another session, e.g. `{ bearer: signedIn.session.token }`. */
+  withSession(session: WorkerSession): WorkerClient
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST'
+  path: string
+  query?: Record<string, string | undefined>
+  body?: unknown
+  /** 204 answers: resolve with undefined. */
+  empty?: boolean
+}
+
+const PROBLEM_TYPE = 'urn:plex-auth:problem:'
+
+/** Problems the client makes itself (no answer, or one it cannot read). */
+function clientProblem(
+  code: 'network_error' | 'invalid_response' | 'pin_expired',
+  status: number,
+  detail: string,
+): WorkerProblem {
+  const titles = {
+    network_error: 'Network error',
+    invalid_response: 'Invalid response',
+    pin_expired: 'PIN expired',
+  }
+  return { type: `${PROBLEM_TYPE}${code}`, title: titles[code], status, detail, code }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined
+  return Number(value.trim())
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Reads a non-2xx answer into a WorkerProblemError; anything but problem+json becomes invalid_response. */
+async function problemFrom(response: Response): Promise<WorkerProblemError> {
+  const contentType = response.headers.get('Content-Type') ?? ''
+  const retryAfter = parseRetryAfter(response.headers.get('Retry-After'))
+  let body: unknown
+  if (/^application\/(problem\+)?json/i.test(contentType)) {
+    try {
+      body = await response.json()
+    } catch {}
+  }
+  if (
+    isObject(body) &&
+    typeof body.code === 'string' &&
+    typeof body.title === 'string' &&
+    typeof body.detail === 'string'
+  ) {
+    const problem: WorkerProblem = {
+      type: typeof body.type === 'string' ? body.type : `${PROBLEM_TYPE}${body.code}`,
+      title: body.title,
+      status: typeof body.status === 'number' ? body.status : response.status,
+      detail: body.detail,
+      code: body.code as WorkerProblemCode,
+    }
+    if (Array.isArray(body.issues)) {
+      problem.issues = body.issues.filter(
+        (issue): issue is WorkerProblemIssue =>
+          isObject(issue) && typeof issue.path === 'string' && typeof issue.message === 'string',
+      )
+    }
+    if (retryAfter !== undefined) problem.retryAfter = retryAfter
+    return new WorkerProblemError(problem, { response })
+  }
+  await response.body?.cancel()
+  return new WorkerProblemError(
+    clientProblem(
+      'invalid_response',
+      response.status,
+      `The worker answered HTTP ${response.status} without a problem description.`,
+    ),
+    { response },
+  )
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Creates a client for the worker at `baseUrl`.
+ * @example
+ * const worker = createWorkerClient({ baseUrl: 'https://auth.example.com', session: { bearer: token } })
+ * const user = await worker.getUser()
+ */
+export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
+  const base = new URL(options.baseUrl)
+  // A trailing slash so that relative paths keep a prefix such as https://example.com/auth/.
+  if (!base.pathname.endsWith('/')) base.pathname += '/'
+  const session: WorkerSession = options.session ?? 'cookie'
+
+  async function call<T>(spec: RequestSpec, callOptions: CallOptions = {}): Promise<T> {
+    const url = new URL(spec.path.replace(/^\//, ''), base)
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, value)
+    }
+    const headers = new Headers(options.headers)
+    for (const [name, value] of new Headers(callOptions.headers)) headers.set(name, value)
+    headers.set('Accept', 'application/json, application/problem+json')
+    if (spec.body !== undefined) headers.set('Content-Type', 'application/json')
+    if (session !== 'cookie') headers.set('Authorization', `Bearer ${session.bearer}`)
+    const init: RequestInit & { credentials?: 'include' | 'omit' } = {
+      method: spec.method,
+      headers,
+      credentials: session === 'cookie' ? 'include' : 'omit',
+    }
+    if (spec.body !== undefined) init.body = JSON.stringify(spec.body)
+    if (callOptions.signal) init.signal = callOptions.signal
+    const doFetch = options.fetch ?? globalThis.fetch
+    // An injected fetch (such as app.request) may ignore the signal: check it on both sides of the call.
+    callOptions.signal?.throwIfAborted()
+    let response: Response
+    try {
+      response = await doFetch(url.href, init)
+    } catch (error) {
+      if (callOptions.signal?.aborted) throw callOptions.signal.reason
+      throw new WorkerProblemError(
+        clientProblem('network_error', 0, 'The worker could not be reached; check the connection.'),
+        { cause: error },
+      )
+    }
+    callOptions.signal?.throwIfAborted()
+    if (!response.ok) throw await problemFrom(response)
+    if (spec.empty) {
+      await response.body?.cancel()
+      return undefined as T
+    }
+    let body: unknown
+    try {
+      body = await response.json()
+    } catch {
+      if (callOptions.signal?.aborted) throw callOptions.signal.reason
+    }
+    // The worker is ours and documented by the same schemas: check the shape only as far as "an object".
+    if (!isObject(body)) {
+      throw new WorkerProblemError(
+        clientProblem(
+          'invalid_response',
+          response.status,
+          'The worker answered with something other than JSON.',
+        ),
+        { response },
+      )
+    }
+    return body as T
+  }
+
+  const client: WorkerClient = {
+    health: (o) => call({ method: 'GET', path: '/v1/health' }, o),
+    signIn: (input, o) => call({ method: 'POST', path: '/v1/sign-in', body: input }, o),
+    getUser: (o) => call({ method: 'GET', path: '/v1/user' }, o),
+    getTransientToken: (input = {}, o) =>
+      call({ method: 'POST', path: '/v1/transient-token', body: input }, o),
+    getSourceConnection: (input, o) =>
+      call(
+        {
+          method: 'GET',
+          path: '/v1/source-connection',
+          query: {
+            source: input.source,
+            server: input.server,
+            refresh: input.refresh === undefined ? undefined : input.refresh ? '1' : '0',
+          },
+        },
+        o,
+      ),
+    signOut: (o) => call({ method: 'POST', path: '/v1/sign-out', empty: true }, o),
+    createPin: (input = {}, o) => call({ method: 'POST', path: '/v1/pins', body: input }, o),
+    pollPin: (pin, o = {}) =>
+      call(
+        { method: 'GET', path: `/v1/pins/${encodeURIComponent(pin.id)}` },
+        { ...o, headers: { ...Object.fromEntries(new Headers(o.headers)), 'X-Poll-Token': pin.pollToken } },
+      ),
+    async waitForPin(pin, o = {}) {
+      const { intervalMs = 1000, maxIntervalMs = 5000, onPending, ...callOptions } = o
+      // The worker answers 410 once the PIN expired; this guard only stops a client whose clock or
+      // worker misbehaves from polling forever.
+      const giveUpAt = Date.parse(pin.expiresAt) + 60_000
+      let delay = intervalMs
+      let failures = 0
+      for (let attempt = 1; ; attempt++) {
+        let status: PinStatus | undefined
+        try {
+          status = await client.pollPin(pin, callOptions)
+          failures = 0
+        } catch (error) {
+          if (!isWorkerProblemError(error)) throw error
+          if (error.code === 'rate_limited') {
+            await sleep(Math.max((error.retryAfter ?? 1) * 1000, delay), callOptions.signal)
+            continue
+          }
+          // A blip (network, upstream 5xx) should not end a sign-in the user is completing: try again a few times.
+          const transient = error.code === 'network_error' || error.status >= 502
+          if (!transient || ++failures > 3) throw error
+        }
+        if (status?.status === 'authorized') return { session: status.session, user: status.user }
+        if (status) onPending?.(attempt)
+        if (Number.isFinite(giveUpAt) && Date.now() > giveUpAt) {
+          throw new WorkerProblemError(
+            clientProblem('pin_expired', 410, 'The PIN expired before it was approved; start again.'),
+          )
+        }
+        await sleep(delay, callOptions.signal)
+        delay = Math.min(Math.round(delay * 1.5), maxIntervalMs)
+      }
+    },
+    exchangeToken: (input, o) => call({ method: 'POST', path: '/v1/sessions', body: input }, o),
+    getServers: (o) => call({ method: 'GET', path: '/v1/servers' }, o),
+    withSession: (next) => createWorkerClient({ ...options, session: next }),
+  }
+  return client
+}
