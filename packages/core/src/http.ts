@@ -29,7 +29,29 @@ export interface PlexExchange {
   response: Response
   text: string
   label: string
-  secrets: string[]
+}
+
+/** The forms a secret can take in an error (raw, percent-, form- and JSON-encoded), worked out only on failure. */
+interface LazySecrets {
+  readonly forms: string[]
+}
+
+function lazySecrets(raw: (string | undefined)[]): LazySecrets {
+  let forms: string[] | undefined
+  return {
+    get forms(): string[] {
+      forms ??= secretForms(raw)
+      return forms
+    },
+  }
+}
+
+/** The path of an absolute URL without parsing it (the hot path); never the query, which is not ours to log. */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start < 0) return '/'
+  const end = url.indexOf('?', start)
+  return end < 0 ? url.slice(start) : url.slice(start, end)
 }
 
 const X_PLEX_HEADERS = [
@@ -85,7 +107,7 @@ export async function plexRequest(
   options: PlexClientOptions & PlexCallOptions,
   request: PlexRequest,
 ): Promise<PlexExchange> {
-  const secrets = secretForms([request.token, ...(request.secrets ?? [])])
+  const secrets = lazySecrets([request.token, ...(request.secrets ?? [])])
   const headers = plexHeaders(options, request.token)
   if (request.form) headers.set('Content-Type', 'application/x-www-form-urlencoded')
   const fetchImpl = resolveFetch(options)
@@ -93,7 +115,7 @@ export async function plexRequest(
     typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS
   // Sign-in, PIN creation and sign-out are never repeated: repeated sign-ins lock the IP out.
   const retry: ResolvedRetry = request.method === 'GET' ? resolveRetry(options.retry) : resolveRetry(false)
-  const label = `${request.method} ${new URL(request.url).pathname}`
+  const label = `${request.method} ${pathOf(request.url)}`
   const signal = options.signal
 
   for (let attempt = 0; ; attempt++) {
@@ -109,8 +131,8 @@ export async function plexRequest(
         label,
         secrets,
       )
-      if (response.status >= 200 && response.status < 300) return { response, text, label, secrets }
-      error = errorFromResponse(response, text, label, secrets)
+      if (response.status >= 200 && response.status < 300) return { response, text, label }
+      error = errorFromResponse(response, text, label, secrets.forms)
     } catch (caught) {
       error = caught as PlexError
     }
@@ -146,23 +168,32 @@ async function attemptOnce(
   timeoutMs: number,
   signal: AbortSignal | undefined,
   label: string,
-  secrets: string[],
+  secrets: LazySecrets,
 ): Promise<{ response: Response; text: string }> {
   const controller = new AbortController()
   let timedOut = false
+  // Settled by our timer or the caller's signal; raced against the fetch so that a fetch that ignores
+  // `signal` still times out. One promise and no listeners on our own signal: this is the hot path
+  // (bench/core-speed.ts).
+  let stop: (reason: unknown) => void = () => {}
+  const stopped = new Promise<never>((_, reject) => {
+    stop = reject
+  })
+  stopped.catch(() => {})
   const timer = setTimeout(() => {
     timedOut = true
-    controller.abort(new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`))
+    const reason = new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`)
+    controller.abort(reason)
+    stop(reason)
   }, timeoutMs)
-  const onAbort = (): void => controller.abort(signal?.reason)
+  const onAbort = (): void => {
+    controller.abort(signal?.reason)
+    stop(signal?.reason)
+  }
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
-    // Raced against our own signal too, so a fetch that ignores `signal` still times out.
-    const response = await untilAborted(
-      fetchImpl(url, { ...init, signal: controller.signal }),
-      controller.signal,
-    )
-    const text = await untilAborted(response.text(), controller.signal)
+    const response = await Promise.race([fetchImpl(url, { ...init, signal: controller.signal }), stopped])
+    const text = await Promise.race([response.text(), stopped])
     return { response, text }
   } catch (cause) {
     if (signal?.aborted) throw abortedError(signal, label, secrets)
@@ -170,7 +201,7 @@ async function attemptOnce(
       throw new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`)
     }
     throw new PlexError('network_error', `${label}: the request failed before Plex answered`, {
-      cause: sanitizeCause(cause, secrets),
+      cause: sanitizeCause(cause, secrets.forms),
     })
   } finally {
     clearTimeout(timer)
@@ -178,26 +209,22 @@ async function attemptOnce(
   }
 }
 
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = (): void => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
-}
-
-function abortedError(signal: AbortSignal, label: string, secrets: string[]): PlexError {
+function abortedError(signal: AbortSignal, label: string, secrets: LazySecrets): PlexError {
   return new PlexError('aborted', `${label}: aborted by the caller`, {
-    cause: sanitizeCause(signal.reason, secrets),
+    cause: sanitizeCause(signal.reason, secrets.forms),
   })
 }
 
-function throwIfAborted(signal: AbortSignal | undefined, label: string, secrets: string[]): void {
+function throwIfAborted(signal: AbortSignal | undefined, label: string, secrets: LazySecrets): void {
   if (signal?.aborted) throw abortedError(signal, label, secrets)
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, label: string, secrets: string[]): Promise<void> {
+function sleep(
+  ms: number,
+  signal: AbortSignal | undefined,
+  label: string,
+  secrets: LazySecrets,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (signal?.aborted) return reject(abortedError(signal, label, secrets))
     const onAbort = (): void => {
