@@ -1,0 +1,252 @@
+// The demo page in a real browser: headless Chromium (Debian's, driven by playwright-core) against the
+// worker started exactly as `npm run demo` starts it. Signs in by PIN (approving on the fake's
+// app.plex.tv page), signs out, signs in by password with 2FA, lists servers, gets a transient token and
+// source connection information, signs out; checks the cookie flags and that no Plex token or session
+// token reaches the page's cookies, storage or HTML. Screenshots of each step go to artifacts/browser/.
+//
+// To debug against a stack you started yourself: PLEX_AUTH_DEMO_URL=http://127.0.0.1:8787
+// PLEX_AUTH_FAKE_URL=http://127.0.0.1:<fake port> npx vitest run --config test/vitest.config.ts browser
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DemoStack, startDemoStack } from './demo-stack.ts'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+const SESSION_COOKIE = '__Host-plex_session'
+/** The seed's long-lived tokens (packages/fake-plex/README.md), the share token included. */
+const SEED_TOKENS = [
+  'ALiCeT0kenFaKe9x2Qm7',
+  'B0bT0kenFaKe4Yz8Wq1P',
+  'CaR0lT0kenFaKe6Hn3Jd',
+  'BobShareAcc3ssT0k5nX',
+]
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'browser')
+
+let stack: DemoStack | undefined
+let browser: Browser | undefined
+let context: BrowserContext
+let page: Page
+/** Where the page is opened: http://localhost:<port>, where Chromium keeps `Secure` (`__Host-`) cookies. */
+let pageUrl: string
+let fakeUrl: string
+/** Every body the worker sent to the page: what the page's JavaScript could read. */
+const bodies: { url: string; body: string }[] = []
+/** Session tokens seen in the cookie jar (one per sign-in). */
+const sessionTokens = new Set<string>()
+let shot = 0
+
+beforeAll(async () => {
+  let workerUrl = process.env.PLEX_AUTH_DEMO_URL
+  fakeUrl = process.env.PLEX_AUTH_FAKE_URL ?? ''
+  if (!workerUrl || !fakeUrl) {
+    stack = await startDemoStack()
+    workerUrl = stack.url
+    fakeUrl = stack.plexTvUrl
+  }
+  pageUrl = workerUrl.replace('//127.0.0.1:', '//localhost:')
+  mkdirSync(SHOTS, { recursive: true })
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
+  page = await context.newPage()
+  page.on('response', async (response) => {
+    if (!response.url().startsWith(pageUrl)) return
+    try {
+      bodies.push({ url: response.url(), body: await response.text() })
+    } catch {
+      // redirects and aborted loads have no body
+    }
+  })
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await stack?.stop()
+})
+
+async function screenshot(name: string, target: Page = page): Promise<void> {
+  shot += 1
+  await target.screenshot({
+    path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  })
+}
+
+const status = () => page.getByRole('status')
+const alert = () => page.locator('#error')
+
+async function sessionCookie() {
+  return (await context.cookies(pageUrl)).find((cookie) => cookie.name === SESSION_COOKIE)
+}
+
+/** The cookie is HttpOnly, Secure, SameSite=Lax, host-only on `/`; remembers its token for the leak checks. */
+async function expectSessionCookie(): Promise<void> {
+  const cookie = await sessionCookie()
+  expect(cookie, 'session cookie').toBeDefined()
+  expect(cookie).toMatchObject({
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Lax',
+    path: '/',
+    domain: 'localhost',
+  })
+  expect(cookie!.value).toMatch(/^[A-Za-z0-9_-]{43}$/)
+  sessionTokens.add(cookie!.value)
+}
+
+/** Every Plex token the fake saw or issued: the seed's, and each X-Plex-Token the worker sent upstream. */
+async function plexTokens(): Promise<string[]> {
+  const res = await fetch(`${fakeUrl}/__fake/requests`)
+  expect(res.ok).toBe(true)
+  const requests = (await res.json()) as { url: string; headers: Record<string, string> }[]
+  const tokens = new Set(SEED_TOKENS)
+  for (const request of requests) {
+    const token = request.headers['x-plex-token'] ?? new URL(request.url).searchParams.get('X-Plex-Token')
+    if (token) tokens.add(token)
+  }
+  return [...tokens]
+}
+
+/**
+ * No Plex token and no session token in document.cookie, localStorage, sessionStorage or the HTML.
+ * The transient token the user asked for is the one token allowed in the HTML (it is a Plex token of
+ * sorts, short-lived and for one server). No Plex token in anything the worker sent the page at all.
+ */
+async function expectNoTokensInPage(allowedInHtml: string[] = []): Promise<void> {
+  const plex = await plexTokens()
+  expect(plex.length).toBeGreaterThan(SEED_TOKENS.length) // the worker's own tokens were found
+  const secrets = [...plex, ...sessionTokens]
+  const seen = await page.evaluate(() => ({
+    cookie: document.cookie,
+    local: JSON.stringify(Object.entries(localStorage)),
+    session: JSON.stringify(Object.entries(sessionStorage)),
+    html: document.documentElement.outerHTML,
+  }))
+  expect(seen.cookie).not.toContain(SESSION_COOKIE)
+  expect(seen.local).toBe('[]')
+  expect(seen.session).toBe('[]')
+  for (const secret of secrets) {
+    expect(seen.cookie.includes(secret), 'a token in document.cookie').toBe(false)
+    if (!allowedInHtml.includes(secret)) expect(seen.html.includes(secret), 'a token in the HTML').toBe(false)
+  }
+  for (const { url, body } of bodies) {
+    for (const token of plex) {
+      if (token.startsWith('transient-')) continue
+      expect(body.includes(token), `a Plex token in the answer of ${url}`).toBe(false)
+    }
+  }
+}
+
+/** Rejects with the page's error text once the alert shows (so a failing step says why, at once). */
+async function failedWith(box: ReturnType<Page['locator']>): Promise<never> {
+  await box.waitFor({ state: 'visible' })
+  throw new Error(`the page shows an error: ${await box.textContent()}`)
+}
+
+async function signOut(): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click()
+  await expect.poll(() => status().textContent()).toBe('Signed out.')
+  await expect.poll(sessionCookie).toBeUndefined()
+  await expect(page.getByRole('button', { name: 'Sign in with Plex' }).isVisible()).resolves.toBe(true)
+}
+
+async function signInWithPassword(login: string, password: string): Promise<void> {
+  await page.getByLabel('Email or username').fill(login)
+  await page.getByLabel('Password', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+}
+
+describe('demo page in Chromium', () => {
+  it('PIN, then password with 2FA, servers, transient token, source connection, sign-out', async () => {
+    const response = await page.goto(`${pageUrl}/`)
+    expect(response?.status(), 'GET / (is demoPage mounted in app.ts?)').toBe(200)
+    await expect.poll(() => status().textContent()).toBe('Not signed in.')
+    await screenshot('signed-out')
+
+    // 1. Sign in with Plex: the auth URL opens the fake app.plex.tv in a new tab; alice approves there.
+    const popupOpened = context.waitForEvent('page')
+    await page.getByRole('button', { name: 'Sign in with Plex' }).click()
+    const approval = await Promise.race([popupOpened, failedWith(alert())])
+    await approval.waitForLoadState()
+    expect(approval.url()).toContain(`${fakeUrl}/auth#?`)
+    await expect.poll(() => page.locator('#pin-pending').isVisible()).toBe(true)
+    await screenshot('pin-waiting')
+    await approval.getByLabel('Email or username').fill('alice')
+    await approval.getByLabel('Password', { exact: true }).fill('alice-password')
+    await approval.getByRole('button', { name: 'Allow' }).click()
+    await expect.poll(() => approval.getByRole('alert').textContent()).toMatch(/^Signed in\./)
+    await screenshot('pin-approved', approval)
+    await approval.close()
+    await expect
+      .poll(() => page.locator('#account-username').textContent(), { timeout: 20_000 })
+      .toBe('alice')
+    expect(await page.locator('#account-email').textContent()).toBe('alice@example.com')
+    await screenshot('pin-signed-in')
+    await expectSessionCookie()
+    await expectNoTokensInPage()
+
+    await signOut()
+    await screenshot('signed-out-after-pin')
+
+    // 2. Password as bob: the worker asks for the 2FA code, the page shows the field and the reason.
+    await signInWithPassword('bob', 'bob-password')
+    await expect.poll(() => alert().textContent()).toMatch(/^Verification code required\. .*two-factor/)
+    const codeField = page.getByLabel('Two-factor code')
+    await expect(codeField.isVisible()).resolves.toBe(true)
+    await screenshot('2fa-asked')
+    await codeField.fill('123456')
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await expect.poll(() => page.locator('#account-username').textContent()).toBe('bob')
+    expect(await alert().isVisible()).toBe(false)
+    expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('') // the form was cleared
+    await screenshot('password-signed-in')
+    await expectSessionCookie()
+
+    // 3. Servers: bob has shared access to Alice's Plex.
+    await page.getByRole('button', { name: 'List servers' }).click()
+    const aliceServer = page.getByLabel(/^Alice's Plex \(shared with you\)/)
+    await expect.poll(() => aliceServer.isChecked()).toBe(true)
+    await screenshot('servers')
+
+    // 4. A transient token for it, shown because it was asked for.
+    await page.getByRole('button', { name: 'Get a transient token' }).click()
+    await expect.poll(() => page.locator('#transient-token').textContent()).toMatch(/^transient-/)
+    const transient = (await page.locator('#transient-token').textContent())!
+    await screenshot('transient-token')
+
+    // 5. Source connection: a shared user is refused by the server, and the page says so in words.
+    await page.getByRole('button', { name: 'Get source connection information' }).click()
+    await expect.poll(() => alert().textContent()).toMatch(/^Forbidden\. Plex refused this request/)
+    await screenshot('source-connection-forbidden')
+    await expectNoTokensInPage([transient])
+
+    await signOut()
+
+    // 6. The owner gets the source connection information.
+    await signInWithPassword('alice', 'alice-password')
+    await expect.poll(() => page.locator('#account-username').textContent()).toBe('alice')
+    await expectSessionCookie()
+    await page.getByRole('button', { name: 'List servers' }).click()
+    await expect.poll(() => page.getByLabel(/^Alice's Plex \(owned\)/).isChecked()).toBe(true)
+    await page.getByRole('button', { name: 'Get source connection information' }).click()
+    await expect.poll(() => page.locator('#connection-id').textContent()).toMatch(/^[0-9a-f]{40}$/)
+    expect(await page.locator('#connection-list li').count()).toBeGreaterThan(0)
+    await screenshot('source-connection')
+    await expectNoTokensInPage()
+
+    await signOut()
+    await screenshot('signed-out-at-end')
+    await expectNoTokensInPage()
+  }, 120_000)
+})
