@@ -6,7 +6,7 @@
 //
 // To debug against a stack you started yourself: PLEX_AUTH_DEMO_URL=http://127.0.0.1:8787
 // PLEX_AUTH_FAKE_URL=http://127.0.0.1:<fake port> npx vitest run --config test/vitest.config.ts browser
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
@@ -56,6 +56,7 @@ beforeAll(async () => {
     fakeUrl = stack.plexTvUrl
   }
   pageUrl = workerUrl.replace('//127.0.0.1:', '//localhost:')
+  rmSync(SHOTS, { recursive: true, force: true })
   mkdirSync(SHOTS, { recursive: true })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } })

@@ -390,12 +390,8 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
     const { session, user } = await client.waitForPin(pin, { intervalMs: 10 })
     expect(user).toMatchObject({ username: 'alice' })
     expect(await client.withSession({ bearer: session.token }).getUser()).toMatchObject({ username: 'alice' })
-    // Claimable exactly once.
-    const again = await client.pollPin(pin).then(
-      (status) => status,
-      (error: unknown) => error,
-    )
-    expect(again).not.toMatchObject({ status: 'authorized' })
+    // Claimable exactly once: afterwards the PIN is unknown.
+    expect(await rejection(client.pollPin(pin))).toMatchObject({ status: 404, code: 'not_found' })
   })
 
   it('a PIN is not claimable without its poll token', async () => {
@@ -403,9 +399,13 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
     const { client } = connect(h)
     const pin = await client.createPin()
     h.fake.approvePin(pin.code, 'alice')
-    const error = await rejection(client.pollPin({ id: pin.id, pollToken: 'not-the-poll-token' }))
-    expect(error.status).toBeGreaterThanOrEqual(400)
-    expect(error.status).toBeLessThan(500)
+    const forged = 'A'.repeat(43) // well-formed, but not this PIN's
+    expect(await rejection(client.pollPin({ id: pin.id, pollToken: forged }))).toMatchObject({
+      status: 404,
+      code: 'not_found',
+    })
+    // The creator still can.
+    expect(await client.waitForPin(pin, { intervalMs: 10 })).toMatchObject({ user: { username: 'alice' } })
   })
 
   it('an expired PIN rejects waitForPin with pin_expired', async () => {
@@ -433,7 +433,9 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
     // A discovered server's clientIdentifier is a valid `server`.
     expect((await alice.getTransientToken({ server: MAIN_SERVER_ID })).token).toMatch(/^transient-/)
 
-    const rejected = await rejection(client.exchangeToken({ plexToken: 'NotAPlexToken123' }))
-    expect(rejected.status).toBe(401)
+    expect(await rejection(client.exchangeToken({ plexToken: 'NotAPlexToken123' }))).toMatchObject({
+      status: 401,
+      code: 'invalid_credentials',
+    })
   })
 })

@@ -36,6 +36,10 @@ export const DEMO_SCRIPT = `'use strict'
   const transientResult = $('transient-result')
   const connectionResult = $('connection-result')
   let pinController = null
+  // An avatar that cannot load (plex.tv unreachable, as with the offline fake) is hidden, not shown broken.
+  $('account-thumb').addEventListener('error', (event) => {
+    event.currentTarget.hidden = true
+  })
 
   /** A failed call, with the problem+json fields. */
   class Problem extends Error {
@@ -121,6 +125,7 @@ export const DEMO_SCRIPT = `'use strict'
   /** Runs an action with its button disabled; shows any error; a lost session returns to sign-in. */
   async function run(button, action) {
     clearError()
+    say('')
     if (button) button.disabled = true
     try {
       await action()
