@@ -53,6 +53,8 @@ async function load(
 }
 
 export async function runWorkerBenchmarks(): Promise<void> {
+  // Offline: do not let miniflare try to download the Request.cf placeholder.
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false'
   const bundle = measureBundle()
   console.log('\n## Worker bundle (wrangler deploy --dry-run --outdir, gzip -9)\n')
   console.log(`| bundle | raw | gzipped | budget |\n| --- | ---: | ---: | ---: |`)

@@ -55,7 +55,9 @@ async function main(): Promise<void> {
   for (const [key, value] of Object.entries(vars)) wranglerArgs.push('--var', `${key}:${value}`)
   // Tests give each run its own local KV folder.
   if (process.env.WRANGLER_PERSIST_TO) wranglerArgs.push('--persist-to', process.env.WRANGLER_PERSIST_TO)
-  const child = spawn('npx', wranglerArgs, { cwd: root, stdio: 'inherit' })
+  // Offline demo: miniflare would try to download the Request.cf placeholder from Cloudflare and warn.
+  const env = args.demo ? { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false' } : process.env
+  const child = spawn('npx', wranglerArgs, { cwd: root, stdio: 'inherit', env })
   console.log(`Worker starting on ${origin} (open ${origin}/ for the demo page, ${origin}/docs for the API)`)
   const stop = (): void => {
     child.kill('SIGTERM')
