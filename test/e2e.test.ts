@@ -1,0 +1,111 @@
+// End to end: the worker started exactly as `npm run demo` starts it (wrangler dev, local KV, the fake
+// Plex on loopback), driven over real HTTP the way a frontend's backend-for-frontend calls it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DemoStack, startDemoStack } from './demo-stack.ts'
+
+let stack: DemoStack
+
+beforeAll(async () => {
+  stack = await startDemoStack()
+})
+
+afterAll(async () => {
+  await stack?.stop()
+})
+
+const ALICE_TOKEN = 'ALiCeT0kenFaKe9x2Qm7'
+const ALICE_SERVER = '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01'
+
+async function call(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: unknown; res: Response }> {
+  const res = await fetch(`${stack.url}${path}`, init)
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, res }
+}
+
+describe('npm run demo, over HTTP', () => {
+  it('signs in, uses every operation, signs out', async () => {
+    expect((await call('/v1/health')).body).toEqual({ status: 'ok' })
+
+    const signIn = await call('/v1/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'alice', password: 'alice-password' }),
+    })
+    expect(signIn.status).toBe(201)
+    const { session, user } = signIn.body as {
+      session: { token: string; expiresAt: string }
+      user: Record<string, unknown>
+    }
+    expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(user.username).toBe('alice')
+    expect(JSON.stringify(signIn.body)).not.toContain(ALICE_TOKEN)
+    const cookie = signIn.res.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^__Host-plex_session=[A-Za-z0-9_-]{43};/)
+    expect(cookie).toMatch(/HttpOnly/i)
+    expect(cookie).toMatch(/Secure/i)
+    expect(cookie).toMatch(/SameSite=Lax/i)
+    expect(signIn.res.headers.get('cache-control')).toBe('no-store')
+
+    const auth = { authorization: `Bearer ${session.token}` }
+    const me = await call('/v1/user', { headers: auth })
+    expect(me.status).toBe(200)
+    expect((me.body as { email: string }).email).toBe('alice@example.com')
+    expect(JSON.stringify(me.body)).not.toMatch(/authToken/)
+
+    const transient = await call('/v1/transient-token', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(transient.status).toBe(200)
+    expect(transient.body).toMatchObject({ token: expect.stringMatching(/^transient-/), cached: false })
+    const again = await call('/v1/transient-token', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(again.body).toMatchObject({ token: (transient.body as { token: string }).token, cached: true })
+
+    const source = await call(
+      `/v1/source-connection?source=${encodeURIComponent(`server://${ALICE_SERVER}`)}`,
+      {
+        headers: auth,
+      },
+    )
+    expect(source.status).toBe(200)
+    expect(source.body).toMatchObject({ clientIdentifier: ALICE_SERVER, connections: expect.any(Array) })
+
+    const out = await call('/v1/sign-out', { method: 'POST', headers: auth })
+    expect(out.status).toBe(204)
+    const after = await call('/v1/user', { headers: auth })
+    expect(after.status).toBe(401)
+    expect(after.res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    expect(after.body).toMatchObject({ code: 'unauthenticated', status: 401 })
+  })
+
+  it('answers wrong credentials, bad input and unknown routes with problem+json, never a 5xx', async () => {
+    const wrong = await call('/v1/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'carol', password: 'not-her-password' }),
+    })
+    expect(wrong.status).toBe(401)
+    expect(wrong.body).toMatchObject({ code: 'invalid_credentials' })
+    expect(JSON.stringify(wrong.body)).not.toContain('not-her-password')
+
+    const bad = await call('/v1/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"login": 42',
+    })
+    expect(bad.status).toBe(400)
+    expect(bad.body).toMatchObject({ code: 'invalid_request' })
+
+    const missing = await call('/v1/nope')
+    expect(missing.status).toBe(404)
+    expect(missing.res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+  })
+})
