@@ -46,6 +46,8 @@ const bodies: { url: string; body: string }[] = []
 /** Session tokens seen in the cookie jar (one per sign-in). */
 const sessionTokens = new Set<string>()
 let shot = 0
+/** Uncaught errors and console errors of the demo page (a CSP violation shows up here). */
+const problems: string[] = []
 
 beforeAll(async () => {
   let workerUrl = process.env.PLEX_AUTH_DEMO_URL
@@ -61,6 +63,12 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
   context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
   page = await context.newPage()
+  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`))
+  page.on('console', (message) => {
+    // The avatar lives on plex.tv, which this offline machine cannot reach: that load may fail.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text()))
+      problems.push(`console: ${message.text()}`)
+  })
   page.on('response', async (response) => {
     if (!response.url().startsWith(pageUrl)) return
     try {
@@ -249,5 +257,6 @@ describe('demo page in Chromium', () => {
     await signOut()
     await screenshot('signed-out-at-end')
     await expectNoTokensInPage()
+    expect(problems).toEqual([])
   }, 120_000)
 })
