@@ -7,6 +7,9 @@ import { handleError, handleNotFound, problemResponse } from './problem.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
 import { openapi } from './routes/openapi.ts'
+import { createPin, pollPin } from './routes/pins.ts'
+import { servers } from './routes/servers.ts'
+import { sessions } from './routes/sessions.ts'
 import { signIn } from './routes/sign-in.ts'
 import { signOut } from './routes/sign-out.ts'
 import { sourceConnection } from './routes/source-connection.ts'
@@ -72,7 +75,20 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   )
   app.use('/v1/*', rejectForeignOrigins)
 
-  for (const routes of [health, signIn, user, transientToken, sourceConnection, signOut, openapi, docs]) {
+  for (const routes of [
+    health,
+    signIn,
+    user,
+    transientToken,
+    sourceConnection,
+    signOut,
+    createPin,
+    pollPin,
+    sessions,
+    servers,
+    openapi,
+    docs,
+  ]) {
     app.route('/', routes)
   }
   return app

@@ -3,8 +3,8 @@ import type { AppEnv } from './app.ts'
 import { ProblemError } from './problem.ts'
 import { sha256 } from './token-crypto.ts'
 
-/** The limiter's window in wrangler.toml (`period`): how long a limited client should wait at most. */
-const RETRY_AFTER_SECONDS = 60
+/** SIGN_IN_LIMITER's window in wrangler.toml (`period`): how long a limited client should wait at most. */
+export const SIGN_IN_RETRY_AFTER_SECONDS = 60
 
 /** The client's IP as Cloudflare sees it; `unknown` locally, where every client shares one bucket. */
 export function clientIp(c: Context<AppEnv>): string {
@@ -21,7 +21,11 @@ export async function loginKey(login: string): Promise<string> {
  * with Retry-After). Without a limiter binding nothing is limited. A failing limiter lets the request
  * through: Plex's own lockout still stands behind it.
  */
-export async function enforceRateLimit(limiter: RateLimit | undefined, keys: string[]): Promise<void> {
+export async function enforceRateLimit(
+  limiter: RateLimit | undefined,
+  keys: string[],
+  retryAfterSeconds: number = SIGN_IN_RETRY_AFTER_SECONDS,
+): Promise<void> {
   if (!limiter) return
   for (const key of keys) {
     let success = true
@@ -32,7 +36,7 @@ export async function enforceRateLimit(limiter: RateLimit | undefined, keys: str
     }
     if (!success) {
       throw new ProblemError(429, 'rate_limited', 'Too many attempts; try again later.', {
-        headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+        headers: { 'Retry-After': String(retryAfterSeconds) },
       })
     }
   }

@@ -6,6 +6,10 @@ const ROUTES: [RegExp, readonly string[]][] = [
   [/^\/v1\/transient-token$/, ['POST']],
   [/^\/v1\/source-connection$/, ['GET', 'HEAD']],
   [/^\/v1\/sign-out$/, ['POST']],
+  [/^\/v1\/pins$/, ['POST']],
+  [/^\/v1\/pins\/[^/]+$/, ['GET', 'HEAD']],
+  [/^\/v1\/sessions$/, ['POST']],
+  [/^\/v1\/servers$/, ['GET', 'HEAD']],
   [/^\/openapi\.json$/, ['GET', 'HEAD']],
   [/^\/docs$/, ['GET', 'HEAD']],
 ]

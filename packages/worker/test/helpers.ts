@@ -36,8 +36,8 @@ export interface SignedIn {
 }
 
 /**
- * A fresh fake Plex and app. `SIGN_IN_LIMITER` is off unless `limiter` is set: miniflare's limiter
- * windows are shared by every test in the run.
+ * A fresh fake Plex and app. `SIGN_IN_LIMITER` and `PIN_POLL_LIMITER` are off unless `limiter` is set:
+ * miniflare's limiter windows are shared by every test in the run.
  */
 export function harness(
   options: { fake?: FakePlexOptions; now?: () => number; limiter?: boolean; env?: Partial<Bindings> } = {},
@@ -58,7 +58,10 @@ export function harness(
   }
   const app = createApp({ fetch: watched, ...(options.now ? { now: options.now } : {}) })
   const baseEnv: Bindings = { ...env, ...options.env }
-  if (!options.limiter) delete baseEnv.SIGN_IN_LIMITER
+  if (!options.limiter) {
+    delete baseEnv.SIGN_IN_LIMITER
+    delete baseEnv.PIN_POLL_LIMITER
+  }
   const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) =>
     app.request(path, init, { ...baseEnv, ...envOverrides })
   return {

@@ -97,6 +97,46 @@ export const OPERATIONS: Operation[] = [
     ok: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
     errors: ['unauthenticated', 'origin_not_allowed'],
   },
+  {
+    method: 'post',
+    path: '/v1/pins',
+    summary: 'Start a PIN sign-in: open `authUrl` for the user, then poll GET /v1/pins/{id} with `pollToken`',
+    body: { schema: s.PinBody, optional: true },
+    ok: { status: 201, description: 'A PIN', schema: s.PinCreatedResponse },
+    errors: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM],
+  },
+  {
+    method: 'get',
+    path: '/v1/pins/{id}',
+    summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
+    params: s.PinParams,
+    headers: [{ name: 'X-Poll-Token', description: 'The `pollToken` from POST /v1/pins.', required: true }],
+    ok: { status: 200, description: 'Pending, or authorized', schema: s.PinStatusResponse, setsCookie: true },
+    errors: ['invalid_request', 'unauthenticated', 'not_found', 'pin_expired', ...UPSTREAM],
+  },
+  {
+    method: 'post',
+    path: '/v1/sessions',
+    summary: 'Exchange a Plex token the frontend already has for a session (never revoked by sign-out)',
+    body: { schema: s.SessionExchangeBody },
+    ok: { status: 201, description: 'Signed in', schema: s.SignedInResponse, setsCookie: true },
+    errors: [
+      'invalid_request',
+      'invalid_credentials',
+      'origin_not_allowed',
+      'unsupported_media_type',
+      ...UPSTREAM,
+    ],
+  },
+  {
+    method: 'get',
+    path: '/v1/servers',
+    summary:
+      "The account's Plex Media Servers; their connection URIs and clientIdentifiers become allowed `server` values",
+    session: true,
+    ok: { status: 200, description: 'Servers, without access tokens', schema: s.ServersResponse },
+    errors: [...SESSION, ...UPSTREAM],
+  },
 ]
 
 function jsonSchema(schema: Schema): Record<string, unknown> {

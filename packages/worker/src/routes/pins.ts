@@ -1,0 +1,110 @@
+import { Hono } from 'hono'
+import type { AppEnv } from '../app.ts'
+import { isPlexError, isTokenRejected } from '../plex.ts'
+import { ProblemError } from '../problem.ts'
+import { clientIp, enforceRateLimit } from '../rate-limit.ts'
+import { PinBody, PinParams } from '../schemas.ts'
+import { isAllowedOrigin } from '../security.ts'
+import { startSession } from '../session.ts'
+import { randomToken, sha256 } from '../token-crypto.ts'
+import { readBody, validate } from '../validation.ts'
+
+/** PIN_POLL_LIMITER's window in wrangler.toml (`period`). */
+const POLL_RETRY_AFTER_SECONDS = 10
+
+/**
+ * Polls closer together than this answer from memory instead of asking plex.tv again (per isolate,
+ * never KV): a frontend polling fast costs plex.tv one request a second per PIN at most.
+ */
+export const PIN_CHECK_INTERVAL_MS = 1000
+/** Keyed by the poll token's hash: unique per PIN creation, where Plex PIN ids are only unique per plex.tv. */
+const lastPendingCheck = new Map<string, number>()
+
+const POLL_TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+function expired(): ProblemError {
+  return new ProblemError(410, 'pin_expired', 'This PIN expired; start again with POST /v1/pins.')
+}
+
+/**
+ * `POST /v1/pins`: starts a PIN sign-in (Plex's recommended way: no password reaches us). Answers the
+ * app.plex.tv URL to open and a `pollToken`: Plex PIN ids are guessable, so only the holder of the
+ * poll token (stored hashed) can claim the PIN.
+ */
+export const createPin = new Hono<AppEnv>().post('/v1/pins', async (c) => {
+  const { config, plex, store, now } = c.var
+  const input = validate(PinBody, await readBody(c, { optional: true }))
+  if (input.forwardUrl !== undefined && !isAllowedOrigin(c, new URL(input.forwardUrl).origin)) {
+    // app.plex.tv redirects there after approval: an open redirect unless it is one of ours.
+    throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+      issues: [{ path: 'forwardUrl', message: 'Invalid forwardUrl: expected a URL on an allowed origin' }],
+    })
+  }
+  await enforceRateLimit(config.signInLimiter, [`pins:ip:${clientIp(c)}`])
+  const pin = await plex.createPin({ strong: true })
+  const pollToken = randomToken()
+  const parsed = Date.parse(pin.expiresAt)
+  const expiresAt = Number.isFinite(parsed) ? parsed : now() + pin.expiresIn * 1000
+  const id = String(pin.id)
+  await store.createPin({ id, pollTokenHash: await sha256(pollToken), expiresAt })
+  const authUrl = plex.buildAuthUrl({
+    code: pin.code,
+    appUrl: config.appUrl,
+    ...(input.forwardUrl !== undefined ? { forwardUrl: input.forwardUrl } : {}),
+  })
+  return c.json({ id, code: pin.code, authUrl, expiresAt: new Date(expiresAt).toISOString(), pollToken }, 201)
+})
+
+/**
+ * `GET /v1/pins/{id}` with `X-Poll-Token`: `pending` until the user approves, then `authorized` with a
+ * new session, once (the PIN record is deleted when claimed). KV is only read here, never written per poll.
+ */
+export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
+  const { config, plex, store, now } = c.var
+  const { id } = validate(PinParams, { id: c.req.param('id') })
+  const pollToken = c.req.header('X-Poll-Token')
+  if (pollToken === undefined || !POLL_TOKEN.test(pollToken)) {
+    throw new ProblemError(401, 'unauthenticated', 'Send the pollToken from POST /v1/pins as X-Poll-Token.')
+  }
+  await enforceRateLimit(config.pinPollLimiter, [`pin:${id}`], POLL_RETRY_AFTER_SECONDS)
+  const pin = await store.getPin(id)
+  // Unknown, claimed, or someone else's: the same answer, so ids cannot be probed.
+  if (!pin || pin.pollTokenHash !== (await sha256(pollToken))) {
+    throw new ProblemError(404, 'not_found', 'No such PIN: unknown, already claimed, or not yours.')
+  }
+  if (pin.expiresAt <= now()) throw expired()
+  const last = lastPendingCheck.get(pin.pollTokenHash)
+  if (last !== undefined && now() - last < PIN_CHECK_INTERVAL_MS)
+    return c.json({ status: 'pending' as const })
+
+  let authToken: string | null
+  try {
+    ;({ authToken } = await plex.checkPin({ id: Number(id) }))
+  } catch (error) {
+    // Quirk: plex.tv answers an expired PIN with 404 (code 1020).
+    if (isPlexError(error, 'not_found')) throw expired()
+    throw error
+  }
+  if (!authToken) {
+    if (lastPendingCheck.size > 10_000) lastPendingCheck.clear()
+    lastPendingCheck.set(pin.pollTokenHash, now())
+    return c.json({ status: 'pending' as const })
+  }
+  lastPendingCheck.delete(pin.pollTokenHash)
+  let user: object
+  try {
+    user = await plex.getTokenDetails({ token: authToken })
+  } catch (error) {
+    if (isTokenRejected(error))
+      throw new ProblemError(502, 'upstream_invalid_response', 'Plex issued a token it rejects.')
+    throw error
+  }
+  await store.deletePin(id)
+  return startSession(c, {
+    plexToken: authToken,
+    source: 'pin',
+    user,
+    status: 200,
+    extra: { status: 'authorized' },
+  })
+})

@@ -1,0 +1,225 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { PIN_CHECK_INTERVAL_MS } from '../src/routes/pins.ts'
+import { sha256 } from '../src/token-crypto.ts'
+import {
+  ALLOWED_ORIGIN,
+  bearer,
+  clearKv,
+  dumpKv,
+  expectKvClean,
+  expectProblem,
+  type Harness,
+  harness,
+  json,
+  TOKEN_PATTERN,
+} from './helpers.ts'
+
+beforeEach(clearKv)
+
+interface PinCreated {
+  id: string
+  code: string
+  authUrl: string
+  expiresAt: string
+  pollToken: string
+}
+
+async function createPin(h: Harness, body?: unknown): Promise<PinCreated> {
+  const res = await h.request('/v1/pins', body === undefined ? { method: 'POST' } : json(body))
+  expect(res.status, await res.clone().text()).toBe(201)
+  return (await res.json()) as PinCreated
+}
+
+const poll = (h: Harness, pin: { id: string; pollToken: string }) =>
+  h.request(`/v1/pins/${pin.id}`, { headers: { 'X-Poll-Token': pin.pollToken } })
+
+describe('POST /v1/pins', () => {
+  it('creates a strong PIN at plex.tv and answers the app.plex.tv URL and a poll token', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    expect(pin.id).toMatch(/^\d+$/)
+    expect(pin.pollToken).toMatch(TOKEN_PATTERN)
+    expect(Date.parse(pin.expiresAt)).toBeGreaterThan(Date.now())
+    const url = new URL(pin.authUrl)
+    expect(`${url.origin}${url.pathname}`).toBe('https://app.plex.tv/auth')
+    const fragment = new URLSearchParams(url.hash.replace(/^#\?/, ''))
+    expect(fragment.get('clientID')).toBe('plex-auth-worker-tests')
+    expect(fragment.get('code')).toBe(pin.code)
+    expect(fragment.get('context[device][product]')).toBe('plex-auth')
+    const call = h.fake.requests.at(-1)!
+    expect(call.method).toBe('POST')
+    expect(call.url).toBe('https://plex.tv/api/v2/pins?strong=true')
+  })
+
+  it('stores only the hash of the poll token, once, under pin:<id>', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    const [entry, ...rest] = await expectKvClean([pin.pollToken])
+    expect(rest).toEqual([])
+    expect(entry!.name).toBe(`pin:${pin.id}`)
+    expect(JSON.parse(entry!.value!)).toEqual({
+      v: 1,
+      pollTokenHash: await sha256(pin.pollToken),
+      expiresAt: Date.parse(pin.expiresAt),
+    })
+    expect(entry!.expiration! * 1000).toBeGreaterThanOrEqual(Date.parse(pin.expiresAt) + 590_000)
+    expect(entry!.value).not.toContain(pin.code)
+  })
+
+  it('accepts a forwardUrl on an allowed origin only (no open redirect)', async () => {
+    const h = harness()
+    const pin = await createPin(h, { forwardUrl: `${ALLOWED_ORIGIN}/signed-in?x=1` })
+    expect(new URLSearchParams(new URL(pin.authUrl).hash.slice(2)).get('forwardUrl')).toBe(
+      `${ALLOWED_ORIGIN}/signed-in?x=1`,
+    )
+    const body = await expectProblem(
+      await h.request('/v1/pins', json({ forwardUrl: 'https://evil.example/x' })),
+      400,
+      'invalid_request',
+    )
+    expect(body.issues).toEqual([{ path: 'forwardUrl', message: expect.stringContaining('allowed origin') }])
+    expect(JSON.stringify(body)).not.toContain('evil')
+    await expectProblem(
+      await h.request('/v1/pins', json({ forwardUrl: 'javascript:alert(1)' })),
+      400,
+      'invalid_request',
+    )
+  })
+
+  it('honours PLEX_APP_URL', async () => {
+    const h = harness({ env: { PLEX_APP_URL: 'http://127.0.0.1:9999/auth' } })
+    expect((await createPin(h)).authUrl).toMatch(/^http:\/\/127\.0\.0\.1:9999\/auth#\?clientID=/)
+  })
+})
+
+describe('GET /v1/pins/{id}', () => {
+  it('pending, then authorized with a session and the cookie exactly once', async () => {
+    let clock = Date.now()
+    const h = harness({ now: () => clock })
+    const pin = await createPin(h)
+    const first = await poll(h, pin)
+    expect(first.status).toBe(200)
+    expect(await first.json()).toEqual({ status: 'pending' })
+    const before = await dumpKv()
+
+    const plexToken = h.fake.approvePin(pin.code, 'alice')
+    clock += PIN_CHECK_INTERVAL_MS
+    const res = await poll(h, pin)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      status: string
+      session: { token: string; expiresAt: string }
+      user: object
+    }
+    expect(body.status).toBe('authorized')
+    expect(body.session.token).toMatch(TOKEN_PATTERN)
+    expect(body.user).toMatchObject({ username: 'alice' })
+    expect(JSON.stringify(body)).not.toContain(plexToken)
+    expect(res.headers.get('Set-Cookie')).toMatch(
+      new RegExp(
+        `^__Host-plex_session=${body.session.token}; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`,
+      ),
+    )
+
+    // The session works, carries the PIN's token, and KV holds no secret.
+    expect((await h.request('/v1/user', { headers: bearer(body.session.token) })).status).toBe(200)
+    expect(h.fake.requests.at(-1)!.headers['x-plex-token']).toBe(plexToken)
+    const entries = await expectKvClean([plexToken, body.session.token, pin.pollToken])
+    expect(entries.map((e) => e.name)).toEqual([`session:${await sha256(body.session.token)}`])
+    expect(JSON.parse(entries[0]!.value!).source).toBe('pin')
+    expect(before.map((e) => e.name)).toEqual([`pin:${pin.id}`])
+
+    // Claimed: polling again never opens a second session.
+    clock += PIN_CHECK_INTERVAL_MS
+    await expectProblem(await poll(h, pin), 404, 'not_found')
+    expect((await dumpKv()).filter((e) => e.name.startsWith('session:'))).toHaveLength(1)
+  })
+
+  it('never writes KV per poll, and asks plex.tv at most once a second per PIN', async () => {
+    let clock = Date.now()
+    const h = harness({ now: () => clock })
+    const pin = await createPin(h)
+    const kvBefore = JSON.stringify(await dumpKv())
+    const checks = () =>
+      h.fake.requests.filter((r) => r.method === 'GET' && r.url.includes('/api/v2/pins/')).length
+    for (let i = 0; i < 10; i++) expect(await (await poll(h, pin)).json()).toEqual({ status: 'pending' })
+    expect(checks()).toBe(1)
+    clock += PIN_CHECK_INTERVAL_MS
+    await poll(h, pin)
+    expect(checks()).toBe(2)
+    expect(JSON.stringify(await dumpKv())).toBe(kvBefore)
+  })
+
+  it('is throttled per PIN by PIN_POLL_LIMITER', async () => {
+    const h = harness({ limiter: true })
+    const pin = await createPin(h)
+    let limited: Response | undefined
+    for (let i = 0; i < 30 && !limited; i++) {
+      const res = await poll(h, pin)
+      if (res.status === 429) limited = res
+    }
+    expect(limited).toBeDefined()
+    expect(limited!.headers.get('Retry-After')).toBe('10')
+    await expectProblem(limited!, 429, 'rate_limited')
+  })
+
+  it('needs the poll token of whoever created the PIN', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    const other = await createPin(h)
+    h.fake.approvePin(pin.code, 'alice')
+    await expectProblem(await h.request(`/v1/pins/${pin.id}`), 401, 'unauthenticated')
+    await expectProblem(
+      await h.request(`/v1/pins/${pin.id}`, { headers: { 'X-Poll-Token': 'short' } }),
+      401,
+      'unauthenticated',
+    )
+    await expectProblem(await poll(h, { id: pin.id, pollToken: other.pollToken }), 404, 'not_found')
+    await expectProblem(await poll(h, { id: '999999', pollToken: pin.pollToken }), 404, 'not_found')
+    // A session token is no poll token either.
+    await expectProblem(
+      await h.request(`/v1/pins/${pin.id}`, { headers: bearer(pin.pollToken) }),
+      401,
+      'unauthenticated',
+    )
+    expect(h.fake.requests.filter((r) => r.url.includes(`/api/v2/pins/${pin.id}`))).toEqual([])
+    // The rightful poller still gets it.
+    expect(((await (await poll(h, pin)).json()) as { status: string }).status).toBe('authorized')
+  })
+
+  it('410 pin_expired once Plex expired the PIN', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    h.fake.expirePin(pin.code)
+    await expectProblem(await poll(h, pin), 410, 'pin_expired')
+  })
+
+  it('410 pin_expired past expiresAt without asking plex.tv', async () => {
+    let clock = Date.now()
+    const h = harness({ now: () => clock })
+    const pin = await createPin(h)
+    clock = Date.parse(pin.expiresAt) + 1
+    const count = h.fake.requests.length
+    await expectProblem(await poll(h, pin), 410, 'pin_expired')
+    expect(h.fake.requests.length).toBe(count)
+  })
+
+  it('rejects ids that are not PIN ids', async () => {
+    const h = harness()
+    await expectProblem(
+      await h.request('/v1/pins/abc', { headers: { 'X-Poll-Token': 'x'.repeat(43) } }),
+      400,
+      'invalid_request',
+    )
+    await expectProblem(await h.request('/v1/pins/1', { method: 'POST' }), 405, 'method_not_allowed')
+  })
+
+  it('upstream failures while polling are problems, and the PIN survives them', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    h.fake.inject({ kind: 'status', status: 503, path: `/api/v2/pins/${pin.id}`, times: 1 })
+    await expectProblem(await poll(h, pin), 502, 'upstream_error')
+    h.fake.approvePin(pin.code, 'alice')
+    expect(((await (await poll(h, pin)).json()) as { status: string }).status).toBe('authorized')
+  })
+})
