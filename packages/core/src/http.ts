@@ -64,20 +64,36 @@ const X_PLEX_HEADERS = [
   ['model', 'X-Plex-Model'],
 ] as const
 
-/** The headers of every Plex request; throws `invalid_input` before anything is sent. */
-export function plexHeaders(options: PlexClientOptions & PlexCallOptions, token?: string): Headers {
+/**
+ * The headers of every Plex request; throws `invalid_input` before anything is sent. A plain record
+ * unless the caller passed extra headers: building a `Headers` costs more than the rest of the call.
+ */
+export function plexHeaders(
+  options: PlexClientOptions & PlexCallOptions,
+  token?: string,
+): Record<string, string> | Headers {
   if (typeof options.clientIdentifier !== 'string' || options.clientIdentifier.trim() === '') {
     throw invalidInput('clientIdentifier is required (X-Plex-Client-Identifier)')
   }
-  const headers = new Headers(options.headers)
-  headers.set('Accept', 'application/json')
-  headers.set('X-Plex-Client-Identifier', headerValue(options.clientIdentifier, 'clientIdentifier'))
+  const ours: Record<string, string> = {
+    Accept: 'application/json',
+    'X-Plex-Client-Identifier': headerValue(options.clientIdentifier, 'clientIdentifier'),
+  }
   for (const [option, name] of X_PLEX_HEADERS) {
     const value = options[option]
-    if (value !== undefined && value !== '') headers.set(name, headerValue(value, option))
+    if (value !== undefined && value !== '') ours[name] = headerValue(value, option)
   }
-  if (token !== undefined) headers.set('X-Plex-Token', headerValue(token, 'token'))
+  if (token !== undefined) ours['X-Plex-Token'] = headerValue(token, 'token')
+  if (options.headers === undefined) return ours
+  // Extra headers first, ours over them: a caller cannot replace the token or client identifier by accident.
+  const headers = new Headers(options.headers)
+  for (const [name, value] of Object.entries(ours)) headers.set(name, value)
   return headers
+}
+
+function setHeader(headers: Record<string, string> | Headers, name: string, value: string): void {
+  if (headers instanceof Headers) headers.set(name, value)
+  else headers[name] = value
 }
 
 const encoder = new TextEncoder()
@@ -109,7 +125,7 @@ export async function plexRequest(
 ): Promise<PlexExchange> {
   const secrets = lazySecrets([request.token, ...(request.secrets ?? [])])
   const headers = plexHeaders(options, request.token)
-  if (request.form) headers.set('Content-Type', 'application/x-www-form-urlencoded')
+  if (request.form) setHeader(headers, 'Content-Type', 'application/x-www-form-urlencoded')
   const fetchImpl = resolveFetch(options)
   const timeoutMs =
     typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS
