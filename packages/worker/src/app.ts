@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { type Bindings, type Config, loadConfig } from './config.ts'
+import { demoPage } from './demo-page.ts'
 import { createPlex, type PlexClient } from './plex.ts'
 import { handleError, handleNotFound, problemResponse } from './problem.ts'
 import { docs } from './routes/docs.ts'
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     servers,
     openapi,
     docs,
+    demoPage,
   ]) {
     app.route('/', routes)
   }

@@ -12,6 +12,7 @@ const ROUTES: [RegExp, readonly string[]][] = [
   [/^\/v1\/servers$/, ['GET', 'HEAD']],
   [/^\/openapi\.json$/, ['GET', 'HEAD']],
   [/^\/docs$/, ['GET', 'HEAD']],
+  [/^\/(demo\.js|demo\.css)?$/, ['GET', 'HEAD']],
 ]
 
 /** The methods of a known path, or undefined. */

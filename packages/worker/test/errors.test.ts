@@ -288,7 +288,8 @@ describe('404, 405, 413, 415', () => {
   it('404 not_found for unknown paths, JSON or not', async () => {
     const h = harness()
     await expectProblem(await h.request('/v1/nope'), 404, 'not_found')
-    await expectProblem(await h.request('/'), 404, 'not_found')
+    await expectProblem(await h.request('/nope'), 404, 'not_found')
+    await expectProblem(await h.request('/', { method: 'POST' }), 405, 'method_not_allowed')
     await expectProblem(await h.request('/v1/health/'), 404, 'not_found')
   })
 
