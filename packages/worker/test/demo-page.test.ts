@@ -2,12 +2,11 @@ import { env } from 'cloudflare:test'
 import { createFakePlex } from '@plex-auth/fake-plex'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
-import { DEMO_CSP, demoPage } from '../src/demo-page.ts'
+import { DEMO_CSP } from '../src/demo-page.ts'
 
-/** The app as app.ts will mount it: `app.route('/', demoPage)` after the API routes. */
+/** The app as the worker serves it (app.ts mounts demoPage at `/`). */
 function appWithDemo() {
   const app = createApp({ fetch: createFakePlex().fetch })
-  app.route('/', demoPage)
   return (path: string, init: RequestInit = {}, bindings: object = env) => app.request(path, init, bindings)
 }
 
@@ -59,10 +58,13 @@ describe('GET / (demo page)', () => {
     expect((await request('/v1/health', {}, {})).status).toBe(500)
   })
 
-  it('answers HEAD', async () => {
+  it('answers HEAD, and 405 with Allow for other methods', async () => {
     const res = await appWithDemo()('/', { method: 'HEAD' })
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('')
+    const post = await appWithDemo()('/', { method: 'POST' })
+    expect(post.status).toBe(405)
+    expect(post.headers.get('Allow')).toBe('GET, HEAD, OPTIONS')
   })
 })
 
