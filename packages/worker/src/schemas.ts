@@ -137,7 +137,14 @@ const Connection = v.looseObject({
 })
 
 export const SourceConnectionResponse = v.object({
-  accessToken: v.optional(v.string()),
+  accessToken: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        "The source's access token, when the server gives one other than the long-lived token the worker called it with (those never leave the worker).",
+      ),
+    ),
+  ),
   clientIdentifier: v.optional(v.string()),
   name: v.optional(v.string()),
   connections: v.array(Connection),

@@ -133,6 +133,15 @@ describe('GET /v1/pins/{id}', () => {
     clock += PIN_CHECK_INTERVAL_MS
     await expectProblem(await poll(h, pin), 404, 'not_found')
     expect((await dumpKv()).filter((e) => e.name.startsWith('session:'))).toHaveLength(1)
+
+    // Sign-out revokes the token the PIN gave (the worker obtained it).
+    expect(
+      (await h.request('/v1/sign-out', { method: 'POST', headers: bearer(body.session.token) })).status,
+    ).toBe(204)
+    const revoke = h.fake.requests.find((r) => r.method === 'DELETE')!
+    expect(revoke.url).toBe('https://plex.tv/api/v2/users/signout')
+    expect(revoke.headers['x-plex-token']).toBe(plexToken)
+    expect(await dumpKv()).toEqual([])
   })
 
   it('never writes KV per poll, and asks plex.tv at most once a second per PIN', async () => {

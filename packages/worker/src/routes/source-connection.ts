@@ -38,9 +38,10 @@ export const sourceConnection = new Hono<AppEnv>().get('/v1/source-connection', 
   }
   const connections = Array.isArray(info.connections) ? info.connections : []
   const picked = pick(info, ['accessToken', 'clientIdentifier', 'name'] as const)
-  // A PMS may answer with the account's own long-lived token: that one never leaves the worker (ask
-  // POST /v1/transient-token for that server instead).
-  if (picked.accessToken === c.var.session.plexToken) delete picked.accessToken
+  // A PMS may answer with the long-lived token we called it with (the account's, or a shared server's
+  // own): those never leave the worker. Ask POST /v1/transient-token for that server instead.
+  if (picked.accessToken === c.var.session.plexToken || picked.accessToken === target.token)
+    delete picked.accessToken
   return c.json({
     ...picked,
     connections: connections.map((connection: object) => pick(connection, CONNECTION_FIELDS)),
