@@ -53,8 +53,13 @@ const METHODS = [
 /** A form or query string of an object's entries (values stringified), with keys optionally renamed. */
 function formOf(value: Record<string, unknown>, rename: Record<string, string> = {}): string {
   return new URLSearchParams(
-    Object.entries(value).map(([k, v]): [string, string] => [rename[k] ?? k, String(v)]),
+    Object.entries(value).map(([k, v]): [string, string] => [rename[k] ?? k, textOf(v)]),
   ).toString()
+}
+
+// fc.jsonValue makes objects without a prototype now and then: String() throws on those.
+function textOf(value: unknown): string {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value)
 }
 
 const printable = fc.string({
