@@ -2,7 +2,10 @@
 // the same body and beside @lukehagar/plexjs@0.39.0 on the same stub, measured in one run.
 import { PlexAPI } from '@lukehagar/plexjs'
 import { HTTPClient } from '@lukehagar/plexjs/lib/http.js'
-import { getTokenDetails } from '../packages/core/src/index.ts'
+import { parse } from 'valibot'
+// The built package, as users run it (npm run bench builds it first).
+import { getTokenDetails } from '../packages/core/dist/index.js'
+import { userPlexAccountSchema } from '../packages/core/src/schemas.ts'
 import { createFakePlex } from '../packages/fake-plex/src/index.ts'
 import { compare, type TimingRow } from './timing.ts'
 
@@ -39,6 +42,28 @@ export async function measureCoreSpeed(): Promise<TimingRow[]> {
         })
         if (!res.ok) throw new Error('stub failed')
         return JSON.parse(await res.text())
+      },
+    },
+    {
+      // Not a competitor: the two things core does that a bare call does not, to show where time goes.
+      name: 'bare + valibot validation + AbortController timeout',
+      run: async () => {
+        const controller = new AbortController()
+        const timer = setTimeout(() => controller.abort(), 10_000)
+        try {
+          const res = await stub('https://plex.tv/api/v2/user', {
+            headers: {
+              accept: 'application/json',
+              'x-plex-client-identifier': 'bench',
+              'x-plex-token': token,
+            },
+            signal: controller.signal,
+          })
+          if (!res.ok) throw new Error('stub failed')
+          return parse(userPlexAccountSchema, JSON.parse(await res.text()))
+        } finally {
+          clearTimeout(timer)
+        }
       },
     },
     {

@@ -21,12 +21,14 @@ const median = (values: number[]): number => {
 /** Runs every candidate `rounds` times for `callsPerRound` calls each, interleaved, after a warm-up. */
 export async function compare(
   candidates: Candidate[],
-  { rounds = 15, callsPerRound = 2000, warmupCalls = 3000 } = {},
+  { rounds = 31, callsPerRound = 1000, warmupCalls = 5000 } = {},
 ): Promise<TimingRow[]> {
   for (const c of candidates) for (let i = 0; i < warmupCalls; i++) await c.run()
   const samples = new Map<string, number[]>(candidates.map((c) => [c.name, []]))
   for (let round = 0; round < rounds; round++) {
-    for (const c of candidates) {
+    // Rotate the order each round so no candidate always runs right after another's garbage.
+    const order = candidates.map((_, i) => candidates[(i + round) % candidates.length]!)
+    for (const c of order) {
       const start = performance.now()
       for (let i = 0; i < callsPerRound; i++) await c.run()
       samples.get(c.name)!.push(((performance.now() - start) * 1000) / callsPerRound)

@@ -37,12 +37,18 @@ interface LazySecrets {
 }
 
 function lazySecrets(raw: (string | undefined)[]): LazySecrets {
-  let forms: string[] | undefined
-  return {
-    get forms(): string[] {
-      forms ??= secretForms(raw)
-      return forms
-    },
+  return new SecretForms(raw)
+}
+
+class SecretForms implements LazySecrets {
+  #raw: (string | undefined)[]
+  #forms: string[] | undefined
+  constructor(raw: (string | undefined)[]) {
+    this.#raw = raw
+  }
+  get forms(): string[] {
+    this.#forms ??= secretForms(this.#raw)
+    return this.#forms
   }
 }
 
@@ -100,9 +106,10 @@ const encoder = new TextEncoder()
 
 // Headers carry bytes: a UTF-8 device name ("Küche") travels as its UTF-8 bytes, as Plex expects.
 function headerValue(value: string, name: string): string {
-  if (typeof value !== 'string' || /[\0\r\n]/.test(value))
-    throw invalidInput(`${name} is not a valid header value`)
+  if (typeof value !== 'string') throw invalidInput(`${name} is not a valid header value`)
+  // Printable ASCII (the usual case) is sent as it is; one test on the hot path.
   if (!/[^\x20-\x7e\t]/.test(value)) return value
+  if (/[\0\r\n]/.test(value)) throw invalidInput(`${name} is not a valid header value`)
   return String.fromCharCode(...encoder.encode(value))
 }
 
@@ -188,14 +195,10 @@ async function attemptOnce(
 ): Promise<{ response: Response; text: string }> {
   const controller = new AbortController()
   let timedOut = false
-  // Settled by our timer or the caller's signal; raced against the fetch so that a fetch that ignores
-  // `signal` still times out. One promise and no listeners on our own signal: this is the hot path
-  // (bench/core-speed.ts).
-  let stop: (reason: unknown) => void = () => {}
-  const stopped = new Promise<never>((_, reject) => {
-    stop = reject
-  })
-  stopped.catch(() => {})
+  // `stop` rejects whichever step is pending when our timer or the caller's signal fires, so that a
+  // fetch that ignores `signal` still times out. A hand-rolled race per step (one promise, no
+  // Promise.race, no listener on our own signal): this is the hot path, see bench/core-speed.ts.
+  let stop: (reason: unknown) => void = noop
   const timer = setTimeout(() => {
     timedOut = true
     const reason = new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`)
@@ -208,8 +211,14 @@ async function attemptOnce(
   }
   signal?.addEventListener('abort', onAbort, { once: true })
   try {
-    const response = await Promise.race([fetchImpl(url, { ...init, signal: controller.signal }), stopped])
-    const text = await Promise.race([response.text(), stopped])
+    const response = await new Promise<Response>((resolve, reject) => {
+      stop = reject
+      fetchImpl(url, { ...init, signal: controller.signal }).then(resolve, reject)
+    })
+    const text = await new Promise<string>((resolve, reject) => {
+      stop = reject
+      response.text().then(resolve, reject)
+    })
     return { response, text }
   } catch (cause) {
     if (signal?.aborted) throw abortedError(signal, label, secrets)
@@ -224,6 +233,8 @@ async function attemptOnce(
     signal?.removeEventListener('abort', onAbort)
   }
 }
+
+function noop(): void {}
 
 function abortedError(signal: AbortSignal, label: string, secrets: LazySecrets): PlexError {
   return new PlexError('aborted', `${label}: aborted by the caller`, {

@@ -100,6 +100,10 @@ export function invalidInput(message: string): PlexError {
 /** A base URL we may send a token to: http(s), no credentials, no query, no fragment; trailing slashes dropped. */
 export function resolveBaseUrl(value: string | undefined, name: string): string {
   if (typeof value !== 'string' || value === '') throw invalidInput(`${name} is required`)
+  // Parsing a URL costs more than the rest of a call (bench/core-speed.ts) and a client uses one or two
+  // base URLs: remember the good ones. Bad ones are not remembered, so their error names the option.
+  const known = checkedBaseUrls.get(value)
+  if (known !== undefined) return known
   let url: URL
   try {
     url = new URL(value)
@@ -111,8 +115,13 @@ export function resolveBaseUrl(value: string | undefined, name: string): string 
   if (url.search || url.hash || url.username || url.password) {
     throw invalidInput(`${name} must not have credentials, a query or a fragment`)
   }
-  return url.href.replace(/\/+$/, '')
+  const base = url.href.replace(/\/+$/, '')
+  if (checkedBaseUrls.size >= 64) checkedBaseUrls.clear()
+  checkedBaseUrls.set(value, base)
+  return base
 }
+
+const checkedBaseUrls = new Map<string, string>()
 
 export function requireToken(token: string | undefined): string {
   if (typeof token !== 'string' || token === '') throw invalidInput('a Plex token is required')
