@@ -62,7 +62,12 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     const config = await loadConfig(c.env)
     c.set('config', config)
     c.set('now', now)
-    c.set('store', createSessionStore(config.kv, config.encryptionKey, now))
+    c.set(
+      'store',
+      createSessionStore(config.kv, config.encryptionKey, now, {
+        sessionCacheSeconds: config.sessionCacheSeconds,
+      }),
+    )
     c.set('plex', createPlex(config, upstream))
     await next()
   })

@@ -31,6 +31,8 @@ export interface Bindings {
   TRANSIENT_TOKEN_TTL_SECONDS?: string
   /** Timeout of each upstream request in milliseconds. Default 10000. */
   UPSTREAM_TIMEOUT_MS?: string
+  /** How long an isolate reuses a session it read from KV, in seconds (0 to 60). Default 10; 0 turns it off. */
+  SESSION_CACHE_SECONDS?: string
 }
 
 /** The validated configuration of one request. */
@@ -51,6 +53,7 @@ export interface Config {
   sessionTtlSeconds: number
   transientTokenTtlSeconds: number
   timeoutMs: number
+  sessionCacheSeconds: number
 }
 
 export const DEFAULTS = {
@@ -60,6 +63,7 @@ export const DEFAULTS = {
   sessionTtlSeconds: 30 * 24 * 3600,
   transientTokenTtlSeconds: 3600,
   timeoutMs: 10_000,
+  sessionCacheSeconds: 10,
 } as const
 
 /** Parses an http(s) URL and returns its origin, or undefined when it is not one. */
@@ -160,6 +164,14 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     'UPSTREAM_TIMEOUT_MS',
     bad,
   )
+  const sessionCacheSeconds = parseSeconds(
+    e.SESSION_CACHE_SECONDS,
+    DEFAULTS.sessionCacheSeconds,
+    0,
+    60,
+    'SESSION_CACHE_SECONDS',
+    bad,
+  )
   let encryptionKey: CryptoKey | undefined
   if (!e.TOKEN_ENCRYPTION_KEY?.trim()) missing.push('TOKEN_ENCRYPTION_KEY')
   else {
@@ -187,5 +199,6 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     sessionTtlSeconds,
     transientTokenTtlSeconds,
     timeoutMs,
+    sessionCacheSeconds,
   }
 }

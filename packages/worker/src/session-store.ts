@@ -113,10 +113,45 @@ export interface SessionStore {
 }
 
 /**
- * Creates the store for one request.
- * @example const store = createSessionStore(env.PLEX_AUTH_KV, key, Date.now)
+ * Session values read recently (still sealed), per KV namespace, kept for `SESSION_CACHE_SECONDS`.
+ * The KV read is most of the cost of an authenticated request (bench/worker.ts), and Cloudflare bills
+ * each one. Sign-out and a rejected token evict the entry in this isolate at once; another isolate may
+ * still accept a deleted session until its entry ages out, which is shorter than the delay KV itself
+ * has between locations (60 s or more).
  */
-export function createSessionStore(kv: KVNamespace, key: CryptoKey, now: () => number): SessionStore {
+const recentSessionReads = new WeakMap<KVNamespace, Map<string, { value: string; until: number }>>()
+const MAX_CACHED_SESSIONS = 10_000
+
+/**
+ * Creates the store for one request.
+ * @example const store = createSessionStore(env.PLEX_AUTH_KV, key, Date.now, { sessionCacheSeconds: 10 })
+ */
+export function createSessionStore(
+  kv: KVNamespace,
+  key: CryptoKey,
+  now: () => number,
+  { sessionCacheSeconds = 0 }: { sessionCacheSeconds?: number } = {},
+): SessionStore {
+  let recent = recentSessionReads.get(kv)
+  if (!recent) {
+    recent = new Map()
+    recentSessionReads.set(kv, recent)
+  }
+  const sessionReads = recent
+  /** The sealed session value: from this isolate's recent reads, else from KV (and then remembered). */
+  const readSession = async (k: string): Promise<string | null> => {
+    if (sessionCacheSeconds <= 0) return kv.get(k)
+    const hit = sessionReads.get(k)
+    if (hit && hit.until > now()) return hit.value
+    const value = await kv.get(k)
+    if (value === null) sessionReads.delete(k)
+    else {
+      if (sessionReads.size >= MAX_CACHED_SESSIONS) sessionReads.clear()
+      sessionReads.set(k, { value, until: now() + sessionCacheSeconds * 1000 })
+    }
+    return value
+  }
+
   /** Absolute expiration in seconds, or undefined when it would be under KV's minimum TTL. */
   const expirationOf = (expiresAtMs: number): number | undefined => {
     const expiration = Math.floor(expiresAtMs / 1000)
@@ -158,7 +193,7 @@ export function createSessionStore(kv: KVNamespace, key: CryptoKey, now: () => n
       if (!SESSION_TOKEN.test(token)) return undefined
       const hash = await sha256(token)
       const k = keys.session(hash)
-      const stored = parse<StoredSession>(await kv.get(k))
+      const stored = parse<StoredSession>(await readSession(k))
       if (!stored || typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
       const plexToken = await openToken(key, stored.plexToken, k)
       if (plexToken === undefined) return undefined
@@ -172,6 +207,7 @@ export function createSessionStore(kv: KVNamespace, key: CryptoKey, now: () => n
     },
 
     async deleteSession(sessionHash) {
+      sessionReads.delete(keys.session(sessionHash))
       await kv.delete(keys.session(sessionHash))
       // Cached tokens and servers are only reachable through the session, so they are dead already; delete
       // them anyway. KV lists are eventually consistent: a key written seconds ago may be missed and then
