@@ -1,7 +1,14 @@
 // End to end: the worker started exactly as `npm run demo` starts it (wrangler dev, local KV, the fake
 // Plex on loopback), driven over real HTTP the way a frontend's backend-for-frontend calls it.
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DemoStack, startDemoStack } from './demo-stack.ts'
+
+const run = promisify(execFile)
+const root = join(import.meta.dirname, '..')
+const bin = (name: string): string => join(root, 'node_modules/.bin', name)
 
 let stack: DemoStack
 
@@ -108,4 +115,32 @@ describe('npm run demo, over HTTP', () => {
     expect(missing.status).toBe(404)
     expect(missing.res.headers.get('content-type')).toMatch(/^application\/problem\+json/)
   })
+
+  // The typed client (@plex-auth/worker/client) as a script author runs it, in each runtime.
+  it.each([
+    ['Node (tsx)', bin('tsx'), ['examples/worker-client.ts']],
+    [
+      'Deno',
+      bin('deno'),
+      ['run', '--quiet', '--allow-net', '--allow-env', '--allow-read', 'examples/worker-client.ts'],
+    ],
+    ['Bun', bin('bun'), ['examples/worker-client.ts']],
+  ])(
+    'the typed client signs in, lists servers, gets a transient token and signs out from %s',
+    async (_, command, args) => {
+      const { stdout } = await run(command, args, {
+        cwd: root,
+        env: {
+          ...process.env,
+          PLEX_AUTH_URL: stack.url,
+          PLEX_LOGIN: 'alice',
+          PLEX_PASSWORD: 'alice-password',
+        },
+      })
+      expect(stdout).toContain('Signed in as alice')
+      expect(stdout).toContain("Servers: Alice's Plex, Cabin")
+      expect(stdout).toMatch(/Transient token for Alice's Plex: \d+ characters/)
+      expect(stdout).toContain('Signed out')
+    },
+  )
 })
