@@ -23,7 +23,11 @@ function connectionOrder(connection: { local: boolean; relay: boolean }): number
   return connection.local ? 2 : connection.relay ? 1 : 0
 }
 
-function targetOf(server: KnownServer, fallbackToken: string, first?: string): ServerTarget {
+function targetOf(server: KnownServer, sessionToken: string, first?: string): ServerTarget {
+  // The account's own token only ever goes to the account's own servers. A shared server that plex.tv
+  // lists without an access token (`null`) would otherwise receive a token to someone else's whole account.
+  const token = server.accessToken ?? (server.owned ? sessionToken : undefined)
+  if (token === undefined) throw notAllowed()
   const origins = [...server.connections]
     .sort((a, b) => connectionOrder(a) - connectionOrder(b))
     .map((connection) => toHttpOrigin(connection.uri))
@@ -31,7 +35,7 @@ function targetOf(server: KnownServer, fallbackToken: string, first?: string): S
   return {
     cacheId: `server:${server.clientIdentifier}`,
     origins: first ? [first] : [...new Set(origins)],
-    token: server.accessToken ?? fallbackToken,
+    token,
   }
 }
 

@@ -187,6 +187,45 @@ describe('GET /v1/servers', () => {
     await expectKvClean([session.token, alice.token, alice.plexToken, BOB_SHARE_TOKEN, ...h.plexTokens])
   })
 
+  it("never sends the account's own token to a shared server plex.tv lists without an access token", async () => {
+    const h = harness({ env: { PLEX_SERVER_URL: undefined } })
+    // plex.tv sends `accessToken: null` for devices whose token it does not give out.
+    const upstream = h.fake.fetch
+    h.fake.fetch = async (input, init) => {
+      const res = await upstream(input, init)
+      if (!String(input instanceof Request ? input.url : input).includes('/api/v2/resources')) return res
+      const devices = (await res.json()) as Record<string, unknown>[]
+      const nulled = devices.map((d) => (d.owned ? d : { ...d, accessToken: null }))
+      return Response.json(nulled, { status: res.status, headers: res.headers })
+    }
+    const bob = await h.request(
+      '/v1/sign-in',
+      json({ login: 'bob', password: 'bob-password', verificationCode: '123456' }),
+    )
+    const { session } = (await bob.json()) as { session: { token: string } }
+    const bobToken = h.plexTokens.at(-1)!
+    expect((await h.request('/v1/servers', { headers: bearer(session.token) })).status).toBe(200)
+    const mainUrl = 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400'
+    const before = h.fake.requests.length
+    for (const server of [MAIN_SERVER_ID, mainUrl]) {
+      await expectProblem(
+        await h.request('/v1/transient-token', json({ server }, bearer(session.token))),
+        400,
+        'server_not_allowed',
+      )
+      await expectProblem(
+        await h.request(`/v1/source-connection?source=server://${MAIN_SERVER_ID}&server=${server}`, {
+          headers: bearer(session.token),
+        }),
+        400,
+        'server_not_allowed',
+      )
+    }
+    const sent = h.fake.requests.slice(before)
+    expect(sent.filter((r) => r.headers['x-plex-token'] === bobToken)).toEqual([])
+    expect(sent.filter((r) => !r.url.startsWith('https://plex.tv/'))).toEqual([])
+  })
+
   it('sign-out deletes the remembered servers', async () => {
     const h = harness()
     const { token } = await h.signIn()
