@@ -144,11 +144,25 @@ export function problemFromPlexError(error: PlexError): ProblemError {
   }
 }
 
+/**
+ * The first frames of an error's stack, never its message: the stack starts with it, and a message may
+ * span lines (and quote a token), so lines after the first are not frames by themselves.
+ */
+function framesOf(error: Error): string | undefined {
+  const stack = error.stack ?? ''
+  const end = error.message ? stack.indexOf(error.message) : 0
+  if (end < 0) return undefined
+  const frames = stack
+    .slice(end + error.message.length)
+    .split('\n')
+    .filter((line) => /^\s+at /.test(line))
+  return frames.slice(0, 5).join('\n') || undefined
+}
+
 /** Logs what failed without anything the error could carry from a request (no message: it may echo input). */
 function logError(c: Context, error: unknown, code: string): void {
   const name = error instanceof Error ? error.name : typeof error
-  const stack =
-    error instanceof Error && error.stack ? error.stack.split('\n').slice(1, 6).join('\n') : undefined
+  const stack = error instanceof Error ? framesOf(error) : undefined
   console.error(
     JSON.stringify({ level: 'error', code, name, method: c.req.method, route: c.req.routePath, stack }),
   )

@@ -589,6 +589,26 @@ describe('500', () => {
     expect(JSON.stringify(logged)).not.toContain(token)
   })
 
+  it('logs only stack frames: a multi-line error message never reaches the log', async () => {
+    const h = harness()
+    const { token } = await h.signIn()
+    const brokenKv = {
+      get: () => Promise.reject(new Error(`KV exploded\nwhile reading ${token}\n    near ${token}`)),
+    } as unknown as KVNamespace
+    const logged: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => logged.push(args)
+    try {
+      const res = await h.request('/v1/user', { headers: bearer(token) }, { PLEX_AUTH_KV: brokenKv })
+      await expectProblem(res, 500, 'internal_error')
+    } finally {
+      console.error = original
+    }
+    expect(logged.length).toBe(1)
+    expect(JSON.stringify(logged)).not.toContain(token)
+    expect(JSON.stringify(logged)).not.toContain('while reading')
+  })
+
   it('env is still intact for the other tests', () => {
     expect(env.PLEX_AUTH_KV).toBeDefined()
   })
