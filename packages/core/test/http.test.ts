@@ -136,6 +136,17 @@ describe('retries (GET only)', () => {
     expect(fake.requests).toHaveLength(1)
   })
 
+  it('honours Retry-After on 503 too: a wait beyond the cap ends the retries at once', async () => {
+    const { fake, options, alice } = setup()
+    fake.inject({ kind: 'status', status: 503, headers: { 'retry-after': '120' } })
+    const error = await plexErrorOf(
+      getTokenDetails({ ...options, token: alice.token, retry: { minDelayMs: 0, maxDelayMs: 0 } }),
+      'upstream_error',
+    )
+    expect(error.status).toBe(503)
+    expect(fake.requests).toHaveLength(1)
+  })
+
   it('reads Retry-After as an HTTP date too', async () => {
     const { fake, options, alice } = setup()
     const past = new Date(Date.now() - 60_000).toUTCString()
