@@ -47,9 +47,10 @@ export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
   const allowed = origin !== undefined && c.var.config.allowedOrigins.has(origin)
   if (c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('Access-Control-Request-Method')) {
     const methods = methodsFor(c.req.path)
-    if (!methods) return problemResponse('not_found', 'There is nothing at this path.')
+    const vary = { headers: { Vary: 'Origin' } }
+    if (!methods) return problemResponse('not_found', 'There is nothing at this path.', vary)
     if (!allowed)
-      return problemResponse('origin_not_allowed', 'This Origin is not allowed to call the worker.')
+      return problemResponse('origin_not_allowed', 'This Origin is not allowed to call the worker.', vary)
     return new Response(null, {
       status: 204,
       headers: {

@@ -44,6 +44,8 @@ describe('CORS', () => {
       })
       expect(res.headers.get('Access-Control-Allow-Origin')).toBeNull()
       expect(res.headers.get('Access-Control-Allow-Credentials')).toBeNull()
+      // The answer depends on Origin: a cache must not hand it to an allowed origin.
+      expect(res.headers.get('Vary')).toBe('Origin')
       await expectProblem(res, 403, 'origin_not_allowed')
     }
   })
@@ -53,6 +55,7 @@ describe('CORS', () => {
       method: 'OPTIONS',
       headers: { Origin: ALLOWED_ORIGIN, 'Access-Control-Request-Method': 'GET' },
     })
+    expect(res.headers.get('Vary')).toBe('Origin')
     await expectProblem(res, 404, 'not_found')
   })
 
