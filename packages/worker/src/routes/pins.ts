@@ -66,10 +66,13 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   if (pollToken === undefined || !POLL_TOKEN.test(pollToken)) {
     throw new ProblemError(401, 'unauthenticated', 'Send the pollToken from POST /v1/pins as X-Poll-Token.')
   }
-  await enforceRateLimit(config.pinPollLimiter, [`pin:${id}`], POLL_RETRY_AFTER_SECONDS)
+  const pollTokenHash = await sha256(pollToken)
+  // Per PIN and poll token: PIN ids are guessable, so a stranger polling the same id with a wrong token
+  // spends only their own allowance, never the real poller's.
+  await enforceRateLimit(config.pinPollLimiter, [`pin:${id}:${pollTokenHash}`], POLL_RETRY_AFTER_SECONDS)
   const pin = await store.getPin(id)
   // Unknown, claimed, or someone else's: the same answer, so ids cannot be probed.
-  if (!pin || pin.pollTokenHash !== (await sha256(pollToken))) {
+  if (!pin || pin.pollTokenHash !== pollTokenHash) {
     throw new ProblemError(404, 'not_found', 'No such PIN: unknown, already claimed, or not yours.')
   }
   if (pin.expiresAt <= now()) throw expired()
