@@ -131,6 +131,18 @@ export const connectionSchema: v.GenericSchema<unknown, PlexConnection> = v.loos
   relay: v.optional(v.boolean(), false),
 })
 
+// Every connection field is optional in Plex's spec, but a connection without a `uri` cannot be used:
+// such entries are dropped instead of failing the whole answer.
+const connectionsSchema: v.GenericSchema<unknown, PlexConnection[]> = v.pipe(
+  v.array(v.unknown()),
+  v.transform((items) =>
+    items.flatMap((item) => {
+      const result = v.safeParse(connectionSchema, item)
+      return result.success ? [result.output] : []
+    }),
+  ),
+)
+
 export const transientTokenSchema: v.GenericSchema<unknown, { MediaContainer: { token: string } }> = v.object(
   {
     MediaContainer: v.looseObject({ token: v.pipe(v.string(), v.nonEmpty()) }),
@@ -150,7 +162,7 @@ const sourceDeviceSchema: v.GenericSchema<unknown, SourceDevice> = v.looseObject
   name: optionalString,
   clientIdentifier: optionalString,
   accessToken: optionalString,
-  Connection: v.optional(v.array(connectionSchema)),
+  Connection: v.optional(connectionsSchema),
 })
 
 // Quirk: `Device` is one object, not an array (every other MediaContainer list is an array). We accept
@@ -184,7 +196,7 @@ const resourceSchema: v.GenericSchema<unknown, PlexResource> = v.looseObject({
     nullishString,
     v.transform((value) => value ?? undefined),
   ),
-  connections: v.optional(v.array(connectionSchema), () => []),
+  connections: v.optional(connectionsSchema, () => []),
 })
 
 export const resourcesSchema: v.GenericSchema<unknown, PlexResource[]> = v.array(resourceSchema)

@@ -4,6 +4,7 @@ import {
   pinSchema,
   resourcesSchema,
   signedInPlexAccountSchema,
+  sourceConnectionSchema,
   userPlexAccountSchema,
 } from '../src/schemas.ts'
 
@@ -49,5 +50,33 @@ describe('schemas', () => {
   it('resources: a device without name or clientIdentifier is refused', () => {
     expect(v.is(resourcesSchema, [{ name: 'x' }])).toBe(false)
     expect(v.is(resourcesSchema, [])).toBe(true)
+  })
+
+  it('connections: one without a uri is dropped, the others kept (every field is optional in the spec)', () => {
+    const answer = {
+      MediaContainer: {
+        size: 1,
+        Device: {
+          name: 'Den',
+          Connection: [
+            { protocol: 'https', address: '10.0.0.5', port: 32400 },
+            { uri: 'https://10-0-0-5.x.plex.direct:32400' },
+          ],
+        },
+      },
+    }
+    const parsed = v.parse(sourceConnectionSchema, answer)
+    const device = parsed.MediaContainer.Device
+    expect(Array.isArray(device) ? undefined : device?.Connection).toEqual([
+      { uri: 'https://10-0-0-5.x.plex.direct:32400', local: false, relay: false },
+    ])
+    const [server] = v.parse(resourcesSchema, [
+      {
+        name: 'Den',
+        clientIdentifier: 'abc',
+        connections: [{ address: '10.0.0.5' }, { uri: 'https://a:1' }],
+      },
+    ])
+    expect(server?.connections.map((c) => c.uri)).toEqual(['https://a:1'])
   })
 })
