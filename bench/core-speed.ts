@@ -2,9 +2,9 @@
 // the same body and beside @lukehagar/plexjs@0.39.0 on the same stub, measured in one run.
 import { PlexAPI } from '@lukehagar/plexjs'
 import { HTTPClient } from '@lukehagar/plexjs/lib/http.js'
+// The built package, as users run it: npm run bench builds it and runs without the source condition.
+import { getTokenDetails } from '@plex-auth/core'
 import { parse } from 'valibot'
-// The built package, as users run it (npm run bench builds it first).
-import { getTokenDetails } from '../packages/core/dist/index.js'
 import { userPlexAccountSchema } from '../packages/core/src/schemas.ts'
 import { createFakePlex } from '../packages/fake-plex/src/index.ts'
 import { compare, type TimingRow } from './timing.ts'
