@@ -29,22 +29,25 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Spawns `npm run demo -- --port <p> --fake-port <q>` in its own process group and waits for /v1/health. */
-export async function startDemoStack(): Promise<DemoStack> {
+/**
+ * Spawns `npm run demo -- --port <p> --fake-port <q>` (or `npm start -- --port <p>`) in its own process
+ * group and waits for /v1/health.
+ */
+export async function startDemoStack(script: 'demo' | 'start' = 'demo'): Promise<DemoStack> {
   const port = await freePort()
   const fakePort = await freePort()
   let log = ''
-  const child: ChildProcess = spawn(
-    'npm',
-    ['run', 'demo', '--silent', '--', '--port', String(port), '--fake-port', String(fakePort)],
-    {
-      cwd: root,
-      detached: true,
-      // A private wrangler state folder: runs never see each other's KV.
-      env: { ...process.env, WRANGLER_PERSIST_TO: mkdtempSync(join(tmpdir(), 'plex-auth-e2e-')), CI: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  const args =
+    script === 'demo'
+      ? ['run', 'demo', '--silent', '--', '--port', String(port), '--fake-port', String(fakePort)]
+      : ['start', '--silent', '--', '--port', String(port)]
+  const child: ChildProcess = spawn('npm', args, {
+    cwd: root,
+    detached: true,
+    // A private wrangler state folder: runs never see each other's KV.
+    env: { ...process.env, WRANGLER_PERSIST_TO: mkdtempSync(join(tmpdir(), 'plex-auth-e2e-')), CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   child.stdout?.on('data', (d) => (log += d))
   child.stderr?.on('data', (d) => (log += d))
   const url = `http://127.0.0.1:${port}`

@@ -144,3 +144,19 @@ describe('npm run demo, over HTTP', () => {
     },
   )
 })
+
+describe('npm start', () => {
+  it('runs the worker under wrangler dev with local KV and the real plex.tv as its upstream', async () => {
+    const started = await startDemoStack('start')
+    try {
+      const health = await fetch(`${started.url}/v1/health`)
+      expect(await health.json()).toEqual({ status: 'ok' })
+      // No fake here: nothing is configured to point away from plex.tv, and the settings come from .dev.vars.
+      expect(started.output()).not.toContain('fake-plex is running')
+      const openapi = (await (await fetch(`${started.url}/openapi.json`)).json()) as { openapi: string }
+      expect(openapi.openapi).toMatch(/^3\.1/)
+    } finally {
+      await started.stop()
+    }
+  })
+})
