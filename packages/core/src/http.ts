@@ -209,15 +209,18 @@ async function attemptOnce(
     controller.abort(reason)
     stop(reason)
   }, timeoutMs)
-  const onAbort = (): void => {
-    controller.abort(signal?.reason)
-    stop(signal?.reason)
-  }
-  signal?.addEventListener('abort', onAbort, { once: true })
+  const onAbort = signal
+    ? (): void => {
+        controller.abort(signal.reason)
+        stop(signal.reason)
+      }
+    : undefined
+  if (onAbort) signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const response = await new Promise<Response>((resolve, reject) => {
       stop = reject
-      fetchImpl(url, { ...init, signal: controller.signal }).then(resolve, reject)
+      init.signal = controller.signal
+      fetchImpl(url, init).then(resolve, reject)
     })
     const text = await new Promise<string>((resolve, reject) => {
       stop = reject
@@ -234,7 +237,7 @@ async function attemptOnce(
     })
   } finally {
     clearTimeout(timer)
-    signal?.removeEventListener('abort', onAbort)
+    if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
 }
 
@@ -263,7 +266,7 @@ function sleep(
       reject(abortedError(signal as AbortSignal, label, secrets))
     }
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
+      if (onAbort) signal?.removeEventListener('abort', onAbort)
       resolve()
     }, ms)
     signal?.addEventListener('abort', onAbort, { once: true })
