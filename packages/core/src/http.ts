@@ -10,7 +10,7 @@ import {
   resolveFetch,
   resolveRetry,
 } from './options.ts'
-import { errorFromResponse, parseRetryAfter } from './status-to-error.ts'
+import { errorFromResponse } from './status-to-error.ts'
 
 /** One request to Plex, as an operation describes it. */
 export interface PlexRequest {
@@ -175,12 +175,8 @@ function retryDelay(error: PlexError, attempt: number, retry: ResolvedRetry): nu
     error.code === 'timeout' ||
     (error.status !== undefined && RETRIED_STATUSES.includes(error.status))
   if (!retriable) return undefined
-  // A 503 may say when to come back too; PlexError.retryAfter is only set on 429 (rate_limited).
-  const retryAfter =
-    error.retryAfter ??
-    (error.status === 503 ? parseRetryAfter(error.response?.headers.get('retry-after') ?? null) : undefined)
-  if (retryAfter !== undefined) {
-    const ms = retryAfter * 1000
+  if (error.retryAfter !== undefined) {
+    const ms = error.retryAfter * 1000
     // Like got's maxRetryAfter: a longer wait than we accept is the caller's decision, not ours.
     return ms <= retry.maxRetryAfterMs ? ms : undefined
   }

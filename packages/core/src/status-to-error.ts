@@ -18,7 +18,9 @@ export function errorFromResponse(
     status,
     plexErrors.map((entry) => entry.code),
   )
-  const retryAfter = status === 429 ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
+  // Retry-After belongs to 429 and 503 (RFC 9110 §10.2.3); elsewhere it is not a promise about the service.
+  const retryAfter =
+    status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
   const said = plexErrors[0]?.message
   const message = `${label}: Plex answered ${status}${said ? ` (${said})` : ''}`
   return new PlexError(code, message, { status, plexErrors, retryAfter, response })

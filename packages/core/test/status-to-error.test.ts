@@ -40,7 +40,7 @@ describe('errorFromResponse', () => {
     }
   })
 
-  it('names the request and what Plex said, and sets retryAfter only on 429', async () => {
+  it('names the request and what Plex said, and sets retryAfter on 429 and 503 only', async () => {
     const error = await mapped(
       json(429, [{ code: 1003, message: 'API rate limit exceeded' }], { 'retry-after': '7' }),
     )
@@ -48,6 +48,9 @@ describe('errorFromResponse', () => {
     expect(error.retryAfter).toBe(7)
     expect(
       (await mapped(new Response('', { status: 503, headers: { 'retry-after': '7' } }))).retryAfter,
+    ).toBe(7)
+    expect(
+      (await mapped(new Response('', { status: 500, headers: { 'retry-after': '7' } }))).retryAfter,
     ).toBe(undefined)
   })
 })
