@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import { type Bindings, type Config, loadConfig } from './config.ts'
+import { type Bindings, type Config, configFor } from './config.ts'
 import { demoPage } from './demo-page.ts'
 import { createPlex, type PlexClient } from './plex.ts'
 import { handleError, handleNotFound, problemResponse } from './problem.ts'
@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   app.use('*', secureHeaders())
   app.use('/v1/*', noStore)
   app.use('/v1/*', async (c, next) => {
-    const config = await loadConfig(c.env)
+    const config = await configFor(c.env)
     c.set('config', config)
     c.set('now', now)
     c.set(

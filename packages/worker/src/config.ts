@@ -74,6 +74,11 @@ export function toHttpOrigin(value: string): string | undefined {
   } catch {
     return undefined
   }
+  return httpOriginOf(url)
+}
+
+/** The origin of a parsed URL when it is http(s) and carries no credentials. */
+export function httpOriginOf(url: URL): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
   if (url.username || url.password) return undefined
   return url.origin
@@ -115,6 +120,22 @@ function parseSeconds(
     return fallback
   }
   return n
+}
+
+const configs = new WeakMap<object, Promise<Config>>()
+
+/**
+ * The configuration of these bindings, worked out once per bindings object: workerd hands the requests
+ * of an isolate the same `env`, so the URL and list parsing stays off the per-request path.
+ */
+export function configFor(env: Bindings | undefined): Promise<Config> {
+  if (!env) return loadConfig(env)
+  let config = configs.get(env)
+  if (!config) {
+    config = loadConfig(env)
+    configs.set(env, config)
+  }
+  return config
 }
 
 /**

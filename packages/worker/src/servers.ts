@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from './app.ts'
-import { toHttpOrigin } from './config.ts'
+import { httpOriginOf, toHttpOrigin } from './config.ts'
 import { isPlexError, isTokenRejected } from './plex.ts'
 import { ProblemError } from './problem.ts'
 import { rejectSession } from './session.ts'
@@ -39,6 +39,24 @@ function targetOf(server: KnownServer, sessionToken: string, first?: string): Se
   }
 }
 
+/** The origin of `server` when it is exactly an http(s) origin (no path, query or fragment). */
+function serverOrigin(server: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(server)
+  } catch {
+    return undefined
+  }
+  if (url.pathname !== '/' || url.search || url.hash) return undefined
+  return httpOriginOf(url)
+}
+
+function invalidServer(): ProblemError {
+  return new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+    issues: [{ path: 'server', message: 'Invalid server: expected an http(s) origin or a clientIdentifier' }],
+  })
+}
+
 function notAllowed(): ProblemError {
   return new ProblemError(
     400,
@@ -62,18 +80,8 @@ export async function resolveServer(c: Context<AppEnv>, server: string | undefin
     return { cacheId: config.serverUrl, origins: [config.serverUrl], token: session.plexToken }
   }
   if (server.includes('://')) {
-    const origin = toHttpOrigin(server)
-    let url: URL | undefined
-    try {
-      url = new URL(server)
-    } catch {}
-    if (!origin || !url || url.pathname !== '/' || url.search || url.hash) {
-      throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
-        issues: [
-          { path: 'server', message: 'Invalid server: expected an http(s) origin or a clientIdentifier' },
-        ],
-      })
-    }
+    const origin = serverOrigin(server)
+    if (!origin) throw invalidServer()
     if (config.allowedServerOrigins.has(origin))
       return { cacheId: origin, origins: [origin], token: session.plexToken }
     const known = (await store.getServers(session)) ?? []
@@ -83,13 +91,7 @@ export async function resolveServer(c: Context<AppEnv>, server: string | undefin
     if (match) return targetOf(match, session.plexToken, origin)
     throw notAllowed()
   }
-  if (!CLIENT_IDENTIFIER.test(server)) {
-    throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
-      issues: [
-        { path: 'server', message: 'Invalid server: expected an http(s) origin or a clientIdentifier' },
-      ],
-    })
-  }
+  if (!CLIENT_IDENTIFIER.test(server)) throw invalidServer()
   const match = ((await store.getServers(session)) ?? []).find((s) => s.clientIdentifier === server)
   if (!match) throw notAllowed()
   const target = targetOf(match, session.plexToken)
