@@ -32,15 +32,7 @@ export interface PlexExchange {
 }
 
 /** The forms a secret can take in an error (raw, percent-, form- and JSON-encoded), worked out only on failure. */
-interface LazySecrets {
-  readonly forms: string[]
-}
-
-function lazySecrets(raw: (string | undefined)[]): LazySecrets {
-  return new SecretForms(raw)
-}
-
-class SecretForms implements LazySecrets {
+class LazySecrets {
   #raw: (string | undefined)[]
   #forms: string[] | undefined
   constructor(raw: (string | undefined)[]) {
@@ -130,7 +122,7 @@ export async function plexRequest(
   options: PlexClientOptions & PlexCallOptions,
   request: PlexRequest,
 ): Promise<PlexExchange> {
-  const secrets = lazySecrets([request.token, ...(request.secrets ?? [])])
+  const secrets = new LazySecrets([request.token, ...(request.secrets ?? [])])
   const headers = plexHeaders(options, request.token)
   if (request.form) setHeader(headers, 'Content-Type', 'application/x-www-form-urlencoded')
   const fetchImpl = resolveFetch(options)
