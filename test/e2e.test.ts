@@ -1,14 +1,8 @@
 // End to end: the worker started exactly as `npm run demo` starts it (wrangler dev, local KV, the fake
 // Plex on loopback), driven over real HTTP the way a frontend's backend-for-frontend calls it.
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bin, root, run } from './commands.ts'
 import { type DemoStack, startDemoStack } from './demo-stack.ts'
-
-const run = promisify(execFile)
-const root = join(import.meta.dirname, '..')
-const bin = (name: string): string => join(root, 'node_modules/.bin', name)
 
 let stack: DemoStack
 

@@ -1,14 +1,9 @@
 // The README's runnable examples, run as a user would run them (built package, each runtime's own
 // binary), against the fake Plex served on loopback.
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ServedFakePlex, serveFakePlex } from '../packages/fake-plex/src/serve.ts'
+import { bin, root, run } from './commands.ts'
 
-const run = promisify(execFile)
-const root = join(import.meta.dirname, '..')
-const bin = (name: string): string => join(root, 'node_modules/.bin', name)
 let fake: ServedFakePlex
 
 beforeAll(async () => {

@@ -132,12 +132,8 @@ export function createSessionStore(
   now: () => number,
   { sessionCacheSeconds = 0 }: { sessionCacheSeconds?: number } = {},
 ): SessionStore {
-  let recent = recentSessionReads.get(kv)
-  if (!recent) {
-    recent = new Map()
-    recentSessionReads.set(kv, recent)
-  }
-  const sessionReads = recent
+  const sessionReads = recentSessionReads.get(kv) ?? new Map()
+  recentSessionReads.set(kv, sessionReads)
   /** The sealed session value: from this isolate's recent reads, else from KV (and then remembered). */
   const readSession = async (k: string): Promise<string | null> => {
     if (sessionCacheSeconds <= 0) return kv.get(k)
