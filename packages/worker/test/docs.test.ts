@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import { DOCS_CSP, SCALAR_INTEGRITY, SCALAR_SCRIPT_URL, SCALAR_VERSION } from '../src/routes/docs.ts'
+import { expectProblem, harness } from './helpers.ts'
+
+/*
+ * Whether SCALAR_INTEGRITY is the hash of the pinned file cannot be checked here (no network at test
+ * time); it was checked when pinned, with the commands in the comment at the top of src/routes/docs.ts:
+ *   npm pack @scalar/api-reference@1.76.0 && tar xzf scalar-api-reference-1.76.0.tgz
+ *   openssl dgst -sha384 -binary package/dist/browser/standalone.js | openssl base64 -A
+ */
+
+/** The directives of a CSP header, by name. */
+function directives(csp: string): Map<string, string[]> {
+  return new Map(
+    csp
+      .split(';')
+      .map((part) => part.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name, ...values]) => [name!, values]),
+  )
+}
+
+describe('GET /docs', () => {
+  it('loads one script: the pinned Scalar release, with Subresource Integrity', async () => {
+    const res = await harness().request('/docs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Content-Type')).toMatch(/^text\/html; charset=utf-8/i)
+    const html = await res.text()
+    expect(SCALAR_VERSION).toMatch(/^\d+\.\d+\.\d+$/)
+    expect(SCALAR_INTEGRITY).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/)
+    expect(SCALAR_SCRIPT_URL).toBe(
+      `https://cdn.jsdelivr.net/npm/@scalar/api-reference@${SCALAR_VERSION}/dist/browser/standalone.js`,
+    )
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])
+    const external = scripts.filter((tag) => /\ssrc=/.test(tag))
+    expect(external).toEqual([
+      `<script src="${SCALAR_SCRIPT_URL}" integrity="${SCALAR_INTEGRITY}" crossorigin="anonymous">`,
+    ])
+    // Every script with a src carries an integrity hash; the other one is only Scalar's config element.
+    for (const tag of external) expect(tag).toMatch(/\sintegrity="sha384-[^"]+"/)
+    expect(scripts.filter((tag) => !/\ssrc=/.test(tag))).toEqual([
+      '<script id="api-reference" data-url="/openapi.json">',
+    ])
+    // No inline script body anywhere (the CSP allows none).
+    expect(html).toContain('<script id="api-reference" data-url="/openapi.json"></script>')
+    expect(html).not.toMatch(/\son[a-z]+=/)
+  })
+
+  it('sends a CSP that allows only the pinned script, no eval, fetches to this origin only', async () => {
+    const res = await harness().request('/docs')
+    const csp = res.headers.get('Content-Security-Policy')
+    expect(csp).toBe(DOCS_CSP)
+    const policy = directives(csp!)
+    expect(policy.get('default-src')).toEqual(["'none'"])
+    expect(policy.get('script-src')).toEqual([SCALAR_SCRIPT_URL])
+    expect(policy.get('connect-src')).toEqual(["'self'"])
+    expect(policy.get('object-src')).toEqual(["'none'"])
+    expect(policy.get('base-uri')).toEqual(["'none'"])
+    expect(policy.get('form-action')).toEqual(["'none'"])
+    expect(policy.get('frame-ancestors')).toEqual(["'none'"])
+    expect(csp).not.toContain('unsafe-eval')
+    expect(csp).not.toContain('*')
+    for (const name of ['script-src', 'script-src-elem', 'worker-src']) {
+      for (const source of policy.get(name) ?? []) {
+        expect(source, name).not.toMatch(/^(https?:|'unsafe-inline'|data:|blob:|'self')$/)
+        expect(source, name).not.toMatch(/\/$/) // a path ending in / would allow the whole directory
+      }
+    }
+    expect(res.headers.get('X-Content-Type-Options')).toBe('nosniff')
+  })
+
+  it('answers HEAD like GET, without a body', async () => {
+    const res = await harness().request('/docs', { method: 'HEAD' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Content-Security-Policy')).toBe(DOCS_CSP)
+    expect(await res.text()).toBe('')
+  })
+
+  for (const value of ['true', ' TRUE ', '']) {
+    it(`is on with DOCS_ENABLED=${JSON.stringify(value)}`, async () => {
+      const res = await harness().request('/docs', {}, { DOCS_ENABLED: value })
+      expect(res.status).toBe(200)
+    })
+  }
+
+  for (const value of ['false', 'False', ' false ']) {
+    it(`answers the usual 404 problem with DOCS_ENABLED=${JSON.stringify(value)}; /openapi.json stays`, async () => {
+      const h = harness()
+      const off = { DOCS_ENABLED: value }
+      const res = await h.request('/docs', {}, off)
+      const body = await expectProblem(res, 404, 'not_found')
+      const unknown = await expectProblem(await h.request('/nothing-here', {}, off), 404, 'not_found')
+      expect(body).toEqual(unknown)
+      expect(res.headers.get('Content-Security-Policy')).toBeNull()
+      const head = await h.request('/docs', { method: 'HEAD' }, off)
+      expect(head.status).toBe(404)
+      const openapi = await h.request('/openapi.json', {}, off)
+      expect(openapi.status).toBe(200)
+      expect(((await openapi.json()) as { openapi: string }).openapi).toBe('3.1.0')
+    })
+  }
+
+  for (const value of ['maybe', '1', 'yes', 'off']) {
+    it(`answers 500 misconfigured naming DOCS_ENABLED (not its value) with DOCS_ENABLED=${value}`, async () => {
+      const h = harness()
+      for (const path of ['/docs', '/v1/health']) {
+        const body = await expectProblem(
+          await h.request(path, {}, { DOCS_ENABLED: value }),
+          500,
+          'misconfigured',
+        )
+        expect(body.detail).toContain('DOCS_ENABLED')
+        expect(body.detail).not.toContain(value)
+      }
+    })
+  }
+})
