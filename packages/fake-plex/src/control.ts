@@ -59,8 +59,16 @@ export function registerControlRoutes(app: Hono, controls: Controls): void {
       fields.verificationCode ?? '',
     )
     if (!result.ok) return controlError(result.error.status, result.error.message, result.error.code)
-    pin.authToken = state.issueToken(result.account.login)
+    state.approvePin(pin, result.account.login)
     return jsonResponse({ approved: true, id: pin.id, product: pin.product, login: result.account.login })
+  })
+
+  // The account's "Authorized Devices": live tokens issued to a device (sign-in or PIN).
+  app.get('/__fake/devices', (c) => {
+    const login = c.req.query('login')
+    if (!login) return controlError(400, 'login is required')
+    if (!state.findAccount(login)) return controlError(404, 'no such account')
+    return jsonResponse({ devices: state.devices(login) })
   })
 
   app.post('/__fake/servers/:id/restart', (c) => {

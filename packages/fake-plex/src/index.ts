@@ -16,14 +16,20 @@ import { FaultList, GARBAGE_BODY, sleep, statusFaultResponse } from './faults.ts
 import { createPlexTvApp, type RateLimit, serverConnections } from './plex-tv.ts'
 import { createPmsApp } from './pms.ts'
 import { defaultSeed, type FakePlexSeed, type SeedAccount } from './seed.ts'
-import { FakeState } from './state.ts'
+import { type AuthorizedDevice, DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT, FakeState } from './state.ts'
 
 export type { Fault, FaultKind } from './faults.ts'
 export { PLEX_TV_ERRORS } from './plex-errors.ts'
 export type { RateLimit } from './plex-tv.ts'
 export type { FakePlexSeed, SeedAccount, SeedConnection, SeedServer, SeedShare } from './seed.ts'
 export { defaultSeed } from './seed.ts'
-export { LOCKOUT_MS, TRANSIENT_TOKEN_LIFETIME_MS } from './state.ts'
+export type { AuthorizedDevice, TokenDevice } from './state.ts'
+export {
+  DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
+  LOCKOUT_MS,
+  SIGN_IN_FAILURE_WINDOW_MS,
+  TRANSIENT_TOKEN_LIFETIME_MS,
+} from './state.ts'
 
 export interface FakePlexOptions {
   seed?: FakePlexSeed
@@ -31,7 +37,10 @@ export interface FakePlexOptions {
   plexTvUrl?: string
   /** Clock in ms, default Date.now. Drives PIN expiry, transient-token lifetime, lockout and rate limits. */
   now?: () => number
-  /** Failed sign-ins per client IP before code 1031; default 5. */
+  /**
+   * Failed sign-ins per client IP within SIGN_IN_FAILURE_WINDOW_MS (60 s) that lock the IP out (code 1031)
+   * for LOCKOUT_MS; default DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT (5).
+   */
   signInFailuresBeforeLockout?: number
   /** Per client identifier on plex.tv /api routes, or false (default). */
   rateLimit?: RateLimit | false
@@ -61,15 +70,23 @@ export interface FakePlex {
   readonly servers: FakeServer[]
   readonly accounts: SeedAccount[]
   readonly plexTvUrl: string
-  /** Plays app.plex.tv: the PIN gets a new token for that account. Returns the token. */
+  /**
+   * Plays app.plex.tv: the PIN gets a new token for that account, issued to the device that created the
+   * PIN (retiring that device's earlier token). Returns the token.
+   */
   approvePin(idOrCode: number | string, login: string): string
   expirePin(idOrCode: number | string): void
   /** Every transient token of that server dies. */
   restartServer(serverId: string): void
   /** /api/v2/user then answers 422 XML "Invalid token"; PMS and other plex.tv routes answer 401. */
   revokeToken(token: string): void
-  /** A new valid token for the account, as a sign-in would give. */
-  issueToken(login: string): string
+  /**
+   * A new valid token for the account, as a sign-in would give. With a device it is listed by `devices`
+   * and retires that device's earlier token; without one it is like a seeded token (no device).
+   */
+  issueToken(login: string, device?: { clientIdentifier: string; product?: string; name?: string }): string
+  /** The account's "Authorized Devices": live tokens issued to a device, oldest first. */
+  devices(login: string): AuthorizedDevice[]
   inject(fault: Fault): void
   clearFaults(): void
   /** Back to the seed: tokens, PINs, transient tokens, counters, faults and recorded requests. */
@@ -87,7 +104,11 @@ function networkError(): TypeError {
 export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
   const seed = options.seed ?? defaultSeed
   const plexTvOrigin = new URL(options.plexTvUrl ?? 'https://plex.tv').origin
-  const state = new FakeState(seed, options.now ?? Date.now, options.signInFailuresBeforeLockout ?? 5)
+  const state = new FakeState(
+    seed,
+    options.now ?? Date.now,
+    options.signInFailuresBeforeLockout ?? DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
+  )
   const faults = new FaultList()
   const requests: RecordedRequest[] = []
 
@@ -163,9 +184,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     approvePin(idOrCode, login) {
       const pin = state.findPin(idOrCode)
       if (!pin) throw new Error(`fake-plex: no live PIN ${JSON.stringify(idOrCode)}`)
-      const token = state.issueToken(login)
-      pin.authToken = token
-      return token
+      return state.approvePin(pin, login)
     },
     expirePin(idOrCode) {
       const pin = state.findPin(idOrCode)
@@ -175,7 +194,8 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     revokeToken: (token) => {
       state.revokeToken(token)
     },
-    issueToken: (login) => state.issueToken(login),
+    issueToken: (login, device) => state.issueToken(login, device && { product: '', name: '', ...device }),
+    devices: (login) => state.devices(login),
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     reset() {

@@ -2,9 +2,9 @@
 import { Hono } from 'hono'
 import { invalidTokenResponse, PLEX_TV_ERRORS, plexTvError } from './plex-errors.ts'
 import type { SeedAccount, SeedConnection, SeedServer } from './seed.ts'
-import type { FakeState, Pin } from './state.ts'
+import type { FakeState, Pin, TokenDevice } from './state.ts'
 import { signInBody, userPlexAccount } from './user.ts'
-import { negotiated } from './wire.ts'
+import { isoSeconds, negotiated } from './wire.ts'
 
 export interface RateLimit {
   limit: number
@@ -25,13 +25,33 @@ export function clientIp(request: Request): string {
   return first || 'local'
 }
 
+/**
+ * Quirk: X-Plex-Device-Name is UTF-8, but fetch only carries header values as bytes (Latin-1 code
+ * units). Plex reads the bytes as UTF-8; so does the fake, keeping the value as is when it is not UTF-8.
+ */
+export function utf8Header(value: string): string {
+  const codes = Array.from(value, (char) => char.charCodeAt(0))
+  if (codes.some((code) => code > 0xff)) return value
+  const bytes = Uint8Array.from(codes)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    return value
+  }
+}
+
+/** The device a request speaks for: X-Plex-Client-Identifier, X-Plex-Product, X-Plex-Device-Name. */
+export function requestDevice(request: Request): TokenDevice {
+  return {
+    clientIdentifier: request.headers.get('x-plex-client-identifier') ?? '',
+    product: utf8Header(request.headers.get('x-plex-product') ?? ''),
+    name: utf8Header(request.headers.get('x-plex-device-name') ?? ''),
+  }
+}
+
 /** Quirk: Plex reads X-Plex-Token from the header and, too, from the query string (never do that). */
 export function requestToken(request: Request): string | null {
   return request.headers.get('x-plex-token') ?? new URL(request.url).searchParams.get('X-Plex-Token')
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
 /** Connections of a server, by default one local https connection to its url. */
@@ -192,7 +212,8 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
       form.get('verificationCode') ?? '',
     )
     if (!result.ok) return plexTvError(c.req.raw, result.error)
-    const token = state.issueToken(result.account.login)
+    // The token belongs to the calling device; an earlier token of this device is retired.
+    const token = state.issueToken(result.account.login, requestDevice(c.req.raw))
     const rememberMe = form.get('rememberMe') === 'true'
     // Quirk: success is 201 Created, not 200.
     return negotiated(c.req.raw, 'user', signInBody(result.account, token, state.now(), rememberMe), 201)
@@ -200,11 +221,8 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
 
   app.post('/api/v2/pins', (c) => {
     const strong = c.req.query('strong') === 'true'
-    const pin = state.createPin(
-      c.req.header('x-plex-client-identifier') ?? '',
-      c.req.header('x-plex-product') ?? '',
-      strong,
-    )
+    const device = requestDevice(c.req.raw)
+    const pin = state.createPin(device.clientIdentifier, device.product, device.name, strong)
     return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()), 201)
   })
 

@@ -151,6 +151,25 @@ export const defaultSeed: FakePlexSeed = {
       url: `https://10-0-0-7.${ALICE_CABIN_HASH}.plex.direct:32400`,
       ownerLogin: 'alice',
       version: '1.40.1.8227-c0dd5a73e',
+      connections: [
+        {
+          protocol: 'https',
+          address: '10.0.0.7',
+          port: 32400,
+          uri: `https://10-0-0-7.${ALICE_CABIN_HASH}.plex.direct:32400`,
+          local: true,
+          relay: false,
+        },
+        // Secure connections "preferred", not "required": the same PMS over plain http on the LAN.
+        {
+          protocol: 'http',
+          address: '10.0.0.7',
+          port: 32400,
+          uri: 'http://10.0.0.7:32400',
+          local: true,
+          relay: false,
+        },
+      ],
     },
   ],
   providers: ['tv.plex.provider.epg', 'tv.plex.provider.vod'],

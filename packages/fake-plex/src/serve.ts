@@ -146,6 +146,7 @@ export function describeSeed(served: ServedFakePlex): string {
     lines.push(`    ${account.login} (${account.email}) / ${account.password} / ${code} / ${account.token}`)
   }
   lines.push(`  control: POST ${served.plexTvUrl}/__fake/reset, /__fake/faults, /__fake/servers/<id>/restart`)
+  lines.push(`           GET ${served.plexTvUrl}/__fake/devices?login=<login>  (authorized devices)`)
   return lines.join('\n')
 }
 

@@ -2,10 +2,15 @@
 import type { PlexTvErrorDef } from './plex-errors.ts'
 import { PLEX_TV_ERRORS } from './plex-errors.ts'
 import type { FakePlexSeed, SeedAccount, SeedServer } from './seed.ts'
+import { isoSeconds } from './wire.ts'
 
 /** Transient tokens live up to 48 hours (plex-api.md, GetTransientToken). */
 export const TRANSIENT_TOKEN_LIFETIME_MS = 48 * 60 * 60 * 1000
-/** How long an IP stays locked out (code 1031) after its last counted failure. */
+/** Failed sign-ins per client IP before code 1031, unless `signInFailuresBeforeLockout` says otherwise. */
+export const DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT = 5
+/** A failed sign-in counts towards the lockout for this long, then ages out (sliding window). */
+export const SIGN_IN_FAILURE_WINDOW_MS = 60 * 1000
+/** How long an IP stays locked out (code 1031) once its failures within the window reach the limit. */
 export const LOCKOUT_MS = 15 * 60 * 1000
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -25,11 +30,31 @@ export function newPlexToken(): string {
   return randomString(20, TOKEN_ALPHABET)
 }
 
+/** The device a token was issued to, as its X-Plex-* headers named it. */
+export interface TokenDevice {
+  clientIdentifier: string
+  /** X-Plex-Product: the name "Authorized Devices" shows. */
+  product: string
+  /** X-Plex-Device-Name. */
+  name: string
+}
+
 export interface AccountToken {
   token: string
   login: string
   revoked: boolean
   issuedAt: number
+  /** Absent for seeded tokens and `issueToken(login)` without a device: they are in no device list. */
+  device?: TokenDevice
+}
+
+/** One entry of an account's "Authorized Devices" (`GET /__fake/devices`, `fake.devices`). */
+export interface AuthorizedDevice {
+  clientIdentifier: string
+  product: string
+  name: string
+  /** When the live token was issued, ISO 8601 in seconds. */
+  createdAt: string
 }
 
 export interface TransientToken {
@@ -50,6 +75,8 @@ export interface Pin {
   strong: boolean
   clientIdentifier: string
   product: string
+  /** X-Plex-Device-Name as sent when the PIN was created: the approved token's device name. */
+  deviceName: string
   createdAt: number
   expiresAt: number
   authToken: string | null
@@ -72,7 +99,8 @@ export class FakeState {
   readonly transientTokens = new Map<string, TransientToken>()
   readonly pins = new Map<number, Pin>()
   readonly serverGenerations = new Map<string, number>()
-  readonly failuresByIp = new Map<string, { count: number; lastAt: number }>()
+  /** Per client IP: times of the failures still within the window, and the end of a lockout. */
+  readonly failuresByIp = new Map<string, { failedAt: number[]; lockedUntil?: number }>()
   readonly rateWindows = new Map<string, { start: number; count: number }>()
   private nextPinId = 1837000001
 
@@ -126,12 +154,41 @@ export class FakeState {
     return !!token && this.tokens.get(token)?.revoked === true
   }
 
-  issueToken(login: string): string {
+  /**
+   * A new token for the account. With a device, it is the device's token: Plex rotates tokens per
+   * (account, client identifier), so the earlier live token of that pair is revoked.
+   */
+  issueToken(login: string, device?: TokenDevice): string {
     const account = this.findAccount(login)
     if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+    if (device) {
+      for (const record of this.tokens.values()) {
+        if (record.login === account.login && record.device?.clientIdentifier === device.clientIdentifier) {
+          record.revoked = true
+        }
+      }
+    }
     const token = newPlexToken()
-    this.tokens.set(token, { token, login: account.login, revoked: false, issuedAt: this.now() })
+    this.tokens.set(token, {
+      token,
+      login: account.login,
+      revoked: false,
+      issuedAt: this.now(),
+      ...(device ? { device: { ...device } } : {}),
+    })
     return token
+  }
+
+  /** The account's "Authorized Devices": one per live token issued to a device, oldest first. */
+  devices(login: string): AuthorizedDevice[] {
+    const account = this.findAccount(login)
+    if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+    const devices: AuthorizedDevice[] = []
+    for (const record of this.tokens.values()) {
+      if (record.login !== account.login || record.revoked || !record.device) continue
+      devices.push({ ...record.device, createdAt: isoSeconds(record.issuedAt) })
+    }
+    return devices
   }
 
   /** Revokes a plex.tv token or a transient token; returns whether it existed. */
@@ -144,13 +201,18 @@ export class FakeState {
     return this.transientTokens.delete(token)
   }
 
-  /** Sign-in rules shared by /api/v2/users/signin and the approval page (lockout, password, 2FA). */
+  /**
+   * Sign-in rules shared by /api/v2/users/signin and the approval page (lockout, password, 2FA).
+   * Failures count per client IP within SIGN_IN_FAILURE_WINDOW_MS; reaching `failuresBeforeLockout`
+   * locks the IP for LOCKOUT_MS. A success does not wipe them: plex.tv documents nothing of the kind,
+   * and one IP stands for many users behind a proxy (the worker), so the fake stays on the strict side.
+   */
   authenticate(ip: string, login: string, password: string, verificationCode: string): Authentication {
-    const failures = this.failuresByIp.get(ip)
-    if (failures && this.now() - failures.lastAt >= LOCKOUT_MS) this.failuresByIp.delete(ip)
-    const current = this.failuresByIp.get(ip)
-    if (current && current.count >= this.failuresBeforeLockout) {
-      return { ok: false, error: PLEX_TV_ERRORS.lockedOut }
+    const now = this.now()
+    const entry = this.failuresByIp.get(ip)
+    if (entry?.lockedUntil !== undefined) {
+      if (now < entry.lockedUntil) return { ok: false, error: PLEX_TV_ERRORS.lockedOut }
+      this.failuresByIp.delete(ip)
     }
     const account = login ? this.findAccount(login) : undefined
     if (!account || account.password !== password) return this.fail(ip)
@@ -159,13 +221,17 @@ export class FakeState {
       if (!verificationCode) return { ok: false, error: PLEX_TV_ERRORS.verificationCodeRequired }
       if (verificationCode !== account.verificationCode) return this.fail(ip)
     }
-    this.failuresByIp.delete(ip)
     return { ok: true, account }
   }
 
   private fail(ip: string): Authentication {
-    const current = this.failuresByIp.get(ip)
-    this.failuresByIp.set(ip, { count: (current?.count ?? 0) + 1, lastAt: this.now() })
+    const now = this.now()
+    const failedAt = (this.failuresByIp.get(ip)?.failedAt ?? []).filter(
+      (at) => now - at < SIGN_IN_FAILURE_WINDOW_MS,
+    )
+    failedAt.push(now)
+    const locked = failedAt.length >= this.failuresBeforeLockout
+    this.failuresByIp.set(ip, { failedAt, ...(locked ? { lockedUntil: now + LOCKOUT_MS } : {}) })
     return { ok: false, error: PLEX_TV_ERRORS.unauthenticated }
   }
 
@@ -181,7 +247,7 @@ export class FakeState {
     return window.count > limit.limit
   }
 
-  createPin(clientIdentifier: string, product: string, strong: boolean): Pin {
+  createPin(clientIdentifier: string, product: string, deviceName: string, strong: boolean): Pin {
     const createdAt = this.now()
     const expiresIn = strong ? 1800 : 900
     const pin: Pin = {
@@ -190,6 +256,7 @@ export class FakeState {
       strong,
       clientIdentifier,
       product,
+      deviceName,
       createdAt,
       expiresAt: createdAt + expiresIn * 1000,
       authToken: null,
@@ -197,6 +264,16 @@ export class FakeState {
     }
     this.pins.set(pin.id, pin)
     return pin
+  }
+
+  /** Approves a PIN for an account: its token is issued to the device that created the PIN. */
+  approvePin(pin: Pin, login: string): string {
+    pin.authToken = this.issueToken(login, {
+      clientIdentifier: pin.clientIdentifier,
+      product: pin.product,
+      name: pin.deviceName,
+    })
+    return pin.authToken
   }
 
   /** A live PIN by id (number or numeric string) or code; undefined when unknown or expired. */

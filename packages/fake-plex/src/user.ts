@@ -1,5 +1,6 @@
 /** UserPlexAccount objects shaped like real plex.tv answers, unlisted fields included. */
 import type { SeedAccount } from './seed.ts'
+import { isoSeconds } from './wire.ts'
 
 const PLEX_PASS_FEATURES = [
   'Android - PiP',
@@ -15,10 +16,6 @@ const PLEX_PASS_FEATURES = [
   'sonic-adventure',
   'webhooks',
 ]
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
-}
 
 /**
  * GET /api/v2/user body. Real answers carry fields no spec lists (certificateVersion, queueEmail,

@@ -69,3 +69,8 @@ export function toXml(name: string, value: unknown): string {
   const open = `<${name}${attributes.length > 0 ? ` ${attributes.join(' ')}` : ''}`
   return children.length > 0 ? `${open}>${children.join('')}</${name}>` : `${open}/>`
 }
+
+/** ISO 8601 without milliseconds, as plex.tv writes times. */
+export function isoSeconds(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}

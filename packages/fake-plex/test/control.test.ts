@@ -82,6 +82,43 @@ describe('POST /__fake/pins/approve', () => {
   })
 })
 
+describe('GET /__fake/devices', () => {
+  it('lists the live device tokens of an account as {devices:[{clientIdentifier, product, name, createdAt}]}', async () => {
+    const { fake, clock } = setup()
+    const pin = await fake.fetch('https://plex.tv/api/v2/pins?strong=true', {
+      method: 'POST',
+      headers: plexHeaders({ 'x-plex-device-name': 'Chrome on macOS' }),
+    })
+    const { code } = (await pin.json()) as { code: string }
+    expect((await approve(fake, { code, login: 'alice', password: 'alice-password' })).status).toBe(200)
+    const gone = fake.issueToken('alice', { clientIdentifier: 'cli', product: 'CLI', name: 'laptop' })
+    fake.revokeToken(gone)
+
+    const res = await fake.fetch('https://plex.tv/__fake/devices?login=alice')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/)
+    expect(await res.json()).toEqual({
+      devices: [
+        {
+          clientIdentifier: CLIENT_ID,
+          product: 'Tests',
+          name: 'Chrome on macOS',
+          createdAt: new Date(clock.now).toISOString().replace('.000Z', 'Z'),
+        },
+      ],
+    })
+    expect(await (await fake.fetch('https://plex.tv/__fake/devices?login=bob')).json()).toEqual({
+      devices: [],
+    })
+  })
+
+  it('answers 400 without login and 404 for an unknown account', async () => {
+    const { fake } = setup()
+    expect((await fake.fetch('https://plex.tv/__fake/devices')).status).toBe(400)
+    expect((await fake.fetch('https://plex.tv/__fake/devices?login=nobody')).status).toBe(404)
+  })
+})
+
 describe('other control routes', () => {
   it('restarts a server, killing its transient tokens', async () => {
     const { fake, main } = setup()

@@ -31,6 +31,42 @@ describe('fault injection', () => {
     expect(await res.json()).toEqual({ errors: [{ message: 'boom' }] })
   })
 
+  it("'status' lets a server answer a hostile 1.1 MB text/xml body with any status, also over /__fake/faults", async () => {
+    const { fake, cabin } = setup()
+    const huge = `<?xml version="1.0"?><MediaContainer>${'x'.repeat(1.1 * 1024 * 1024)}</MediaContainer>`
+    fake.inject({
+      kind: 'status',
+      status: 200,
+      host: cabin.id,
+      path: '/security/token',
+      body: huge,
+      headers: { 'content-type': 'text/xml' },
+      times: 1,
+    })
+    const res = await fake.fetch(`${cabin.url}/security/token?type=delegation&scope=all`, { headers })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/xml')
+    expect(await res.text()).toBe(huge)
+
+    const injected = await fake.fetch('https://plex.tv/__fake/faults', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        kind: 'status',
+        status: 502,
+        host: 'plex.tv',
+        body: huge,
+        headers: { 'content-type': 'text/xml' },
+        times: 1,
+      }),
+    })
+    expect(injected.status).toBe(204)
+    const fromPlexTv = await fake.fetch(USER, { headers })
+    expect(fromPlexTv.status).toBe(502)
+    expect(fromPlexTv.headers.get('content-type')).toBe('text/xml')
+    expect((await fromPlexTv.text()).length).toBe(huge.length)
+  })
+
   it("'network' rejects with TypeError('fetch failed')", async () => {
     const { fake } = setup()
     fake.inject({ kind: 'network', times: 1 })

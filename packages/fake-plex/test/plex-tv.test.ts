@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { LOCKOUT_MS } from '../src/index.ts'
+import {
+  DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
+  LOCKOUT_MS,
+  SIGN_IN_FAILURE_WINDOW_MS,
+} from '../src/index.ts'
 import {
   ALICE_TOKEN,
   BOB_SHARE_TOKEN,
@@ -135,10 +139,11 @@ describe('POST /api/v2/users/signin', () => {
     const again = await second.json()
     expect(again.authToken).not.toBe(body.authToken)
 
-    const user = await fake.fetch('https://plex.tv/api/v2/user', {
-      headers: plexHeaders({ 'x-plex-token': body.authToken }),
-    })
-    expect(user.status).toBe(200)
+    const user = (token: string) =>
+      fake.fetch('https://plex.tv/api/v2/user', { headers: plexHeaders({ 'x-plex-token': token }) })
+    expect((await user(again.authToken)).status).toBe(200)
+    // Same account, same client identifier: the second sign-in retired the first token.
+    expect((await user(body.authToken)).status).toBe(422)
   })
 
   it('asks 2FA accounts for the code (1029), rejects a wrong one (1001), accepts the right one', async () => {
@@ -207,6 +212,85 @@ describe('POST /api/v2/users/signin', () => {
     expect(await res.text()).toContain(
       '<error code="1001" message="User could not be authenticated" status="401"/>',
     )
+  })
+})
+
+describe('sign-in lockout', () => {
+  const url = 'https://plex.tv/api/v2/users/signin'
+  const code = async (res: Response) =>
+    ((await res.json()) as { errors?: { code: number }[] }).errors?.[0]?.code
+
+  it('by default locks after 5 failures within 60 s, counting every request without proxy headers as one IP', async () => {
+    expect(DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT).toBe(5)
+    expect(SIGN_IN_FAILURE_WINDOW_MS).toBe(60_000)
+    const { fake, clock } = setup()
+    // Different client identifiers, one IP ('local'): the lockout is per IP, not per device.
+    const attempt = (i: number, password: string) =>
+      fake.fetch(url, {
+        ...signInForm({ login: 'alice', password }),
+        headers: plexHeaders({
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-plex-client-identifier': `device-${i}`,
+        }),
+      })
+    for (let i = 0; i < 4; i++) {
+      expect(await code(await attempt(i, 'wrong'))).toBe(1001)
+      clock.now += 1000
+    }
+    expect((await attempt(4, 'alice-password')).status).toBe(201)
+    expect(await code(await attempt(5, 'wrong'))).toBe(1001)
+    const locked = await attempt(6, 'alice-password')
+    expect(locked.status).toBe(401)
+    expect(await code(locked)).toBe(1031)
+  })
+
+  it('forgets failures older than the window; a success does not wipe the ones inside it', async () => {
+    const { fake, clock } = setup({ signInFailuresBeforeLockout: 3 })
+    const attempt = (fields: Record<string, string>) => fake.fetch(url, signInForm(fields))
+    const wrong = { login: 'alice', password: 'wrong' }
+    const right = { login: 'alice', password: 'alice-password' }
+    expect(await code(await attempt(wrong))).toBe(1001)
+    clock.now += SIGN_IN_FAILURE_WINDOW_MS - 1
+    expect(await code(await attempt(wrong))).toBe(1001)
+    clock.now += 1
+    // The first failure just aged out: one counts, then two.
+    expect(await code(await attempt(wrong))).toBe(1001)
+    expect((await attempt(right)).status).toBe(201)
+    expect(await code(await attempt(wrong))).toBe(1001)
+    expect(await code(await attempt(right))).toBe(1031)
+  })
+
+  it('counts a wrong 2FA code but not the 1029 prompt, and locks for exactly LOCKOUT_MS', async () => {
+    const { fake, clock } = setup({ signInFailuresBeforeLockout: 2 })
+    const bob = (verificationCode?: string) =>
+      fake.fetch(
+        url,
+        signInForm({
+          login: 'bob',
+          password: 'bob-password',
+          ...(verificationCode ? { verificationCode } : {}),
+        }),
+      )
+    for (let i = 0; i < 3; i++) expect(await code(await bob())).toBe(1029)
+    expect(await code(await bob('000000'))).toBe(1001)
+    expect(await code(await bob('111111'))).toBe(1001)
+    clock.now += LOCKOUT_MS - 1
+    // Attempts while locked are refused without counting and do not extend the lockout.
+    expect(await code(await bob('123456'))).toBe(1031)
+    clock.now += 1
+    expect((await bob('123456')).status).toBe(201)
+  })
+
+  it('takes the IP from CF-Connecting-IP, else the first X-Forwarded-For entry', async () => {
+    const { fake } = setup({ signInFailuresBeforeLockout: 1 })
+    const from = (headers: Record<string, string>, password: string) => {
+      const init = signInForm({ login: 'alice', password })
+      return fake.fetch(url, { ...init, headers: { ...(init.headers as object), ...headers } })
+    }
+    expect(await code(await from({ 'x-forwarded-for': '198.51.100.7, 10.0.0.1' }, 'wrong'))).toBe(1001)
+    expect(await code(await from({ 'cf-connecting-ip': '198.51.100.7' }, 'alice-password'))).toBe(1031)
+    expect((await from({ 'x-forwarded-for': '10.0.0.1' }, 'alice-password')).status).toBe(201)
+    expect((await from({}, 'alice-password')).status).toBe(201)
   })
 })
 
@@ -369,6 +453,39 @@ describe('GET /api/v2/resources', () => {
       })
     ).json()
     expect(noHttps[0].connections).toEqual([])
+  })
+
+  it("lists Cabin's plain http connection (even without includeHttps), and it reaches the Cabin PMS", async () => {
+    const { fake, cabin } = setup()
+    const devices = await (
+      await fake.fetch('https://plex.tv/api/v2/resources', {
+        headers: plexHeaders({ 'x-plex-token': ALICE_TOKEN }),
+      })
+    ).json()
+    const listed = devices.find((d: { clientIdentifier: string }) => d.clientIdentifier === cabin.id)
+    expect(listed.httpsRequired).toBe(false)
+    expect(listed.connections).toEqual([
+      {
+        protocol: 'http',
+        address: '10.0.0.7',
+        port: 32400,
+        uri: 'http://10.0.0.7:32400',
+        local: true,
+        relay: false,
+        IPv6: false,
+      },
+    ])
+    const identity = await fake.fetch(`${listed.connections[0].uri}/identity`, {
+      headers: { accept: 'application/json' },
+    })
+    expect((await identity.json()).MediaContainer.machineIdentifier).toBe(cabin.id)
+    const transient = await fake.fetch(
+      `${listed.connections[0].uri}/security/token?type=delegation&scope=all`,
+      {
+        headers: plexHeaders({ 'x-plex-token': ALICE_TOKEN }),
+      },
+    )
+    expect(transient.status).toBe(200)
   })
 
   it('answers 401 without a valid token', async () => {
