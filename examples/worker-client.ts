@@ -6,12 +6,18 @@ const env = (name: string): string | undefined =>
   (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env[name] ??
   (globalThis as { Deno?: { env: { get(name: string): string | undefined } } }).Deno?.env.get(name)
 
-const anonymous = createWorkerClient({ baseUrl: env('PLEX_AUTH_URL') ?? 'http://localhost:8787' })
+// `session: 'bearer'` asks the worker for the session token in the answer (X-Session-Mode: bearer);
+// without it the session would only go into an HttpOnly cookie, which suits browsers, not scripts.
+const anonymous = createWorkerClient({
+  baseUrl: env('PLEX_AUTH_URL') ?? 'http://localhost:8787',
+  session: 'bearer',
+})
 try {
   const { session, user } = await anonymous.signIn({
     login: env('PLEX_LOGIN') ?? '',
     password: env('PLEX_PASSWORD') ?? '',
   })
+  if (!session.token) throw new Error('the worker did not hand out a bearer token')
   const api = anonymous.withSession({ bearer: session.token })
   console.log(`Signed in as ${user.username}`)
   const { servers } = await api.getServers()

@@ -17,7 +17,7 @@ import { sourceConnection } from './routes/source-connection.ts'
 import { transientToken } from './routes/transient-token.ts'
 import { user } from './routes/user.ts'
 import { cors, noStore, rejectForeignOrigins } from './security.ts'
-import { createSessionStore, type Session, type SessionStore } from './session-store.ts'
+import { createSessionStore, type PlexDevice, type Session, type SessionStore } from './session-store.ts'
 
 /** What the app takes from outside, so tests can swap the upstream and the clock. */
 export interface AppDeps {
@@ -31,10 +31,13 @@ export interface AppDeps {
 export interface Variables {
   config: Config
   store: SessionStore
-  plex: PlexClient
+  /** A core client acting as this Plex device (a new PIN's or sign-in's). */
+  plexFor: (device: PlexDevice) => PlexClient
   now: () => number
   /** Set by `requireSession`. */
   session: Session
+  /** Set by `requireSession`: the core client acting as the session's own Plex device. */
+  plex: PlexClient
   sessionVia: 'bearer' | 'cookie'
 }
 
@@ -64,11 +67,11 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     c.set('now', now)
     c.set(
       'store',
-      createSessionStore(config.kv, config.encryptionKey, now, {
+      createSessionStore(config.kv, config.keyring, now, {
         sessionCacheSeconds: config.sessionCacheSeconds,
       }),
     )
-    c.set('plex', createPlex(config, upstream))
+    c.set('plexFor', (device) => createPlex(config, upstream, device))
     await next()
   })
   app.use('/v1/*', cors)

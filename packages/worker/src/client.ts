@@ -105,8 +105,11 @@ export function isWorkerProblemError(
   )
 }
 
-/** How requests present the session: the HttpOnly cookie (browsers), or a bearer token. */
-export type WorkerSession = 'cookie' | { bearer: string }
+/**
+ * How requests present the session: the HttpOnly cookie (browsers), or a bearer token. `'bearer'` is a
+ * client that has no token yet and asks for one (`X-Session-Mode: bearer`) when it signs in.
+ */
+export type WorkerSession = 'cookie' | 'bearer' | { bearer: string }
 
 export interface WorkerClientOptions {
   /** The worker's origin (and optional path prefix), e.g. `https://auth.example.com`. */
@@ -115,9 +118,11 @@ export interface WorkerClientOptions {
   fetch?: typeof fetch
   /**
    * Default `'cookie'`: requests go with `credentials: 'include'`, so the browser keeps and sends the
-   * HttpOnly session cookie and page scripts never see the token. `{ bearer }` sends
-   * `Authorization: Bearer <token>` and `credentials: 'omit'` (for servers, native apps, or a frontend
-   * on another site, where SameSite=Lax cookies do not flow).
+   * HttpOnly session cookie, and sign-in answers carry no token, so page scripts never see it.
+   * `'bearer'` asks for the token in the body of sign-in answers (`X-Session-Mode: bearer`; then use
+   * `withSession({ bearer: signedIn.session.token })`), and `{ bearer }` sends `Authorization: Bearer <token>`;
+   * both use `credentials: 'omit'` (for servers, native apps, or a frontend on another site, where
+   * SameSite=Lax cookies do not flow).
    */
   session?: WorkerSession
   /** Headers added to every request. */
@@ -268,8 +273,9 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 /**
  * Creates a client for the worker at `baseUrl`.
  * @example
- * const worker = createWorkerClient({ baseUrl: 'https://auth.example.com', session: { bearer: token } })
- * const user = await worker.getUser()
+ * const worker = createWorkerClient({ baseUrl: 'https://auth.example.com', session: 'bearer' })
+ * const { session } = await worker.signIn({ login, password })
+ * const user = await worker.withSession({ bearer: session.token! }).getUser()
  */
 export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
   const base = new URL(options.baseUrl)
@@ -286,7 +292,8 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
     for (const [name, value] of new Headers(callOptions.headers)) headers.set(name, value)
     headers.set('Accept', 'application/json, application/problem+json')
     if (spec.body !== undefined) headers.set('Content-Type', 'application/json')
-    if (session !== 'cookie') headers.set('Authorization', `Bearer ${session.bearer}`)
+    if (session !== 'cookie') headers.set('X-Session-Mode', 'bearer')
+    if (typeof session === 'object') headers.set('Authorization', `Bearer ${session.bearer}`)
     const init: RequestInit & { credentials?: 'include' | 'omit' } = {
       method: spec.method,
       headers,

@@ -1,15 +1,24 @@
 import { ProblemError } from './problem.ts'
-import { importEncryptionKey } from './token-crypto.ts'
+import { importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
 
 /** Bindings and variables the worker reads from `c.env` (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {
   /** Sessions, cached transient tokens, PINs and discovered servers (see STORAGE.md). Required. */
   PLEX_AUTH_KV?: KVNamespace
-  /** Workers Rate Limiting binding for sign-in, PIN creation and token exchange. Optional: absent means no limiting. */
+  /** Workers Rate Limiting binding for sign-in, PIN creation and token exchange, per client IP (/64) and login. Optional: absent means no limiting. */
   SIGN_IN_LIMITER?: RateLimit
-  /** Workers Rate Limiting binding that throttles PIN polling per PIN. Optional. */
+  /** Rate Limiting binding: the budget of failed password sign-ins of the whole worker (one key). Optional. */
+  SIGN_IN_FAILURE_LIMITER?: RateLimit
+  /** Rate Limiting binding: 2FA code attempts per login. Optional. */
+  VERIFICATION_CODE_LIMITER?: RateLimit
+  /** Rate Limiting binding: PIN creations of the whole worker (one key). Optional. */
+  PIN_CREATE_LIMITER?: RateLimit
+  /** Workers Rate Limiting binding that throttles PIN polling per PIN and per client IP (/64). Optional. */
   PIN_POLL_LIMITER?: RateLimit
-  /** Stable id of this installation, sent as X-Plex-Client-Identifier. Required. */
+  /**
+   * Retired: every PIN and every session is now its own Plex device with a random identifier. A value
+   * left here is ignored.
+   */
   PLEX_CLIENT_IDENTIFIER?: string
   /** X-Plex-Product, the name users see under "Authorized Devices". Default `plex-auth`. */
   PLEX_PRODUCT?: string
@@ -23,8 +32,12 @@ export interface Bindings {
   ALLOWED_SERVER_URLS?: string
   /** Comma-separated browser origins for CORS (with credentials) and CSRF checks. Default: none. */
   ALLOWED_ORIGINS?: string
-  /** 32 random bytes, base64: the AES-GCM key that seals Plex tokens in KV. Required (secret). */
+  /** 32 random bytes, base64: the AES-GCM key that seals every KV value. Required (secret). */
   TOKEN_ENCRYPTION_KEY?: string
+  /** Comma-separated previous keys (base64), accepted for reading only while a rotation completes. */
+  TOKEN_ENCRYPTION_KEYS_PREVIOUS?: string
+  /** `true` lets the worker call a discovered server over plain http (never after https failed). Default `false`. */
+  ALLOW_HTTP_SERVERS?: string
   /** Session lifetime in seconds. Default 30 days. */
   SESSION_TTL_SECONDS?: string
   /** How long a transient token is cached and handed out again, in seconds. Default 1 hour (Plex: at most 48 h). */
@@ -33,6 +46,8 @@ export interface Bindings {
   UPSTREAM_TIMEOUT_MS?: string
   /** How long an isolate reuses a session it read from KV, in seconds (0 to 60). Default 10; 0 turns it off. */
   SESSION_CACHE_SECONDS?: string
+  /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json stays either way. */
+  DOCS_ENABLED?: string
 }
 
 /** The validated configuration of one request. */
@@ -40,7 +55,9 @@ export interface Config {
   kv: KVNamespace
   signInLimiter: RateLimit | undefined
   pinPollLimiter: RateLimit | undefined
-  clientIdentifier: string
+  signInFailureLimiter: RateLimit | undefined
+  verificationCodeLimiter: RateLimit | undefined
+  pinCreateLimiter: RateLimit | undefined
   product: string
   plexTvUrl: string
   appUrl: string
@@ -49,11 +66,14 @@ export interface Config {
   /** Origins a token may be sent to besides plex.tv (PLEX_SERVER_URL + ALLOWED_SERVER_URLS). */
   allowedServerOrigins: ReadonlySet<string>
   allowedOrigins: ReadonlySet<string>
-  encryptionKey: CryptoKey
+  keyring: Keyring
+  allowHttpServers: boolean
   sessionTtlSeconds: number
   transientTokenTtlSeconds: number
   timeoutMs: number
   sessionCacheSeconds: number
+  /** Whether `GET /docs` is served (DOCS_ENABLED). */
+  docsEnabled: boolean
 }
 
 export const DEFAULTS = {
@@ -122,6 +142,19 @@ function parseSeconds(
   return n
 }
 
+/** `true` or `false` (any case); anything else is named as invalid. */
+function parseBoolean(value: string | undefined, fallback: boolean, name: string, bad: string[]): boolean {
+  const text = value?.trim().toLowerCase()
+  if (text === undefined || text === '') return fallback
+  if (text === 'true' || text === 'false') return text === 'true'
+  bad.push(name)
+  return fallback
+}
+
+/** A Rate Limiting binding, or undefined when absent (no limiting). */
+const limiterOf = (binding: RateLimit | undefined): RateLimit | undefined =>
+  typeof binding?.limit === 'function' ? binding : undefined
+
 const configs = new WeakMap<object, Promise<Config>>()
 
 /**
@@ -149,8 +182,6 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
   const bad: string[] = []
   const kv = e.PLEX_AUTH_KV
   if (!kv || typeof kv.get !== 'function') missing.push('PLEX_AUTH_KV')
-  const clientIdentifier = e.PLEX_CLIENT_IDENTIFIER?.trim() ?? ''
-  if (!clientIdentifier) missing.push('PLEX_CLIENT_IDENTIFIER')
   const plexTvUrl = parseBaseUrl(e.PLEX_TV_URL, DEFAULTS.plexTvUrl, 'PLEX_TV_URL', bad)
   const appUrl = parseBaseUrl(e.PLEX_APP_URL, DEFAULTS.appUrl, 'PLEX_APP_URL', bad)
   let serverUrl: string | undefined
@@ -193,13 +224,23 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     'SESSION_CACHE_SECONDS',
     bad,
   )
-  let encryptionKey: CryptoKey | undefined
+  const docsEnabled = parseBoolean(e.DOCS_ENABLED, true, 'DOCS_ENABLED', bad)
+  let currentKey: SealingKey | undefined
   if (!e.TOKEN_ENCRYPTION_KEY?.trim()) missing.push('TOKEN_ENCRYPTION_KEY')
   else {
-    encryptionKey = await importEncryptionKey(e.TOKEN_ENCRYPTION_KEY.trim())
-    if (!encryptionKey) bad.push('TOKEN_ENCRYPTION_KEY (must be 32 bytes, base64)')
+    currentKey = await importEncryptionKey(e.TOKEN_ENCRYPTION_KEY.trim())
+    if (!currentKey) bad.push('TOKEN_ENCRYPTION_KEY (must be 32 bytes, base64)')
   }
-  if (missing.length || bad.length || !kv || !encryptionKey) {
+  const previousKeys: SealingKey[] = []
+  for (const part of (e.TOKEN_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',')) {
+    if (!part.trim()) continue
+    const previous = await importEncryptionKey(part.trim())
+    if (previous) previousKeys.push(previous)
+    else if (!bad.some((name) => name.startsWith('TOKEN_ENCRYPTION_KEYS_PREVIOUS')))
+      bad.push('TOKEN_ENCRYPTION_KEYS_PREVIOUS (each must be 32 bytes, base64)')
+  }
+  const allowHttpServers = parseBoolean(e.ALLOW_HTTP_SERVERS, false, 'ALLOW_HTTP_SERVERS', bad)
+  if (missing.length || bad.length || !kv || !currentKey) {
     const parts: string[] = []
     if (missing.length) parts.push(`missing ${missing.join(', ')}`)
     if (bad.length) parts.push(`invalid ${bad.join(', ')}`)
@@ -207,19 +248,23 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
   }
   return {
     kv,
-    signInLimiter: typeof e.SIGN_IN_LIMITER?.limit === 'function' ? e.SIGN_IN_LIMITER : undefined,
-    pinPollLimiter: typeof e.PIN_POLL_LIMITER?.limit === 'function' ? e.PIN_POLL_LIMITER : undefined,
-    clientIdentifier,
+    signInLimiter: limiterOf(e.SIGN_IN_LIMITER),
+    pinPollLimiter: limiterOf(e.PIN_POLL_LIMITER),
+    signInFailureLimiter: limiterOf(e.SIGN_IN_FAILURE_LIMITER),
+    verificationCodeLimiter: limiterOf(e.VERIFICATION_CODE_LIMITER),
+    pinCreateLimiter: limiterOf(e.PIN_CREATE_LIMITER),
     product: e.PLEX_PRODUCT?.trim() || DEFAULTS.product,
     plexTvUrl,
     appUrl,
     serverUrl,
     allowedServerOrigins,
     allowedOrigins,
-    encryptionKey,
+    keyring: keyring(currentKey, previousKeys),
+    allowHttpServers,
     sessionTtlSeconds,
     transientTokenTtlSeconds,
     timeoutMs,
     sessionCacheSeconds,
+    docsEnabled,
   }
 }

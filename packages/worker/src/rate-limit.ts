@@ -6,9 +6,37 @@ import { sha256 } from './token-crypto.ts'
 /** SIGN_IN_LIMITER's window in wrangler.toml (`period`): how long a limited client should wait at most. */
 export const SIGN_IN_RETRY_AFTER_SECONDS = 60
 
-/** The client's IP as Cloudflare sees it; `unknown` locally, where every client shares one bucket. */
+/**
+ * The client's rate-limit bucket: its IPv4 address, or the /64 network of an IPv6 one (one subscriber
+ * usually holds a whole /64, so per-address limits would not limit anyone). `unknown` locally, where
+ * every client shares one bucket.
+ */
 export function clientIp(c: Context<AppEnv>): string {
-  return c.req.header('CF-Connecting-IP')?.trim() || 'unknown'
+  const ip = c.req.header('CF-Connecting-IP')?.trim()
+  if (!ip) return 'unknown'
+  return ip.includes(':') ? ipv6Network64(ip) : ip
+}
+
+/**
+ * The /64 prefix of an IPv6 address, normalised (`2001:db8:0:1::/64`); an IPv4-mapped address gives its
+ * IPv4 address. Anything unparseable is returned as it is (it is only a bucket name).
+ */
+export function ipv6Network64(ip: string): string {
+  const address = ip.toLowerCase().split('%')[0] ?? ''
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)
+  if (mapped) return mapped[1] as string
+  const halves = address.split('::')
+  if (halves.length > 2) return address
+  const head = halves[0] ? halves[0].split(':') : []
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : []
+  const missing = 8 - head.length - tail.length
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return address
+  const groups = [...head, ...Array<string>(missing).fill('0'), ...tail]
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`
 }
 
 /** The limiter key of a login: hashed, so the limiter never sees an email address. */
@@ -40,4 +68,72 @@ export async function enforceRateLimit(
       })
     }
   }
+}
+
+/**
+ * Password sign-ins of this isolate, per failure-budget binding: whether the budget is spent, and how
+ * many are in flight (the budget is counted after Plex answers, so a burst could overshoot it).
+ */
+const passwordSignIns = new WeakMap<RateLimit, { closedUntil: number; inFlight: number }>()
+
+/** More password sign-ins than this at once in one isolate get 429: it bounds a burst's overshoot. */
+export const MAX_PASSWORD_SIGN_INS_IN_FLIGHT = 2
+
+/** How long password sign-in stays closed once the failure budget is spent (the limiter's window). */
+export const FAILURE_BUDGET_CLOSED_SECONDS = 60
+/** How long it stays closed after plex.tv said the worker's address is locked out (code 1031). */
+export const PLEX_LOCKOUT_CLOSED_SECONDS = 15 * 60
+
+/**
+ * Guards one password sign-in with the worker-wide budget of failed sign-ins (SIGN_IN_FAILURE_LIMITER),
+ * kept below Plex's per-IP lockout: plex.tv sees every user of the worker as one address, so without it
+ * one attacker guessing passwords would lock everyone out. PIN sign-in never touches it.
+ * Throws 429 with Retry-After while the budget is spent; returns the callbacks for the outcome.
+ */
+export function openPasswordSignIn(
+  limiter: RateLimit | undefined,
+  now: () => number,
+): { failed(plexLockedOut: boolean): Promise<void>; done(): void } {
+  if (!limiter) return { failed: async () => {}, done: () => {} }
+  let state = passwordSignIns.get(limiter)
+  if (!state) {
+    state = { closedUntil: 0, inFlight: 0 }
+    passwordSignIns.set(limiter, state)
+  }
+  const current = state
+  const waitSeconds = Math.ceil((current.closedUntil - now()) / 1000)
+  if (waitSeconds > 0) throw signInClosed(waitSeconds)
+  if (current.inFlight >= MAX_PASSWORD_SIGN_INS_IN_FLIGHT) throw signInClosed(1)
+  current.inFlight += 1
+  let finished = false
+  return {
+    async failed(plexLockedOut) {
+      if (plexLockedOut) {
+        current.closedUntil = Math.max(current.closedUntil, now() + PLEX_LOCKOUT_CLOSED_SECONDS * 1000)
+        return
+      }
+      let success = true
+      try {
+        ;({ success } = await limiter.limit({ key: 'password-sign-in-failures' }))
+      } catch {
+        console.warn(JSON.stringify({ level: 'warn', code: 'rate_limiter_failed' }))
+      }
+      if (!success)
+        current.closedUntil = Math.max(current.closedUntil, now() + FAILURE_BUDGET_CLOSED_SECONDS * 1000)
+    },
+    done() {
+      if (finished) return
+      finished = true
+      current.inFlight -= 1
+    },
+  }
+}
+
+function signInClosed(retryAfterSeconds: number): ProblemError {
+  return new ProblemError(
+    429,
+    'rate_limited',
+    'Password sign-in is paused for everyone after too many failures; try again later, or sign in with a PIN.',
+    { headers: { 'Retry-After': String(retryAfterSeconds) } },
+  )
 }

@@ -83,9 +83,14 @@ export const SessionExchangeBody = v.object({
 export const HealthResponse = v.object({ status: v.literal('ok') })
 
 export const SessionInfo = v.object({
-  token: v.pipe(
-    v.string(),
-    v.description('Opaque session token (256 bits, base64url): send as `Authorization: Bearer <token>`.'),
+  token: v.optional(
+    v.pipe(
+      v.string(),
+      v.description(
+        'Opaque session token (256 bits, base64url): send as `Authorization: Bearer <token>`. Only present ' +
+          'when the request sent `X-Session-Mode: bearer`; otherwise the session is in the HttpOnly cookie only.',
+      ),
+    ),
   ),
   expiresAt: v.pipe(v.string(), v.isoTimestamp()),
 })

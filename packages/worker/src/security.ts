@@ -15,28 +15,37 @@ export function isAllowedOrigin(c: Context<AppEnv>, origin: string): boolean {
 
 /**
  * CSRF: a state-changing request whose Origin is not allowed is refused before anything happens.
- * With `required` (cookie-authenticated requests) the Origin header must also be present.
+ * With `required` (cookie-authenticated requests, form posts) a request without Origin is refused too,
+ * unless the browser vouches that it is same-origin (`Sec-Fetch-Site`, which pages cannot set).
  */
 export function checkOrigin(c: Context<AppEnv>, required: boolean): void {
   const origin = c.req.header('Origin')
-  if (origin === undefined ? required : !isAllowedOrigin(c, origin)) {
+  const missingOk = !required || c.req.header('Sec-Fetch-Site') === 'same-origin'
+  if (origin === undefined ? !missingOk : !isAllowedOrigin(c, origin)) {
     throw new ProblemError(
       403,
       'origin_not_allowed',
       required
-        ? 'Requests authenticated by cookie that change state need an allowed Origin header.'
+        ? 'Form posts and requests authenticated by cookie that change state need an allowed Origin header.'
         : 'This Origin is not allowed to call the worker.',
     )
   }
 }
 
-/** Refuses state-changing requests from foreign origins (the cookie-specific rule is in session.ts). */
+/** The content types a cross-site HTML form (or a no-preflight fetch) can send. */
+const SIMPLE_BODY = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i
+
+/**
+ * Refuses state-changing requests from foreign origins, and form-encoded ones without an Origin: a
+ * cross-site form could otherwise sign a victim's browser in to the attacker's account (login CSRF).
+ * The cookie-specific rule is in session.ts.
+ */
 export const rejectForeignOrigins: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (changesState(c.req.method)) checkOrigin(c, false)
+  if (changesState(c.req.method)) checkOrigin(c, SIMPLE_BODY.test(c.req.header('Content-Type') ?? ''))
   await next()
 }
 
-const ALLOW_HEADERS = 'Authorization, Content-Type, X-Poll-Token'
+const ALLOW_HEADERS = 'Authorization, Content-Type, X-Poll-Token, X-Session-Mode'
 
 /**
  * CORS for ALLOWED_ORIGINS only, with credentials. A preflight from any other origin gets a 403

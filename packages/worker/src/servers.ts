@@ -12,9 +12,12 @@ export interface ServerTarget {
   cacheId: string
   /** Origins to try, in order (several only for a discovered server named by clientIdentifier). */
   origins: string[]
-  /** The session's Plex token, or the server's own access token from plex.tv's resources. */
+  /** The session's Plex token (servers the account owns only), or the server's own access token. */
   token: string
 }
+
+/** A request tries at most this many connections of a server: a hostile listing cannot fan it out. */
+export const MAX_CONNECTION_ATTEMPTS = 3
 
 const CLIENT_IDENTIFIER = /^[A-Za-z0-9._-]{1,200}$/
 
@@ -23,20 +26,29 @@ function connectionOrder(connection: { local: boolean; relay: boolean }): number
   return connection.local ? 2 : connection.relay ? 1 : 0
 }
 
-function targetOf(server: KnownServer, sessionToken: string, first?: string): ServerTarget {
-  // The account's own token only ever goes to the account's own servers. A shared server that plex.tv
-  // lists without an access token (`null`) would otherwise receive a token to someone else's whole account.
-  const token = server.accessToken ?? (server.owned ? sessionToken : undefined)
+/**
+ * The token a server gets: its own access token from the account's resources, or the account's token
+ * when the account owns it. A shared server listed without one would otherwise receive a token to
+ * someone else's whole account.
+ */
+function tokenFor(server: KnownServer, accountToken: string): string {
+  const token = server.accessToken ?? (server.owned ? accountToken : undefined)
   if (token === undefined) throw notAllowed()
+  return token
+}
+
+/**
+ * The origins to try for a discovered server: https only, unless ALLOW_HTTP_SERVERS is set and the
+ * server offers no https connection at all (so a failed https connection never falls back to http).
+ */
+function originsOf(server: KnownServer, allowHttp: boolean): string[] {
   const origins = [...server.connections]
     .sort((a, b) => connectionOrder(a) - connectionOrder(b))
     .map((connection) => toHttpOrigin(connection.uri))
     .filter((origin): origin is string => origin !== undefined)
-  return {
-    cacheId: `server:${server.clientIdentifier}`,
-    origins: first ? [first] : [...new Set(origins)],
-    token,
-  }
+  const https = origins.filter((origin) => origin.startsWith('https:'))
+  const usable = https.length > 0 ? https : allowHttp ? origins : []
+  return [...new Set(usable)].slice(0, MAX_CONNECTION_ATTEMPTS)
 }
 
 /** The origin of `server` when it is exactly an http(s) origin (no path, query or fragment). */
@@ -65,51 +77,121 @@ function notAllowed(): ProblemError {
   )
 }
 
+function httpNotAllowed(): ProblemError {
+  return new ProblemError(
+    400,
+    'server_not_allowed',
+    'This server is only reachable over plain http, which the worker does not use unless ALLOW_HTTP_SERVERS is set.',
+  )
+}
+
+/**
+ * The account's servers from plex.tv's resources, each with its own access token and its http(s)
+ * connections. Remembered for the session, so the answer names what the session may call.
+ */
+export async function discoverServers(c: Context<AppEnv>): Promise<KnownServer[]> {
+  const { plex, session, store } = c.var
+  let resources: Awaited<ReturnType<typeof plex.getResources>>
+  try {
+    resources = await plex.getResources({ token: session.plexToken })
+  } catch (error) {
+    if (isTokenRejected(error)) await rejectSession(c)
+    throw error
+  }
+  const known: KnownServer[] = resources
+    .filter((resource) => resource.provides.split(',').some((role) => role.trim() === 'server'))
+    .map((resource) => ({
+      clientIdentifier: resource.clientIdentifier,
+      name: resource.name,
+      owned: resource.owned === true,
+      accessToken: resource.accessToken,
+      connections: resource.connections
+        .filter((connection) => toHttpOrigin(connection.uri) !== undefined)
+        .map((connection) => ({
+          uri: connection.uri,
+          local: connection.local === true,
+          relay: connection.relay === true,
+        })),
+    }))
+  await store.putServers(session, known)
+  return known
+}
+
+/** The session's servers: remembered from GET /v1/servers, else discovered now. */
+async function knownServers(c: Context<AppEnv>): Promise<KnownServer[]> {
+  return (await c.var.store.getServers(c.var.session)) ?? discoverServers(c)
+}
+
+/** The discovered server one of whose connections is this origin. */
+function serverAt(servers: KnownServer[], origin: string): KnownServer | undefined {
+  return servers.find((s) => s.connections.some((connection) => toHttpOrigin(connection.uri) === origin))
+}
+
+/**
+ * A configured server (PLEX_SERVER_URL, ALLOWED_SERVER_URLS): the operator chose the address, but which
+ * token it gets depends on the user. The account's token goes only to a server the account owns; a
+ * server shared with the user gets its own access token; a server the account cannot see gets nothing.
+ */
+async function configuredTarget(c: Context<AppEnv>, origin: string): Promise<ServerTarget> {
+  const server = serverAt(await knownServers(c), origin)
+  if (!server)
+    throw new ProblemError(
+      403,
+      'forbidden',
+      'This server is not among the Plex servers of this account, so no token is sent to it.',
+    )
+  return { cacheId: origin, origins: [origin], token: tokenFor(server, c.var.session.plexToken) }
+}
+
 /**
  * Resolves the `server` of a request (an origin or a discovered server's clientIdentifier; default
- * PLEX_SERVER_URL). Anything not allowed is 400 server_not_allowed before any request is made.
+ * PLEX_SERVER_URL). Anything not allowed is refused before any request is made.
  */
 export async function resolveServer(c: Context<AppEnv>, server: string | undefined): Promise<ServerTarget> {
-  const { config, session, store } = c.var
+  const { config, session } = c.var
   if (server === undefined) {
     if (!config.serverUrl) {
       throw new ProblemError(400, 'invalid_request', 'No default server is configured: name one.', {
         issues: [{ path: 'server', message: 'Required' }],
       })
     }
-    return { cacheId: config.serverUrl, origins: [config.serverUrl], token: session.plexToken }
+    return configuredTarget(c, config.serverUrl)
   }
   if (server.includes('://')) {
     const origin = serverOrigin(server)
     if (!origin) throw invalidServer()
-    if (config.allowedServerOrigins.has(origin))
-      return { cacheId: origin, origins: [origin], token: session.plexToken }
-    const known = (await store.getServers(session)) ?? []
-    const match = known.find((s) =>
-      s.connections.some((connection) => toHttpOrigin(connection.uri) === origin),
-    )
-    if (match) return targetOf(match, session.plexToken, origin)
-    throw notAllowed()
+    if (config.allowedServerOrigins.has(origin)) return configuredTarget(c, origin)
+    const match = serverAt((await c.var.store.getServers(session)) ?? [], origin)
+    if (!match) throw notAllowed()
+    if (origin.startsWith('http:') && !config.allowHttpServers) throw httpNotAllowed()
+    return {
+      cacheId: `server:${match.clientIdentifier}`,
+      origins: [origin],
+      token: tokenFor(match, session.plexToken),
+    }
   }
   if (!CLIENT_IDENTIFIER.test(server)) throw invalidServer()
-  const match = ((await store.getServers(session)) ?? []).find((s) => s.clientIdentifier === server)
+  const match = ((await c.var.store.getServers(session)) ?? []).find((s) => s.clientIdentifier === server)
   if (!match) throw notAllowed()
-  const target = targetOf(match, session.plexToken)
-  if (target.origins.length === 0)
+  const token = tokenFor(match, session.plexToken)
+  const origins = originsOf(match, config.allowHttpServers)
+  if (origins.length === 0) {
+    if (match.connections.length > 0) throw httpNotAllowed()
     throw new ProblemError(502, 'upstream_error', 'This server has no usable connection.')
-  return target
+  }
+  return { cacheId: `server:${match.clientIdentifier}`, origins, token }
 }
 
 /**
  * Calls `fn` with each origin of the target in turn until one answers: only unreachable connections
- * (network error, timeout) move on to the next one.
+ * (network error, timeout) move on to the next one, and never more than MAX_CONNECTION_ATTEMPTS.
  */
 export async function withConnection<T>(
   target: ServerTarget,
   fn: (serverUrl: string) => Promise<T>,
 ): Promise<T> {
   let lastError: unknown
-  for (const origin of target.origins) {
+  for (const origin of target.origins.slice(0, MAX_CONNECTION_ATTEMPTS)) {
     try {
       return await fn(origin)
     } catch (error) {

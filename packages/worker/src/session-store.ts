@@ -1,13 +1,13 @@
 import { ProblemError } from './problem.ts'
-import { openToken, randomToken, sealToken, sha256 } from './token-crypto.ts'
+import { type Keyring, open, randomToken, seal, sha256 } from './token-crypto.ts'
 
 /*
  * The only module that reads or writes KV. Layout (documented with examples in STORAGE.md):
- *   session:<sha256(session token)>                     one session, its Plex token sealed
- *   transient:<session hash>:<sha256(server target)>    a cached transient token, sealed
- *   servers:<session hash>                              servers discovered for a session, access tokens sealed
+ *   session:<sha256(session token)>                     one session: its Plex token and device
+ *   transient:<session hash>:<sha256(server target)>    a cached transient token
+ *   servers:<session hash>                              servers discovered for a session
  *   pin:<Plex PIN id>                                   a PIN sign-in in progress: who may claim it (hashed)
- * Keys never carry a secret; values seal every token with AES-GCM bound to their key; metadata is not secret.
+ * Keys never carry a secret; every value is sealed whole with AES-GCM bound to its key; no metadata.
  * Expirations are absolute (computed once) and at least 60 s ahead (KV's minimum TTL).
  */
 
@@ -17,8 +17,14 @@ export const MIN_TTL_SECONDS = 60
 /** How a session got its Plex token: the worker revokes at sign-out only tokens it obtained itself. */
 export type SessionSource = 'password' | 'pin' | 'exchange'
 
-/** A valid session, with its Plex token opened. */
-export interface Session {
+/** The Plex device a session or a PIN acts as: its own X-Plex-Client-Identifier, and the name users see. */
+export interface PlexDevice {
+  clientIdentifier: string
+  deviceName: string
+}
+
+/** A valid session, opened. */
+export interface Session extends PlexDevice {
   hash: string
   plexToken: string
   source: SessionSource
@@ -27,7 +33,7 @@ export interface Session {
   expiresAt: number
 }
 
-/** A server discovered through plex.tv's resources, with its own access token opened. */
+/** A server discovered through plex.tv's resources, with its own access token. */
 export interface KnownServer {
   clientIdentifier: string
   name: string
@@ -36,39 +42,19 @@ export interface KnownServer {
   connections: { uri: string; local: boolean; relay: boolean }[]
 }
 
-/** A PIN sign-in in progress. */
-export interface PendingPin {
+/** A PIN sign-in in progress, and the device it was created as. */
+export interface PendingPin extends PlexDevice {
   id: string
   pollTokenHash: string
   /** ms since the epoch, when Plex lets the PIN expire */
   expiresAt: number
 }
 
-interface StoredSession {
-  v: 1
-  plexToken: string
-  source: SessionSource
-  createdAt: number
-  expiresAt: number
-}
-
-interface StoredServers {
-  v: 1
-  servers: (Omit<KnownServer, 'accessToken'> & { accessToken?: string })[]
-  updatedAt: number
-}
-
-interface StoredPin {
-  v: 1
-  pollTokenHash: string
-  expiresAt: number
-}
-
-interface StoredTransient {
-  v: 1
-  token: string
-  expiresAt: number
-}
+// What each value holds before it is sealed whole. `v` changes when a shape does.
+type StoredSession = { v: 2 } & Omit<Session, 'hash'>
+type StoredServers = { v: 2; servers: KnownServer[]; updatedAt: number }
+type StoredPin = { v: 2 } & Omit<PendingPin, 'id'>
+type StoredTransient = { v: 2; token: string; expiresAt: number }
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
 
@@ -81,22 +67,11 @@ export const keys = {
   pin: (pinId: string) => `pin:${pinId}`,
 }
 
-function parse<T extends { v: 1 }>(text: string | null): T | undefined {
-  if (text === null) return undefined
-  try {
-    const value = JSON.parse(text) as T
-    return value && typeof value === 'object' && value.v === 1 ? value : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The storage of one request: KV, the sealing key and the clock. */
+/** The storage of one request: KV, the keyring and the clock. */
 export interface SessionStore {
-  createSession(input: { plexToken: string; source: SessionSource; ttlSeconds: number }): Promise<{
-    token: string
-    session: Session
-  }>
+  createSession(
+    input: PlexDevice & { plexToken: string; source: SessionSource; ttlSeconds: number },
+  ): Promise<{ token: string; session: Session }>
   getSession(token: string): Promise<Session | undefined>
   deleteSession(sessionHash: string): Promise<void>
   getTransientToken(
@@ -123,12 +98,13 @@ const recentSessionReads = new WeakMap<KVNamespace, Map<string, { value: string;
 const MAX_CACHED_SESSIONS = 10_000
 
 /**
- * Creates the store for one request.
- * @example const store = createSessionStore(env.PLEX_AUTH_KV, key, Date.now, { sessionCacheSeconds: 10 })
+ * Creates the store for one request. Every value is sealed whole (AES-GCM, the KV key as additional
+ * data), so nobody with write access to the namespace but without the key can forge or move one.
+ * @example const store = createSessionStore(env.PLEX_AUTH_KV, ring, Date.now, { sessionCacheSeconds: 10 })
  */
 export function createSessionStore(
   kv: KVNamespace,
-  key: CryptoKey,
+  ring: Keyring,
   now: () => number,
   { sessionCacheSeconds = 0 }: { sessionCacheSeconds?: number } = {},
 ): SessionStore {
@@ -154,52 +130,78 @@ export function createSessionStore(
     return expiration - Math.ceil(now() / 1000) >= MIN_TTL_SECONDS ? expiration : undefined
   }
 
+  /** Seals a record whole under its key and writes it, with no metadata (nothing in plaintext). */
+  const write = async (k: string, record: object, expiration: number): Promise<void> => {
+    await kv.put(k, await seal(ring, JSON.stringify(record), k), { expiration })
+  }
+
   /** Best effort: a cache write may fail (KV allows one write per second per key) without failing the request. */
-  const tryPut = async (k: string, value: string, expiration: number, metadata: object): Promise<boolean> => {
+  const tryWrite = async (k: string, record: object, expiration: number): Promise<boolean> => {
     try {
-      await kv.put(k, value, { expiration, metadata })
+      await write(k, record, expiration)
       return true
     } catch {
       return false
     }
   }
 
+  /** Opens a sealed value read from `k`; undefined when absent, tampered, moved, or of another shape. */
+  const read = async <T extends { v: 2 }>(
+    k: string,
+    sealed: string | null,
+  ): Promise<{ record: T; stale: boolean } | undefined> => {
+    if (sealed === null) return undefined
+    const opened = await open(ring, sealed, k)
+    if (!opened) return undefined
+    try {
+      const record = JSON.parse(opened.plaintext) as T
+      return record && typeof record === 'object' && record.v === 2
+        ? { record, stale: opened.stale }
+        : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   return {
-    async createSession({ plexToken, source, ttlSeconds }) {
+    async createSession({ plexToken, source, ttlSeconds, clientIdentifier, deviceName }) {
       const token = randomToken()
       const hash = await sha256(token)
       const createdAt = now()
       const expiration = expirationOf(createdAt + ttlSeconds * 1000)
       if (expiration === undefined)
         throw new ProblemError(500, 'misconfigured', 'The session lifetime is too short.')
-      const expiresAt = expiration * 1000
-      const k = keys.session(hash)
-      const stored: StoredSession = {
-        v: 1,
-        plexToken: await sealToken(key, plexToken, k),
+      const session: Session = {
+        hash,
+        plexToken,
         source,
         createdAt,
-        expiresAt,
+        expiresAt: expiration * 1000,
+        clientIdentifier,
+        deviceName,
       }
-      await kv.put(k, JSON.stringify(stored), { expiration, metadata: { source, expiresAt } })
-      return { token, session: { hash, plexToken, source, createdAt, expiresAt } }
+      const { hash: _key, ...stored } = session
+      await write(keys.session(hash), { v: 2, ...stored } satisfies StoredSession, expiration)
+      return { token, session }
     },
 
     async getSession(token) {
       if (!SESSION_TOKEN.test(token)) return undefined
       const hash = await sha256(token)
       const k = keys.session(hash)
-      const stored = parse<StoredSession>(await readSession(k))
-      if (!stored || typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
-      const plexToken = await openToken(key, stored.plexToken, k)
-      if (plexToken === undefined) return undefined
-      return {
-        hash,
-        plexToken,
-        source: stored.source,
-        createdAt: stored.createdAt,
-        expiresAt: stored.expiresAt,
+      const opened = await read<StoredSession>(k, await readSession(k))
+      if (!opened) return undefined
+      const { v: _version, ...stored } = opened.record
+      if (typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
+      if (opened.stale) {
+        // Sealed with a previous key: re-seal it with the current one, so that key can be retired.
+        const expiration = expirationOf(stored.expiresAt)
+        if (expiration !== undefined) {
+          sessionReads.delete(k)
+          await tryWrite(k, opened.record, expiration)
+        }
       }
+      return { hash, ...stored }
     },
 
     async deleteSession(sessionHash) {
@@ -220,22 +222,17 @@ export function createSessionStore(
 
     async getTransientToken(session, target) {
       const k = await keys.transient(session.hash, target)
-      const stored = parse<StoredTransient>(await kv.get(k))
+      const stored = (await read<StoredTransient>(k, await kv.get(k)))?.record
       if (!stored || typeof stored.token !== 'string' || !(stored.expiresAt > now())) return undefined
-      const token = await openToken(key, stored.token, k)
-      return token === undefined ? undefined : { token, expiresAt: stored.expiresAt }
+      return { token: stored.token, expiresAt: stored.expiresAt }
     },
 
     async putTransientToken(session, target, token, expiresAt) {
       const expiration = expirationOf(Math.min(expiresAt, session.expiresAt))
       if (expiration === undefined) return false
       const k = await keys.transient(session.hash, target)
-      const stored: StoredTransient = {
-        v: 1,
-        token: await sealToken(key, token, k),
-        expiresAt: expiration * 1000,
-      }
-      return tryPut(k, JSON.stringify(stored), expiration, { expiresAt: stored.expiresAt })
+      const stored: StoredTransient = { v: 2, token, expiresAt: expiration * 1000 }
+      return tryWrite(k, stored, expiration)
     },
 
     async deleteTransientToken(session, target) {
@@ -249,55 +246,30 @@ export function createSessionStore(
     async putServers(session, servers) {
       const expiration = expirationOf(session.expiresAt)
       if (expiration === undefined) return false
-      const k = keys.servers(session.hash)
-      const stored: StoredServers = {
-        v: 1,
-        updatedAt: now(),
-        servers: await Promise.all(
-          servers.map(async ({ accessToken, ...server }) =>
-            accessToken === undefined
-              ? server
-              : {
-                  ...server,
-                  accessToken: await sealToken(key, accessToken, `${k}#${server.clientIdentifier}`),
-                },
-          ),
-        ),
-      }
-      return tryPut(k, JSON.stringify(stored), expiration, { count: servers.length })
+      const stored: StoredServers = { v: 2, updatedAt: now(), servers }
+      return tryWrite(keys.servers(session.hash), stored, expiration)
     },
 
     async getServers(session) {
       const k = keys.servers(session.hash)
-      const stored = parse<StoredServers>(await kv.get(k))
-      if (!stored || !Array.isArray(stored.servers)) return undefined
-      return Promise.all(
-        stored.servers.map(async (server) => ({
-          ...server,
-          accessToken:
-            server.accessToken === undefined
-              ? undefined
-              : await openToken(key, server.accessToken, `${k}#${server.clientIdentifier}`),
-        })),
-      )
+      const stored = (await read<StoredServers>(k, await kv.get(k)))?.record
+      return stored && Array.isArray(stored.servers) ? stored.servers : undefined
     },
 
-    async createPin(pin) {
+    async createPin({ id, ...pin }) {
       // Kept 10 minutes past Plex's expiry so a late poll still learns "expired" rather than "unknown".
       const expiration = expirationOf(Math.max(pin.expiresAt, now()) + 600_000)
       if (expiration === undefined)
         throw new ProblemError(502, 'upstream_invalid_response', 'Plex sent an invalid PIN.')
-      const stored: StoredPin = { v: 1, pollTokenHash: pin.pollTokenHash, expiresAt: pin.expiresAt }
-      await kv.put(keys.pin(pin.id), JSON.stringify(stored), {
-        expiration,
-        metadata: { expiresAt: pin.expiresAt },
-      })
+      await write(keys.pin(id), { v: 2, ...pin } satisfies StoredPin, expiration)
     },
 
     async getPin(id) {
-      const stored = parse<StoredPin>(await kv.get(keys.pin(id)))
+      const k = keys.pin(id)
+      const stored = (await read<StoredPin>(k, await kv.get(k)))?.record
       if (!stored || typeof stored.pollTokenHash !== 'string') return undefined
-      return { id, pollTokenHash: stored.pollTokenHash, expiresAt: stored.expiresAt }
+      const { v: _version, ...pin } = stored
+      return { id, ...pin }
     },
 
     async deletePin(id) {

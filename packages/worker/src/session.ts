@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie'
 import type { AppEnv } from './app.ts'
 import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
-import type { SessionSource } from './session-store.ts'
+import type { PlexDevice, SessionSource } from './session-store.ts'
 
 /** `__Host-`: the browser only accepts it Secure, on Path=/ and without Domain, so no subdomain can plant it. */
 export const SESSION_COOKIE = '__Host-plex_session'
@@ -31,12 +31,14 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     token = getCookie(c, SESSION_COOKIE)
     via = 'cookie'
     if (!token) throw unauthenticated('bearer', 'Sign in first: no session was presented.')
+    // Login CSRF and CSRF: a cookie travels with cross-site requests, so its origin must be ours.
     if (changesState(c.req.method)) checkOrigin(c, true)
   }
   const session = await c.var.store.getSession(token)
   if (!session) throw unauthenticated(via, 'The session is unknown or expired; sign in again.')
   c.set('session', session)
   c.set('sessionVia', via)
+  c.set('plex', c.var.plexFor(session))
   await next()
 }
 
@@ -65,25 +67,57 @@ export function publicUser(user: object): Record<string, unknown> {
   return out
 }
 
+/** The request header a client sends to receive its session token in the body instead of a cookie. */
+export const SESSION_MODE_HEADER = 'X-Session-Mode'
+
+/** How the client asked to hold its session: `bearer` (token in the body) or `cookie` (the default). */
+export type SessionMode = 'bearer' | 'cookie'
+
 /**
- * Creates a session for a Plex token and answers with it: the token in the body (for bearer use) and
- * in the cookie (for browsers).
+ * Reads `X-Session-Mode` before anything happens, so a bad value costs the client nothing (no PIN is
+ * claimed, no sign-in is spent).
+ */
+export function sessionModeOf(c: Context<AppEnv>): SessionMode {
+  const value = c.req.header(SESSION_MODE_HEADER)?.trim().toLowerCase()
+  if (value === undefined || value === '' || value === 'cookie') return 'cookie'
+  if (value === 'bearer') return 'bearer'
+  throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+    issues: [{ path: SESSION_MODE_HEADER, message: 'Invalid header: expected "bearer" or "cookie"' }],
+  })
+}
+
+/**
+ * Creates a session for a Plex token, acting as `device`, and answers with it. By default the token
+ * goes only into the HttpOnly cookie, where no page script can read it; with `X-Session-Mode: bearer`
+ * it goes only into the body (`session.token`), for clients that send `Authorization: Bearer`.
  */
 export async function startSession(
   c: Context<AppEnv>,
-  input: { plexToken: string; source: SessionSource; user: object; status?: 200 | 201; extra?: object },
+  input: {
+    plexToken: string
+    source: SessionSource
+    device: PlexDevice
+    user: object
+    mode: SessionMode
+    status?: 200 | 201
+    extra?: object
+  },
 ): Promise<Response> {
   const { config, store, now } = c.var
   const { token, session } = await store.createSession({
     plexToken: input.plexToken,
     source: input.source,
     ttlSeconds: config.sessionTtlSeconds,
+    clientIdentifier: input.device.clientIdentifier,
+    deviceName: input.device.deviceName,
   })
-  c.header('Set-Cookie', sessionCookie(token, Math.floor((session.expiresAt - now()) / 1000)))
+  const expiresAt = new Date(session.expiresAt).toISOString()
+  if (input.mode === 'cookie')
+    c.header('Set-Cookie', sessionCookie(token, Math.floor((session.expiresAt - now()) / 1000)))
   return c.json(
     {
       ...input.extra,
-      session: { token, expiresAt: new Date(session.expiresAt).toISOString() },
+      session: input.mode === 'bearer' ? { token, expiresAt } : { expiresAt },
       user: publicUser(input.user),
     },
     input.status ?? 201,

@@ -47,7 +47,7 @@ function connect(h: Harness, extra: Partial<WorkerClientOptions> = {}) {
     headers.set('CF-Connecting-IP', ip)
     return h.request(String(input), { ...init, headers })
   }
-  const client = createWorkerClient({ baseUrl: BASE_URL, fetch, session: 'cookie', ...extra })
+  const client = createWorkerClient({ baseUrl: BASE_URL, fetch, session: 'bearer', ...extra })
   return { client, sent }
 }
 
@@ -96,7 +96,7 @@ describe('createWorkerClient', () => {
     const { session, user } = await client.signIn({ login: 'alice', password: 'alice-password' })
     expect(user).toMatchObject({ username: 'alice', email: 'alice@example.com' })
     expect(user).not.toHaveProperty('authToken')
-    const authed = client.withSession({ bearer: session.token })
+    const authed = client.withSession({ bearer: session.token! })
     expect(await authed.getUser()).toMatchObject({ username: 'alice' })
 
     expect(sent[0]).toEqual({
@@ -105,8 +105,9 @@ describe('createWorkerClient', () => {
       headers: {
         accept: 'application/json, application/problem+json',
         'content-type': 'application/json',
+        'x-session-mode': 'bearer',
       },
-      credentials: 'include',
+      credentials: 'omit',
       body: JSON.stringify({ login: 'alice', password: 'alice-password' }),
     })
     expect(sent[1]).toEqual({
@@ -115,6 +116,7 @@ describe('createWorkerClient', () => {
       headers: {
         accept: 'application/json, application/problem+json',
         authorization: `Bearer ${session.token}`,
+        'x-session-mode': 'bearer',
       },
       credentials: 'omit',
       body: undefined,
@@ -149,7 +151,7 @@ describe('createWorkerClient', () => {
     const h = harness()
     const { client, sent } = connect(h)
     const { session } = await client.signIn({ login: 'alice', password: 'alice-password' })
-    const alice = client.withSession({ bearer: session.token })
+    const alice = client.withSession({ bearer: session.token! })
 
     const transient = await alice.getTransientToken({ server: SERVER_URL })
     expect(transient.token).toMatch(/^transient-/)
@@ -389,7 +391,9 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
     h.fake.approvePin(pin.code, 'alice')
     const { session, user } = await client.waitForPin(pin, { intervalMs: 10 })
     expect(user).toMatchObject({ username: 'alice' })
-    expect(await client.withSession({ bearer: session.token }).getUser()).toMatchObject({ username: 'alice' })
+    expect(await client.withSession({ bearer: session.token! }).getUser()).toMatchObject({
+      username: 'alice',
+    })
     // Claimable exactly once: afterwards the PIN is unknown.
     expect(await rejection(client.pollPin(pin))).toMatchObject({ status: 404, code: 'not_found' })
   })
@@ -424,7 +428,7 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
     const { client } = connect(h)
     const { session, user } = await client.exchangeToken({ plexToken: ALICE_TOKEN })
     expect(user).toMatchObject({ username: 'alice' })
-    const alice = client.withSession({ bearer: session.token })
+    const alice = client.withSession({ bearer: session.token! })
     const { servers } = await alice.getServers()
     expect(servers.map((s) => s.name).sort()).toEqual(["Alice's Plex", 'Cabin'])
     expect(servers.find((s) => s.clientIdentifier === MAIN_SERVER_ID)).toMatchObject({ owned: true })

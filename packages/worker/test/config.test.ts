@@ -3,7 +3,8 @@ import { expectProblem, harness, TOKEN_PATTERN } from './helpers.ts'
 
 describe('500 misconfigured', () => {
   const cases = [
-    ['PLEX_CLIENT_IDENTIFIER', { PLEX_CLIENT_IDENTIFIER: '' }],
+    ['TOKEN_ENCRYPTION_KEYS_PREVIOUS', { TOKEN_ENCRYPTION_KEYS_PREVIOUS: 'c2hvcnQta2V5LXNlY3JldA==' }],
+    ['ALLOW_HTTP_SERVERS', { ALLOW_HTTP_SERVERS: 'yes-please' }],
     ['TOKEN_ENCRYPTION_KEY', { TOKEN_ENCRYPTION_KEY: undefined }],
     ['TOKEN_ENCRYPTION_KEY (must be 32 bytes, base64)', { TOKEN_ENCRYPTION_KEY: 'c2hvcnQta2V5LXNlY3JldA==' }],
     ['PLEX_AUTH_KV', { PLEX_AUTH_KV: undefined }],
@@ -28,17 +29,17 @@ describe('500 misconfigured', () => {
       '/v1/sign-in',
       { method: 'POST' },
       {
-        PLEX_CLIENT_IDENTIFIER: undefined,
+        PLEX_AUTH_KV: undefined,
         TOKEN_ENCRYPTION_KEY: undefined,
       },
     )
     const body = await expectProblem(res, 500, 'misconfigured')
-    expect(body.detail).toContain('PLEX_CLIENT_IDENTIFIER')
+    expect(body.detail).toContain('PLEX_AUTH_KV')
     expect(body.detail).toContain('TOKEN_ENCRYPTION_KEY')
   })
 
   it('the docs stay up when the configuration is incomplete', async () => {
-    const res = await harness().request('/openapi.json', {}, { PLEX_CLIENT_IDENTIFIER: undefined })
+    const res = await harness().request('/openapi.json', {}, { TOKEN_ENCRYPTION_KEY: undefined })
     expect(res.status).toBe(200)
   })
 })
@@ -58,6 +59,14 @@ describe('defaults', () => {
     const call = h.fake.requests[0]!
     expect(call.url).toBe('https://plex.tv/api/v2/users/signin')
     expect(call.headers['x-plex-product']).toBe('plex-auth')
+  })
+
+  it('PLEX_CLIENT_IDENTIFIER is retired: not required, and a leftover value names no session', async () => {
+    const h = harness({ env: { PLEX_CLIENT_IDENTIFIER: undefined } })
+    await h.signIn()
+    const legacy = harness({ env: { PLEX_CLIENT_IDENTIFIER: 'left-over-installation-id' } })
+    await legacy.signIn()
+    expect(legacy.fake.requests[0]!.headers['x-plex-client-identifier']).not.toBe('left-over-installation-id')
   })
 
   it('accepts a base64url key as well as base64', async () => {

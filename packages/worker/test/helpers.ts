@@ -4,6 +4,7 @@ import { expect } from 'vitest'
 import { createApp } from '../src/app.ts'
 import type { Bindings } from '../src/config.ts'
 import type { ProblemBody, ProblemCode } from '../src/problem.ts'
+import { importEncryptionKey, keyring, open } from '../src/token-crypto.ts'
 
 export const SERVER_URL = 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400'
 export const MAIN_SERVER_ID = '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01'
@@ -31,6 +32,7 @@ export interface Harness {
 }
 
 export interface SignedIn {
+  /** `token` only with `X-Session-Mode: bearer`. */
   session: { token: string; expiresAt: string }
   user: Record<string, unknown>
 }
@@ -71,7 +73,11 @@ export function harness(
     async signIn(login = 'alice', password = `${login}-password`) {
       const res = await request('/v1/sign-in', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': randomIp() },
+        headers: {
+          'Content-Type': 'application/json',
+          'CF-Connecting-IP': randomIp(),
+          'X-Session-Mode': 'bearer',
+        },
         body: JSON.stringify({ login, password }),
       })
       expect(res.status, 'sign-in').toBe(201)
@@ -150,3 +156,17 @@ export async function expectKvClean(secrets: string[]): Promise<KvEntry[]> {
   }
   return entries
 }
+
+/** Opens a KV value with the test key, as the worker would: the record, or undefined when it does not open. */
+export async function openKv(
+  name: string,
+  value: string | null,
+): Promise<Record<string, unknown> | undefined> {
+  if (value === null) return undefined
+  const ring = keyring((await importEncryptionKey(env.TOKEN_ENCRYPTION_KEY!))!)
+  const opened = await open(ring, value, name)
+  return opened ? (JSON.parse(opened.plaintext) as Record<string, unknown>) : undefined
+}
+
+/** A sealed KV value: `v2.<key id>.<iv>.<ciphertext>`, nothing readable. */
+export const SEALED_VALUE = /^v2\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/

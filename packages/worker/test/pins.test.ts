@@ -11,6 +11,9 @@ import {
   type Harness,
   harness,
   json,
+  openKv,
+  randomIp,
+  SEALED_VALUE,
   TOKEN_PATTERN,
 } from './helpers.ts'
 
@@ -30,8 +33,8 @@ async function createPin(h: Harness, body?: unknown): Promise<PinCreated> {
   return (await res.json()) as PinCreated
 }
 
-const poll = (h: Harness, pin: { id: string; pollToken: string }) =>
-  h.request(`/v1/pins/${pin.id}`, { headers: { 'X-Poll-Token': pin.pollToken } })
+const poll = (h: Harness, pin: { id: string; pollToken: string }, headers: Record<string, string> = {}) =>
+  h.request(`/v1/pins/${pin.id}`, { headers: { 'X-Poll-Token': pin.pollToken, ...headers } })
 
 describe('POST /v1/pins', () => {
   it('creates a strong PIN at plex.tv and answers the app.plex.tv URL and a poll token', async () => {
@@ -43,12 +46,14 @@ describe('POST /v1/pins', () => {
     const url = new URL(pin.authUrl)
     expect(`${url.origin}${url.pathname}`).toBe('https://app.plex.tv/auth')
     const fragment = new URLSearchParams(url.hash.replace(/^#\?/, ''))
-    expect(fragment.get('clientID')).toBe('plex-auth-worker-tests')
     expect(fragment.get('code')).toBe(pin.code)
     expect(fragment.get('context[device][product]')).toBe('plex-auth')
     const call = h.fake.requests.at(-1)!
     expect(call.method).toBe('POST')
     expect(call.url).toBe('https://plex.tv/api/v2/pins?strong=true')
+    // The PIN's own device: a random identifier, the one the auth URL shows.
+    expect(fragment.get('clientID')).toMatch(TOKEN_PATTERN)
+    expect(call.headers['x-plex-client-identifier']).toBe(fragment.get('clientID'))
   })
 
   it('stores only the hash of the poll token, once, under pin:<id>', async () => {
@@ -57,10 +62,13 @@ describe('POST /v1/pins', () => {
     const [entry, ...rest] = await expectKvClean([pin.pollToken])
     expect(rest).toEqual([])
     expect(entry!.name).toBe(`pin:${pin.id}`)
-    expect(JSON.parse(entry!.value!)).toEqual({
-      v: 1,
+    expect(entry!.value).toMatch(SEALED_VALUE)
+    expect(await openKv(entry!.name, entry!.value)).toEqual({
+      v: 2,
       pollTokenHash: await sha256(pin.pollToken),
       expiresAt: Date.parse(pin.expiresAt),
+      clientIdentifier: new URLSearchParams(new URL(pin.authUrl).hash.slice(2)).get('clientID'),
+      deviceName: 'Web session',
     })
     expect(entry!.expiration! * 1000).toBeGreaterThanOrEqual(Date.parse(pin.expiresAt) + 590_000)
     expect(entry!.value).not.toContain(pin.code)
@@ -106,27 +114,30 @@ describe('GET /v1/pins/{id}', () => {
     clock += PIN_CHECK_INTERVAL_MS
     const res = await poll(h, pin)
     expect(res.status).toBe(200)
-    const body = (await res.json()) as {
-      status: string
-      session: { token: string; expiresAt: string }
-      user: object
-    }
+    const text = await res.text()
+    const body = JSON.parse(text) as { status: string; session: { expiresAt: string }; user: object }
     expect(body.status).toBe('authorized')
-    expect(body.session.token).toMatch(TOKEN_PATTERN)
+    expect(body.session).toEqual({ expiresAt: expect.any(String) })
     expect(body.user).toMatchObject({ username: 'alice' })
-    expect(JSON.stringify(body)).not.toContain(plexToken)
-    expect(res.headers.get('Set-Cookie')).toMatch(
-      new RegExp(
-        `^__Host-plex_session=${body.session.token}; Max-Age=\\d+; Path=/; HttpOnly; Secure; SameSite=Lax$`,
-      ),
+    expect(text).not.toContain(plexToken)
+    const cookie = res.headers.get('Set-Cookie')!
+    expect(cookie).toMatch(
+      /^__Host-plex_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     )
+    const sessionToken = /=([A-Za-z0-9_-]{43});/.exec(cookie)![1]!
+    // Nothing a page's script can read holds the session token.
+    expect(text).not.toContain(sessionToken)
 
-    // The session works, carries the PIN's token, and KV holds no secret.
-    expect((await h.request('/v1/user', { headers: bearer(body.session.token) })).status).toBe(200)
-    expect(h.fake.requests.at(-1)!.headers['x-plex-token']).toBe(plexToken)
-    const entries = await expectKvClean([plexToken, body.session.token, pin.pollToken])
-    expect(entries.map((e) => e.name)).toEqual([`session:${await sha256(body.session.token)}`])
-    expect(JSON.parse(entries[0]!.value!).source).toBe('pin')
+    // The session works, carries the PIN's token as the PIN's own device, and KV holds no secret.
+    expect((await h.request('/v1/user', { headers: bearer(sessionToken) })).status).toBe(200)
+    const call = h.fake.requests.at(-1)!
+    expect(call.headers['x-plex-token']).toBe(plexToken)
+    expect(call.headers['x-plex-client-identifier']).toBe(
+      new URLSearchParams(new URL(pin.authUrl).hash.slice(2)).get('clientID'),
+    )
+    const entries = await expectKvClean([plexToken, sessionToken, pin.pollToken])
+    expect(entries.map((e) => e.name)).toEqual([`session:${await sha256(sessionToken)}`])
+    expect((await openKv(entries[0]!.name, entries[0]!.value))!.source).toBe('pin')
     expect(before.map((e) => e.name)).toEqual([`pin:${pin.id}`])
 
     // Claimed: polling again never opens a second session.
@@ -135,9 +146,9 @@ describe('GET /v1/pins/{id}', () => {
     expect((await dumpKv()).filter((e) => e.name.startsWith('session:'))).toHaveLength(1)
 
     // Sign-out revokes the token the PIN gave (the worker obtained it).
-    expect(
-      (await h.request('/v1/sign-out', { method: 'POST', headers: bearer(body.session.token) })).status,
-    ).toBe(204)
+    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(sessionToken) })).status).toBe(
+      204,
+    )
     const revoke = h.fake.requests.find((r) => r.method === 'DELETE')!
     expect(revoke.url).toBe('https://plex.tv/api/v2/users/signout')
     expect(revoke.headers['x-plex-token']).toBe(plexToken)
@@ -177,10 +188,12 @@ describe('GET /v1/pins/{id}', () => {
     const h = harness({ limiter: true })
     const pin = await createPin(h)
     const stranger = { id: pin.id, pollToken: 'x'.repeat(43) }
+    const strangerIp = { 'CF-Connecting-IP': randomIp() }
     let strangerLimited = false
-    for (let i = 0; i < 45; i++) if ((await poll(h, stranger)).status === 429) strangerLimited = true
+    for (let i = 0; i < 45; i++)
+      if ((await poll(h, stranger, strangerIp)).status === 429) strangerLimited = true
     expect(strangerLimited).toBe(true)
-    const res = await poll(h, pin)
+    const res = await poll(h, pin, { 'CF-Connecting-IP': randomIp() })
     expect(res.status, await res.clone().text()).toBe(200)
     expect(await res.json()).toEqual({ status: 'pending' })
   })

@@ -11,8 +11,11 @@ import {
   harness,
   json,
   MAIN_SERVER_ID,
+  openKv,
   randomIp,
+  SEALED_VALUE,
   SERVER_URL,
+  type SignedIn,
   TOKEN_PATTERN,
 } from './helpers.ts'
 
@@ -37,17 +40,34 @@ describe('GET /v1/health', () => {
 })
 
 describe('POST /v1/sign-in', () => {
-  it('opens a session: 201, token, expiry, user without secrets, __Host- cookie', async () => {
+  it('bearer mode (X-Session-Mode: bearer): 201, the token in the body, no cookie', async () => {
     const h = harness()
     const { res, body, token, plexToken } = await h.signIn()
     expect(token).toMatch(TOKEN_PATTERN)
-    const expiresAt = Date.parse(body.session.expiresAt)
-    expect(expiresAt - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000)
+    expect(Date.parse(body.session.expiresAt) - Date.now()).toBeGreaterThan(29 * 24 * 3600 * 1000)
     expect(body.user).toMatchObject({ id: 10000001, username: 'alice', email: 'alice@example.com' })
     expect(body.user).not.toHaveProperty('authToken')
     expect(JSON.stringify(body)).not.toContain(plexToken)
+    expect(res.headers.get('Set-Cookie')).toBeNull()
+  })
+
+  it('cookie mode (the default): 201, expiry, user without secrets, __Host- cookie, and no token a script could read', async () => {
+    const h = harness()
+    const res = await h.request(
+      '/v1/sign-in',
+      json({ login: 'alice', password: 'alice-password' }, { 'CF-Connecting-IP': randomIp() }),
+    )
+    expect(res.status).toBe(201)
+    const text = await res.text()
+    const body = JSON.parse(text) as SignedIn
     const cookie = res.headers.get('Set-Cookie')!
-    expect(cookie).toMatch(new RegExp(`^__Host-plex_session=${token};`))
+    const token = /^__Host-plex_session=([A-Za-z0-9_-]{43});/.exec(cookie)?.[1]
+    expect(token).toMatch(TOKEN_PATTERN)
+    expect(body.session).toEqual({ expiresAt: expect.any(String) })
+    expect(text).not.toContain(token)
+    expect(text).not.toContain(h.plexTokens.at(-1))
+    const expiresAt = Date.parse(body.session.expiresAt)
+    expect(body.user).toMatchObject({ username: 'alice' })
     const flags = cookie.split(';').map((part) => part.trim())
     expect(flags).toEqual(
       expect.arrayContaining([
@@ -72,7 +92,20 @@ describe('POST /v1/sign-in', () => {
     expect(signIns[0]!.url).toBe('https://plex.tv/api/v2/users/signin')
     expect(signIns[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded')
     expect(new URLSearchParams(signIns[0]!.body).get('password')).toBe('alice-password')
-    expect(signIns[0]!.headers['x-plex-client-identifier']).toBe('plex-auth-worker-tests')
+    // Its own device: a random identifier (256 bits) and a name from the User-Agent.
+    expect(signIns[0]!.headers['x-plex-client-identifier']).toMatch(TOKEN_PATTERN)
+    expect(signIns[0]!.headers['x-plex-device-name']).toBe('Web session')
+  })
+
+  it('rejects an X-Session-Mode it does not know before asking plex.tv', async () => {
+    const h = harness()
+    const res = await h.request(
+      '/v1/sign-in',
+      json({ login: 'alice', password: 'alice-password' }, { 'X-Session-Mode': 'both' }),
+    )
+    const problem = await expectProblem(res, 400, 'invalid_request')
+    expect(problem.issues).toEqual([{ path: 'X-Session-Mode', message: expect.stringContaining('bearer') }])
+    expect(h.fake.requests).toHaveLength(0)
   })
 
   it('creates a new session on every sign-in', async () => {
@@ -87,7 +120,11 @@ describe('POST /v1/sign-in', () => {
     const h = harness()
     const res = await h.request('/v1/sign-in', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'CF-Connecting-IP': randomIp() },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'CF-Connecting-IP': randomIp(),
+        Origin: ALLOWED_ORIGIN,
+      },
       body: new URLSearchParams({
         login: 'bob',
         password: 'bob-password',
@@ -102,17 +139,19 @@ describe('POST /v1/sign-in', () => {
     expect(form.get('rememberMe')).toBe('true')
   })
 
-  it('stores the session under the hash of its token, with the Plex token sealed', async () => {
+  it('stores the session under the hash of its token, sealed whole with its own device', async () => {
     const h = harness()
     const { token, plexToken } = await h.signIn()
     const entries = await expectKvClean([token, plexToken, 'alice-password'])
     expect(entries).toHaveLength(1)
     const [entry] = entries
     expect(entry!.name).toBe(`session:${await sha256(token)}`)
-    const value = JSON.parse(entry!.value!)
-    expect(value).toMatchObject({ v: 1, source: 'password' })
-    expect(value.plexToken).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/)
-    expect(entry!.metadata).toEqual({ source: 'password', expiresAt: value.expiresAt })
+    expect(entry!.value).toMatch(SEALED_VALUE)
+    expect(entry!.metadata ?? null).toBeNull()
+    const value = (await openKv(entry!.name, entry!.value))!
+    expect(value).toMatchObject({ v: 2, source: 'password', plexToken, deviceName: 'Web session' })
+    const sent = h.fake.requests.find((r) => r.url.endsWith('/users/signin'))!
+    expect(value.clientIdentifier).toBe(sent.headers['x-plex-client-identifier'])
     // Absolute expiration: the KV expiration is the session's expiry.
     expect(entry!.expiration! * 1000).toBe(value.expiresAt)
   })
@@ -132,7 +171,13 @@ describe('POST /v1/sign-in', () => {
     const h = harness({ env: { SESSION_TTL_SECONDS: '3600' } })
     const { body, res } = await h.signIn()
     expect(Math.abs(Date.parse(body.session.expiresAt) - Date.now() - 3600_000)).toBeLessThan(5000)
-    expect(res.headers.get('Set-Cookie')).toMatch(/Max-Age=3(5|6)\d\d;/)
+    const cookieRes = await h.request(
+      '/v1/sign-in',
+      json({ login: 'alice', password: 'alice-password' }, { 'CF-Connecting-IP': randomIp() }),
+      { SESSION_TTL_SECONDS: '3600' },
+    )
+    expect(res.headers.get('Set-Cookie')).toBeNull()
+    expect(cookieRes.headers.get('Set-Cookie')).toMatch(/Max-Age=3(5|6)\d\d;/)
   })
 })
 
@@ -415,7 +460,8 @@ describe('POST /v1/sign-out', () => {
     const h = harness()
     const { token } = await h.signIn()
     await h.request('/v1/transient-token', json({}, bearer(token)))
-    expect((await dumpKv()).length).toBe(2)
+    // The session, the servers it discovered to learn what it may send to PLEX_SERVER_URL, the cached token.
+    expect((await dumpKv()).length).toBe(3)
     const res = await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })
     expect(res.status).toBe(204)
     expect(res.headers.get('Set-Cookie')).toBe(

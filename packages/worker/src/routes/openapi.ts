@@ -11,8 +11,12 @@ interface Operation {
   method: 'get' | 'post'
   path: string
   summary: string
+  /** Longer text: what the caller must know (lifetimes, what is passed through). */
+  description?: string
   /** Needs a session (bearer or cookie). */
   session?: boolean
+  /** Opens a session: takes `X-Session-Mode`. */
+  opensSession?: boolean
   body?: { schema: Schema; form?: boolean; optional?: boolean }
   query?: v.ObjectSchema<v.ObjectEntries, undefined>
   params?: v.ObjectSchema<v.ObjectEntries, undefined>
@@ -29,6 +33,16 @@ const UPSTREAM: ProblemCode[] = [
 ]
 const SESSION: ProblemCode[] = ['unauthenticated', 'plex_token_rejected']
 
+const SESSION_MODE_PARAMETER = {
+  name: 'X-Session-Mode',
+  in: 'header',
+  required: false,
+  description:
+    '`cookie` (default): the session goes only into the HttpOnly `__Host-plex_session` cookie and the body ' +
+    'carries no token, so no page script can read it. `bearer`: the token is in `session.token` and no cookie is set.',
+  schema: { type: 'string', enum: ['cookie', 'bearer'] },
+}
+
 /** Every route the worker serves, as documented. Request schemas are the ones the routes validate with. */
 export const OPERATIONS: Operation[] = [
   {
@@ -42,6 +56,11 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/v1/sign-in',
     summary: 'Sign in with a Plex login and password (and a 2FA code when asked); opens a new session',
+    description:
+      'Each sign-in is its own Plex device (a random X-Plex-Client-Identifier, named after the browser). ' +
+      'Limited per client IP (/64) and login, 2FA codes per login, and failed sign-ins worker-wide (429 with Retry-After), ' +
+      "so nobody can get the worker's address locked out at plex.tv. A form post needs an allowed Origin.",
+    opensSession: true,
     body: { schema: s.SignInBody, form: true },
     ok: { status: 201, description: 'Signed in', schema: s.SignedInResponse, setsCookie: true },
     errors: [
@@ -67,6 +86,10 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/v1/transient-token',
     summary: 'A transient token for an allowed server, cached per session and server',
+    description:
+      'The token lives up to 48 hours at the server (until it restarts), whatever the worker does: sign-out ' +
+      'does not end a transient token already handed out. The account token goes only to servers the account owns; ' +
+      'a shared server is called with its own access token.',
     session: true,
     body: { schema: s.TransientTokenBody, optional: true },
     ok: { status: 200, description: 'A transient token', schema: s.TransientTokenResponse },
@@ -84,6 +107,9 @@ export const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/v1/source-connection',
     summary: 'How to reach a source (GetSourceConnectionInformation), asked with a transient token',
+    description:
+      "Passes through the source's `accessToken`: handing it to the caller is this operation's purpose. " +
+      'Never the long-lived token the worker called the server with.',
     session: true,
     query: s.SourceConnectionQuery,
     ok: { status: 200, description: 'Connection information', schema: s.SourceConnectionResponse },
@@ -110,6 +136,7 @@ export const OPERATIONS: Operation[] = [
     path: '/v1/pins/{id}',
     summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
     params: s.PinParams,
+    opensSession: true,
     headers: [{ name: 'X-Poll-Token', description: 'The `pollToken` from POST /v1/pins.', required: true }],
     ok: { status: 200, description: 'Pending, or authorized', schema: s.PinStatusResponse, setsCookie: true },
     errors: ['invalid_request', 'unauthenticated', 'not_found', 'pin_expired', ...UPSTREAM],
@@ -118,6 +145,10 @@ export const OPERATIONS: Operation[] = [
     method: 'post',
     path: '/v1/sessions',
     summary: 'Exchange a Plex token the frontend already has for a session (never revoked by sign-out)',
+    description:
+      'The worker cannot know which device the token was made for: the session makes its calls under a fresh ' +
+      'client identifier, and sign-out never revokes this token.',
+    opensSession: true,
     body: { schema: s.SessionExchangeBody },
     ok: { status: 201, description: 'Signed in', schema: s.SignedInResponse, setsCookie: true },
     errors: [
@@ -194,6 +225,7 @@ export function buildOpenApiDocument(operations: Operation[] = OPERATIONS): Reco
       }
     }
     const params = [
+      ...(op.opensSession ? [SESSION_MODE_PARAMETER] : []),
       ...(op.params ? parameters(op.params, 'path') : []),
       ...(op.query ? parameters(op.query, 'query') : []),
       ...(op.headers ?? []).map((h) => ({ ...h, in: 'header', schema: { type: 'string' } })),
@@ -201,6 +233,7 @@ export function buildOpenApiDocument(operations: Operation[] = OPERATIONS): Reco
     paths[op.path] ??= {}
     paths[op.path]![op.method] = {
       summary: op.summary,
+      ...(op.description ? { description: op.description } : {}),
       ...(op.session ? { security: [{ bearer: [] }, { cookie: [] }] } : { security: [] }),
       ...(params.length ? { parameters: params } : {}),
       ...(op.body ? { requestBody: { required: !op.body.optional, content } } : {}),
@@ -214,7 +247,8 @@ export function buildOpenApiDocument(operations: Operation[] = OPERATIONS): Reco
       version: '0.1.0',
       description:
         'Plex sign-in for frontends. Plex tokens stay in the worker, encrypted; frontends hold an opaque session ' +
-        '(`Authorization: Bearer <token>` or the `__Host-plex_session` cookie). Errors are application/problem+json.',
+        '(the `__Host-plex_session` cookie by default, or `Authorization: Bearer <token>` for clients that sign in ' +
+        'with `X-Session-Mode: bearer`). Errors are application/problem+json.',
     },
     paths,
     components: {

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app.ts'
+import { newDevice } from '../device.ts'
 import { isPlexError, isTokenRejected } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
 import { PinBody, PinParams } from '../schemas.ts'
 import { isAllowedOrigin } from '../security.ts'
-import { startSession } from '../session.ts'
+import { sessionModeOf, startSession } from '../session.ts'
 import { randomToken, sha256 } from '../token-crypto.ts'
 import { readBody, validate } from '../validation.ts'
 
@@ -27,12 +28,13 @@ function expired(): ProblemError {
 }
 
 /**
- * `POST /v1/pins`: starts a PIN sign-in (Plex's recommended way: no password reaches us). Answers the
- * app.plex.tv URL to open and a `pollToken`: Plex PIN ids are guessable, so only the holder of the
- * poll token (stored hashed) can claim the PIN.
+ * `POST /v1/pins`: starts a PIN sign-in (Plex's recommended way: no password reaches us) as a new Plex
+ * device. Answers the app.plex.tv URL to open and a `pollToken`: Plex PIN ids are guessable, so only the
+ * holder of the poll token (stored hashed) can claim the PIN here, and only the PIN's own random client
+ * identifier can claim it at plex.tv. Limited per client IP (/64) and worker-wide.
  */
 export const createPin = new Hono<AppEnv>().post('/v1/pins', async (c) => {
-  const { config, plex, store, now } = c.var
+  const { config, plexFor, store, now } = c.var
   const input = validate(PinBody, await readBody(c, { optional: true }))
   if (input.forwardUrl !== undefined && !isAllowedOrigin(c, new URL(input.forwardUrl).origin)) {
     // app.plex.tv redirects there after approval: an open redirect unless it is one of ours.
@@ -41,12 +43,15 @@ export const createPin = new Hono<AppEnv>().post('/v1/pins', async (c) => {
     })
   }
   await enforceRateLimit(config.signInLimiter, [`pins:ip:${clientIp(c)}`])
+  await enforceRateLimit(config.pinCreateLimiter, ['pins:all'])
+  const device = newDevice(c.req.header('User-Agent'))
+  const plex = plexFor(device)
   const pin = await plex.createPin({ strong: true })
   const pollToken = randomToken()
   const parsed = Date.parse(pin.expiresAt)
   const expiresAt = Number.isFinite(parsed) ? parsed : now() + pin.expiresIn * 1000
   const id = String(pin.id)
-  await store.createPin({ id, pollTokenHash: await sha256(pollToken), expiresAt })
+  await store.createPin({ id, pollTokenHash: await sha256(pollToken), expiresAt, ...device })
   const authUrl = plex.buildAuthUrl({
     code: pin.code,
     appUrl: config.appUrl,
@@ -60,7 +65,8 @@ export const createPin = new Hono<AppEnv>().post('/v1/pins', async (c) => {
  * new session, once (the PIN record is deleted when claimed). KV is only read here, never written per poll.
  */
 export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
-  const { config, plex, store, now } = c.var
+  const { config, plexFor, store, now } = c.var
+  const mode = sessionModeOf(c)
   const { id } = validate(PinParams, { id: c.req.param('id') })
   const pollToken = c.req.header('X-Poll-Token')
   if (pollToken === undefined || !POLL_TOKEN.test(pollToken)) {
@@ -68,8 +74,13 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   }
   const pollTokenHash = await sha256(pollToken)
   // Per PIN and poll token: PIN ids are guessable, so a stranger polling the same id with a wrong token
-  // spends only their own allowance, never the real poller's.
-  await enforceRateLimit(config.pinPollLimiter, [`pin:${id}:${pollTokenHash}`], POLL_RETRY_AFTER_SECONDS)
+  // spends only their own allowance, never the real poller's. Per client IP (/64) too, so one client
+  // cannot flood the worker (and plex.tv) with polls spread over many PINs.
+  await enforceRateLimit(
+    config.pinPollLimiter,
+    [`pin:${id}:${pollTokenHash}`, `pins:ip:${clientIp(c)}`],
+    POLL_RETRY_AFTER_SECONDS,
+  )
   const pin = await store.getPin(id)
   // Unknown, claimed, or someone else's: the same answer, so ids cannot be probed.
   if (!pin || pin.pollTokenHash !== pollTokenHash) {
@@ -80,6 +91,7 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   if (last !== undefined && now() - last < PIN_CHECK_INTERVAL_MS)
     return c.json({ status: 'pending' as const })
 
+  const plex = plexFor(pin)
   let authToken: string | null
   try {
     ;({ authToken } = await plex.checkPin({ id: Number(id) }))
@@ -106,7 +118,9 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   return startSession(c, {
     plexToken: authToken,
     source: 'pin',
+    device: { clientIdentifier: pin.clientIdentifier, deviceName: pin.deviceName },
     user,
+    mode,
     status: 200,
     extra: { status: 'authorized' },
   })

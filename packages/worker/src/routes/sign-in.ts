@@ -1,10 +1,11 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../app.ts'
-import { isPlexError } from '../plex.ts'
+import { newDevice } from '../device.ts'
+import { isPlexError, type PlexClient } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
-import { clientIp, enforceRateLimit, loginKey } from '../rate-limit.ts'
+import { clientIp, enforceRateLimit, loginKey, openPasswordSignIn } from '../rate-limit.ts'
 import { SignInBody } from '../schemas.ts'
-import { startSession } from '../session.ts'
+import { sessionModeOf, startSession } from '../session.ts'
 import { readBody, validate } from '../validation.ts'
 
 const FORM_BOOLEANS: Record<string, boolean> = {
@@ -26,21 +27,28 @@ function fromForm(body: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * `POST /v1/sign-in`: signs in to plex.tv with a login and password (and a 2FA code when asked) and
- * opens a new session. Limited per client IP and per login before plex.tv is asked.
+ * `POST /v1/sign-in`: signs in to plex.tv with a login and password (and a 2FA code when asked) as a new
+ * Plex device, and opens a session for it. Limited per client IP (/64) and per login, 2FA codes per
+ * login, and failures worker-wide, all before plex.tv is asked.
  */
 export const signIn = new Hono<AppEnv>().post('/v1/sign-in', async (c) => {
-  const { config, plex } = c.var
+  const { config, plexFor, now } = c.var
+  const mode = sessionModeOf(c)
   const body = await readBody(c, { form: true })
   const isForm = c.req.header('Content-Type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')
   const input = validate(
     SignInBody,
     isForm && body && typeof body === 'object' ? fromForm(body as object as Record<string, unknown>) : body,
   )
-  await enforceRateLimit(config.signInLimiter, [`ip:${clientIp(c)}`, await loginKey(input.login)])
-  let user: Awaited<ReturnType<typeof plex.postUsersSignInData>>
+  const login = await loginKey(input.login)
+  await enforceRateLimit(config.signInLimiter, [`ip:${clientIp(c)}`, login])
+  // A 6-digit code is guessable where a password is not: codes get their own, smaller allowance.
+  if (input.verificationCode) await enforceRateLimit(config.verificationCodeLimiter, [`2fa:${login}`])
+  const attempt = openPasswordSignIn(config.signInFailureLimiter, now)
+  const device = newDevice(c.req.header('User-Agent'))
+  let user: Awaited<ReturnType<PlexClient['postUsersSignInData']>>
   try {
-    user = await plex.postUsersSignInData({
+    user = await plexFor(device).postUsersSignInData({
       login: input.login,
       password: input.password,
       rememberMe: input.rememberMe ?? false,
@@ -48,12 +56,16 @@ export const signIn = new Hono<AppEnv>().post('/v1/sign-in', async (c) => {
     })
   } catch (error) {
     if (isPlexError(error, 'unauthorized')) {
+      await attempt.failed(false)
       throw new ProblemError(401, 'invalid_credentials', 'Plex did not accept this login and password.')
     }
+    if (isPlexError(error, 'locked_out')) await attempt.failed(true)
     throw error
+  } finally {
+    attempt.done()
   }
   if (typeof user.authToken !== 'string' || user.authToken === '') {
     throw new ProblemError(502, 'upstream_invalid_response', 'Plex signed in without a token.')
   }
-  return startSession(c, { plexToken: user.authToken, source: 'password', user })
+  return startSession(c, { plexToken: user.authToken, source: 'password', device, user, mode })
 })

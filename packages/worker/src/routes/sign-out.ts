@@ -5,8 +5,9 @@ import { readBody } from '../validation.ts'
 
 /**
  * `POST /v1/sign-out`: revokes at plex.tv the Plex token the worker obtained itself (password or PIN
- * sign-in; best effort), deletes the session and its cached tokens, and clears the cookie. A token
- * the frontend brought (`POST /v1/sessions`) is left alone: it is not ours to end.
+ * sign-in; best effort), as the session's own device, so exactly that device leaves the user's
+ * "Authorized Devices"; deletes the session and its cached tokens, and clears the cookie. A token the
+ * frontend brought (`POST /v1/sessions`) is left alone: it is not ours to end.
  */
 export const signOut = new Hono<AppEnv>().post('/v1/sign-out', requireSession, async (c) => {
   const { plex, session, store } = c.var
