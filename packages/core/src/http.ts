@@ -2,10 +2,12 @@ import type * as v from 'valibot'
 import { safeParse } from 'valibot'
 import { PlexError, sanitizeCause, secretForms } from './errors.ts'
 import {
+  DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_TIMEOUT_MS,
   invalidInput,
   type PlexCallOptions,
   type PlexClientOptions,
+  positiveOr,
   type ResolvedRetry,
   resolveFetch,
   resolveRetry,
@@ -116,7 +118,8 @@ export function plexUrl(base: string, path: string, query: Record<string, string
 /**
  * Sends one request: X-Plex-* headers, per-attempt timeout, the caller's signal, retries for GETs
  * (network errors, timeouts, 429, 502, 503, 504) with capped exponential backoff and full jitter,
- * honouring `Retry-After` up to `maxRetryAfterMs`. Resolves only with a 2xx; throws only PlexError.
+ * honouring `Retry-After` up to `maxRetryAfterMs`. Reads at most `maxResponseBytes` of any answer, 2xx or
+ * not. Resolves only with a 2xx; throws only PlexError.
  */
 export async function plexRequest(
   options: PlexClientOptions & PlexCallOptions,
@@ -128,6 +131,7 @@ export async function plexRequest(
   const fetchImpl = resolveFetch(options)
   const timeoutMs =
     typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS
+  const maxBytes = positiveOr(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES)
   // Sign-in, PIN creation and sign-out are never repeated: repeated sign-ins lock the IP out.
   const retry: ResolvedRetry = request.method === 'GET' ? resolveRetry(options.retry) : resolveRetry(false)
   const label = `${request.method} ${pathOf(request.url)}`
@@ -142,6 +146,7 @@ export async function plexRequest(
         request.url,
         { method: request.method, headers, body: request.form?.toString(), redirect: 'manual' },
         timeoutMs,
+        maxBytes,
         signal,
         label,
         secrets,
@@ -162,10 +167,13 @@ const RETRIED_STATUSES = [429, 502, 503, 504]
 
 /** The wait before the next attempt, or undefined when this error is not worth another try. */
 function retryDelay(error: PlexError, attempt: number, retry: ResolvedRetry): number | undefined {
+  // By code as well as status: an oversized 503 is invalid_response, and asking again would read it again.
   const retriable =
     error.code === 'network_error' ||
     error.code === 'timeout' ||
-    (error.status !== undefined && RETRIED_STATUSES.includes(error.status))
+    ((error.code === 'rate_limited' || error.code === 'upstream_error') &&
+      error.status !== undefined &&
+      RETRIED_STATUSES.includes(error.status))
   if (!retriable) return undefined
   if (error.retryAfter !== undefined) {
     const ms = error.retryAfter * 1000
@@ -181,6 +189,7 @@ async function attemptOnce(
   url: string,
   init: RequestInit,
   timeoutMs: number,
+  maxBytes: number,
   signal: AbortSignal | undefined,
   label: string,
   secrets: LazySecrets,
@@ -191,30 +200,46 @@ async function attemptOnce(
   // fetch that ignores `signal` still times out. A hand-rolled race per step (one promise, no
   // Promise.race, no listener on our own signal): this is the hot path, see bench/core-speed.ts.
   let stop: (reason: unknown) => void = noop
+  // The body being read, cancelled too when we stop: a body that ignores the signal is let go of.
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
   const timer = setTimeout(() => {
     timedOut = true
     const reason = new PlexError('timeout', `${label}: no answer within ${timeoutMs} ms`)
     controller.abort(reason)
     stop(reason)
+    reader?.cancel(reason).catch(noop)
   }, timeoutMs)
   const onAbort = signal
     ? (): void => {
         controller.abort(signal.reason)
         stop(signal.reason)
+        reader?.cancel(signal.reason).catch(noop)
       }
     : undefined
   if (onAbort) signal?.addEventListener('abort', onAbort, { once: true })
+  let response: Response
+  // Undefined when the answer is larger than maxBytes.
+  let text: string | undefined
   try {
-    const response = await new Promise<Response>((resolve, reject) => {
+    response = await new Promise<Response>((resolve, reject) => {
       stop = reject
       init.signal = controller.signal
       fetchImpl(url, init).then(resolve, reject)
     })
-    const text = await new Promise<string>((resolve, reject) => {
-      stop = reject
-      response.text().then(resolve, reject)
-    })
-    return { response, text }
+    const body = response.body
+    if (body === null) {
+      text = ''
+    } else if (Number(response.headers.get('content-length')) > maxBytes) {
+      // Declared too large: not one byte is read.
+      body.cancel().catch(noop)
+    } else {
+      const bodyReader = body.getReader()
+      reader = bodyReader
+      text = await new Promise<string | undefined>((resolve, reject) => {
+        stop = reject
+        readText(bodyReader, maxBytes).then(resolve, reject)
+      })
+    }
   } catch (cause) {
     if (signal?.aborted) throw abortedError(signal, label, secrets)
     if (timedOut) {
@@ -227,6 +252,49 @@ async function attemptOnce(
     clearTimeout(timer)
     if (onAbort) signal?.removeEventListener('abort', onAbort)
   }
+  if (text === undefined) {
+    // Plex's answers are a few KB: a huge one is a broken or hostile upstream, and reading it whole
+    // would let it exhaust our memory (and, as an error body, our CPU in the parser).
+    throw new PlexError('invalid_response', `${label}: the answer is larger than ${maxBytes} bytes`, {
+      status: response.status,
+      response,
+    })
+  }
+  return { response, text }
+}
+
+const utf8 = new TextDecoder()
+const STREAM: TextDecodeOptions = { stream: true }
+
+/**
+ * The body as text, or undefined (and the stream cancelled) as soon as more than `maxBytes` arrived.
+ * A small body is typically one chunk: it is decoded once by a shared decoder, with no per-call one.
+ */
+async function readText(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+): Promise<string | undefined> {
+  const first = await reader.read()
+  if (first.done) return ''
+  let received = first.value.byteLength
+  if (received > maxBytes) return tooLarge(reader)
+  let chunk = await reader.read()
+  // Not streaming, so the shared decoder keeps no state between calls.
+  if (chunk.done) return utf8.decode(first.value)
+  const decoder = new TextDecoder()
+  let text = decoder.decode(first.value, STREAM)
+  while (!chunk.done) {
+    received += chunk.value.byteLength
+    if (received > maxBytes) return tooLarge(reader)
+    text += decoder.decode(chunk.value, STREAM)
+    chunk = await reader.read()
+  }
+  return text + decoder.decode()
+}
+
+function tooLarge(reader: ReadableStreamDefaultReader<Uint8Array>): undefined {
+  reader.cancel().catch(noop)
+  return undefined
 }
 
 function noop(): void {}

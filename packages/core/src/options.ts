@@ -48,6 +48,11 @@ export interface PlexClientOptions {
   fetch?: PlexFetch
   /** Per attempt, default 10000. */
   timeoutMs?: number
+  /**
+   * Largest answer read, in bytes; a larger one fails with invalid_response without being read further.
+   * Default 65536.
+   */
+  maxResponseBytes?: number
   /** Default `{ retries: 2 }`; GETs only. */
   retry?: PlexRetryOptions | false
   /** Extra headers on every request (ours win on a clash). */
@@ -62,6 +67,12 @@ export interface PlexCallOptions {
 
 export const DEFAULT_PLEX_TV_URL = 'https://plex.tv'
 export const DEFAULT_TIMEOUT_MS = 10_000
+export const DEFAULT_MAX_RESPONSE_BYTES = 65_536
+
+/** `value` when it is a positive finite number, else `fallback`. */
+export function positiveOr(value: number | undefined, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback
+}
 
 export interface ResolvedRetry {
   retries: number

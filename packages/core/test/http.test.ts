@@ -2,6 +2,55 @@ import { describe, expect, it } from 'vitest'
 import { getTokenDetails, type PlexRetryInfo } from '../src/index.ts'
 import { plexErrorOf, setup } from './helpers.ts'
 
+const KIB = 1024
+const encoder = new TextEncoder()
+
+/** Alice's account as plex.tv sends it, from the fake. */
+async function accountJson(): Promise<string> {
+  const { fake, alice } = setup()
+  const response = await fake.fetch('https://plex.tv/api/v2/user', {
+    headers: { accept: 'application/json', 'x-plex-client-identifier': 'c', 'x-plex-token': alice.token },
+  })
+  return response.text()
+}
+
+/** JSON padded with trailing spaces (still valid JSON) to exactly `bytes` bytes of UTF-8. */
+function padded(json: string, bytes: number): string {
+  return json + ' '.repeat(bytes - encoder.encode(json).length)
+}
+
+/**
+ * A body streamed `chunkBytes` at a time, with no Content-Length; `endless` sends spaces after `text`
+ * forever. Counts what the reader pulled and whether it cancelled. Nothing is pulled before a read.
+ */
+function streamed(text: string, { chunkBytes = 4 * KIB, endless = false } = {}) {
+  const bytes = encoder.encode(text)
+  const probe = { pulls: 0, cancelled: false }
+  let offset = 0
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        probe.pulls++
+        if (offset < bytes.length) {
+          controller.enqueue(bytes.slice(offset, offset + chunkBytes))
+          offset += chunkBytes
+        } else if (endless) {
+          controller.enqueue(new Uint8Array(chunkBytes).fill(0x20))
+        } else {
+          controller.close()
+        }
+      },
+      cancel() {
+        probe.cancelled = true
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return { body, probe }
+}
+
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
+
 describe('request headers', () => {
   it('sends every X-Plex-* header given, a UTF-8 device name as its bytes, and extra headers', async () => {
     const { fake, options, alice } = setup()
@@ -223,5 +272,133 @@ describe('timeout and abort', () => {
     )
     expect(fake.requests).toHaveLength(1)
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+})
+
+describe('answer size (maxResponseBytes, default 64 KiB)', () => {
+  it('reads an answer of exactly 64 KiB; one byte more is invalid_response and the stream is cancelled', async () => {
+    const json = await accountJson()
+    const exact = streamed(padded(json, 64 * KIB))
+    const fetchExact = async (): Promise<Response> => new Response(exact.body, { headers: JSON_TYPE })
+    const account = await getTokenDetails({ clientIdentifier: 'c', token: 't', fetch: fetchExact })
+    expect(account.username).toBe('alice')
+    expect(exact.probe.cancelled).toBe(false)
+
+    const over = streamed(padded(json, 64 * KIB + 1))
+    const fetchOver = async (): Promise<Response> => new Response(over.body, { headers: JSON_TYPE })
+    const error = await plexErrorOf(
+      getTokenDetails({ clientIdentifier: 'c', token: 't', fetch: fetchOver }),
+      'invalid_response',
+    )
+    expect(error.message).toBe('GET /api/v2/user: the answer is larger than 65536 bytes')
+    expect(error.status).toBe(200)
+    expect(error.response?.status).toBe(200)
+    expect(Object.keys(error)).not.toContain('response')
+    expect(over.probe.cancelled).toBe(true)
+  })
+
+  it('stops pulling an endless answer just past the limit and cancels it', async () => {
+    const { body, probe } = streamed('', { endless: true })
+    const fetch = async (): Promise<Response> => new Response(body, { headers: JSON_TYPE })
+    await plexErrorOf(
+      getTokenDetails({ clientIdentifier: 'c', token: 't', fetch, retry: false }),
+      'invalid_response',
+    )
+    expect(probe.cancelled).toBe(true)
+    // 16 chunks of 4 KiB make the limit; the 17th is over it.
+    expect(probe.pulls).toBe(17)
+  })
+
+  it('fails a declared Content-Length over the limit without reading a byte', async () => {
+    const { body, probe } = streamed('', { endless: true })
+    const headers = { ...JSON_TYPE, 'content-length': String(1024 * KIB) }
+    const fetch = async (): Promise<Response> => new Response(body, { headers })
+    const error = await plexErrorOf(
+      getTokenDetails({ clientIdentifier: 'c', token: 't', fetch, retry: false }),
+      'invalid_response',
+    )
+    expect(error.message).toContain('larger than 65536 bytes')
+    expect(probe.pulls).toBe(0)
+    expect(probe.cancelled).toBe(true)
+  })
+
+  it('bounds error answers too: a 401 with a megabyte of XML is invalid_response, not read whole', async () => {
+    const xml = `<errors>${'<error code="1001" message="User could not be authenticated"/>'.repeat(20_000)}</errors>`
+    expect(xml.length).toBeGreaterThan(1024 * KIB)
+    const { body, probe } = streamed(xml)
+    const fetch = async (): Promise<Response> =>
+      new Response(body, { status: 401, headers: { 'content-type': 'application/xml' } })
+    const error = await plexErrorOf(
+      getTokenDetails({ clientIdentifier: 'c', token: 't', fetch }),
+      'invalid_response',
+    )
+    expect(error.status).toBe(401)
+    expect(probe.pulls).toBe(17)
+    expect(probe.cancelled).toBe(true)
+
+    // No body at all reads as an empty one.
+    const empty = async (): Promise<Response> => new Response(null, { status: 401 })
+    await plexErrorOf(getTokenDetails({ clientIdentifier: 'c', token: 't', fetch: empty }), 'unauthorized')
+  })
+
+  it('never retries an oversized answer, not even a 503', async () => {
+    let calls = 0
+    const fetch = async (): Promise<Response> => {
+      calls++
+      return new Response(streamed('', { endless: true }).body, { status: 503 })
+    }
+    const error = await plexErrorOf(
+      getTokenDetails({ clientIdentifier: 'c', token: 't', fetch, retry: { minDelayMs: 0, maxDelayMs: 0 } }),
+      'invalid_response',
+    )
+    expect(error.status).toBe(503)
+    expect(calls).toBe(1)
+  })
+
+  it('takes maxResponseBytes; a value that is not a positive finite number means the default', async () => {
+    const json = await accountJson()
+    const call = (text: string, maxResponseBytes: number) =>
+      getTokenDetails({
+        clientIdentifier: 'c',
+        token: 't',
+        retry: false,
+        maxResponseBytes,
+        fetch: async () => new Response(streamed(text).body, { headers: JSON_TYPE }),
+      })
+    const small = await plexErrorOf(call(json, 1000), 'invalid_response')
+    expect(small.message).toContain('larger than 1000 bytes')
+    await expect(call(padded(json, 100 * KIB), 200 * KIB)).resolves.toMatchObject({ username: 'alice' })
+    for (const fallback of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await expect(call(padded(json, 64 * KIB), fallback)).resolves.toMatchObject({ username: 'alice' })
+      const error = await plexErrorOf(call(padded(json, 64 * KIB + 1), fallback), 'invalid_response')
+      expect(error.message).toContain('larger than 65536 bytes')
+    }
+  })
+
+  it('decodes UTF-8 split across chunks', async () => {
+    const account = { ...JSON.parse(await accountJson()), title: 'Küche 🎬 日本' }
+    const { body } = streamed(JSON.stringify(account), { chunkBytes: 1 })
+    const fetch = async (): Promise<Response> => new Response(body, { headers: JSON_TYPE })
+    const result = await getTokenDetails({ clientIdentifier: 'c', token: 't', fetch })
+    expect(result.title).toBe('Küche 🎬 日本')
+  })
+
+  it('times out a body that stalls after its first chunk, and cancels it', async () => {
+    const probe = { cancelled: false }
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('{"id":'))
+      },
+      cancel() {
+        probe.cancelled = true
+      },
+    })
+    // A fetch that ignores the signal: only our own race can end the read.
+    const fetch = async (): Promise<Response> => new Response(body, { headers: JSON_TYPE })
+    await plexErrorOf(
+      getTokenDetails({ clientIdentifier: 'c', token: 't', fetch, timeoutMs: 20, retry: false }),
+      'timeout',
+    )
+    expect(probe.cancelled).toBe(true)
   })
 })

@@ -199,6 +199,33 @@ export const cases: ConformanceCase[] = [
     },
   },
   {
+    name: 'answers are bounded: one over maxResponseBytes is invalid_response, its stream cancelled',
+    async run() {
+      const probe = { pulls: 0, cancelled: false }
+      const body = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            probe.pulls++
+            controller.enqueue(new Uint8Array(1024).fill(0x20))
+          },
+          cancel() {
+            probe.cancelled = true
+          },
+        },
+        { highWaterMark: 0 },
+      )
+      const plex = createPlexClient({
+        clientIdentifier: 'c',
+        retry: false,
+        maxResponseBytes: 4096,
+        fetch: async () => new Response(body, { headers: { 'content-type': 'application/json' } }),
+      })
+      await assertRejects(plex.getTokenDetails({ token: 't' }), 'invalid_response', 'endless answer')
+      assert(probe.cancelled, 'the stream is cancelled')
+      assert(probe.pulls <= 8, `stopped pulling soon after the limit (pulled ${probe.pulls} KiB)`)
+    },
+  },
+  {
     name: 'errors never carry the token',
     async run() {
       const secret = 'Conformance-Secret-Token-1'
