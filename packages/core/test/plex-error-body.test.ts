@@ -33,4 +33,34 @@ describe('parsePlexErrorBody', () => {
       parsePlexErrorBody('{"errors":[null, 3, {"message": 5, "code": "12"}]}', 'application/json'),
     ).toEqual([{ message: '', code: 12 }])
   })
+
+  it('keeps its reading of odd XML: an unclosed <error> skipped, <errors> and <errorCode> not errors', () => {
+    const body =
+      '<errors><errorCode>9</errorCode><error>never closed<error code="1" message=\'a &lt; b\'/></errors>'
+    expect(parsePlexErrorBody(body, 'text/xml')).toEqual([{ code: 1, message: 'a < b' }])
+    expect(parsePlexErrorBody('<errors><error>a</error><error message="b">c</error></errors>', null)).toEqual(
+      [{ message: 'a' }, { message: 'b' }],
+    )
+  })
+
+  it('reads hostile XML in linear time, at most 20 entries', () => {
+    // Complexity checks, not benchmarks: the old regex scan took ~43 s on the first of these.
+    const hostile = [
+      `<errors>${'<error>'.repeat(160_000)}`,
+      `<errors>${'<error '.repeat(160_000)}`,
+      `<errors>${'<error a="'.repeat(110_000)}`,
+      `<errors>${'<error a="'.repeat(110_000)}></error>`,
+      `<errors><error ${'a'.repeat(1_100_000)}/></errors>`,
+      `<errors><error a="${'b'.repeat(1_100_000)}/></errors>`,
+      `<errors>${'<error/>'.repeat(140_000)}`,
+    ]
+    for (const body of hostile) {
+      expect(body.length).toBeGreaterThan(1_000_000)
+      const started = performance.now()
+      const errors = parsePlexErrorBody(body, 'application/xml')
+      expect(performance.now() - started, body.slice(0, 30)).toBeLessThan(1000)
+      expect(errors.length).toBeLessThanOrEqual(20)
+    }
+    expect(parsePlexErrorBody(`<errors>${'<error/>'.repeat(140_000)}`, null)).toHaveLength(20)
+  })
 })
