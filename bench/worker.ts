@@ -75,7 +75,6 @@ export async function runWorkerBenchmarks(): Promise<void> {
       config: 'wrangler.toml',
       bindings: Object.fromEntries(
         Object.entries({
-          PLEX_CLIENT_IDENTIFIER: 'plex-auth-bench',
           TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
           PLEX_TV_URL: fake.plexTvUrl,
           PLEX_SERVER_URL: server.url,

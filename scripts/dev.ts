@@ -1,8 +1,8 @@
 // `npm start`: the worker under `wrangler dev` on 127.0.0.1:8787 against the real plex.tv.
 // `npm run demo`: the same against the fake Plex served on loopback, so every endpoint can be tried
-// without a Plex account. Both create a git-ignored .dev.vars with a fresh key and client identifier.
+// without a Plex account. Both create a git-ignored .dev.vars with a fresh key.
 import { spawn } from 'node:child_process'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,18 +18,17 @@ const { values: args } = parseArgs({
   },
 })
 
-/** Writes .dev.vars with a fresh 32-byte key and client identifier unless it already exists. */
+/** Writes .dev.vars with a fresh 32-byte key unless it already exists. */
 function ensureDevVars(): void {
   const path = join(root, '.dev.vars')
   if (existsSync(path) && /TOKEN_ENCRYPTION_KEY=/.test(readFileSync(path, 'utf8'))) return
   const lines = [
     '# Local secrets for `wrangler dev`, created by scripts/dev.ts. Git-ignored; never commit.',
-    `PLEX_CLIENT_IDENTIFIER=${randomUUID()}`,
     `TOKEN_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`,
     '',
   ]
   writeFileSync(path, lines.join('\n'), { mode: 0o600 })
-  console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY and PLEX_CLIENT_IDENTIFIER.')
+  console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY.')
 }
 
 async function main(): Promise<void> {
@@ -48,6 +47,8 @@ async function main(): Promise<void> {
     vars.PLEX_APP_URL = fake.appUrl
     if (firstServer) vars.PLEX_SERVER_URL = firstServer.url
     vars.ALLOWED_SERVER_URLS = fake.servers.map((s) => s.url).join(',')
+    // The fake's servers listen on plain http on loopback; a real deployment leaves this off.
+    vars.ALLOW_HTTP_SERVERS = 'true'
     console.log(`Fake plex.tv on ${fake.plexTvUrl}`)
     console.log(describeSeed(fake))
   }

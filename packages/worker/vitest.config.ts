@@ -10,7 +10,6 @@ export default defineConfig({
       wrangler: { configPath: '../../wrangler.toml' },
       miniflare: {
         bindings: {
-          PLEX_CLIENT_IDENTIFIER: 'plex-auth-worker-tests',
           TOKEN_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
           PLEX_TV_URL: 'https://plex.tv',
           PLEX_SERVER_URL: 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400',

@@ -23,6 +23,13 @@ describe('getSourceConnectionInformation', () => {
         protocol: 'https',
         port: 32400,
       }),
+      expect.objectContaining({
+        uri: 'http://10.0.0.7:32400',
+        protocol: 'http',
+        port: 32400,
+        local: true,
+        relay: false,
+      }),
     ])
     expect(fake.requests).toEqual([
       {

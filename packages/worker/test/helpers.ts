@@ -38,8 +38,8 @@ export interface SignedIn {
 }
 
 /**
- * A fresh fake Plex and app. `SIGN_IN_LIMITER` and `PIN_POLL_LIMITER` are off unless `limiter` is set:
- * miniflare's limiter windows are shared by every test in the run.
+ * A fresh fake Plex and app. The rate-limit bindings are off unless `limiter` is set: miniflare's limiter
+ * windows are shared by every test in the run. A test can pass its own (`countingLimiter`) in `env`.
  */
 export function harness(
   options: { fake?: FakePlexOptions; now?: () => number; limiter?: boolean; env?: Partial<Bindings> } = {},
@@ -59,11 +59,15 @@ export function harness(
     return res
   }
   const app = createApp({ fetch: watched, ...(options.now ? { now: options.now } : {}) })
-  const baseEnv: Bindings = { ...env, ...options.env }
+  const baseEnv: Bindings = { ...env }
   if (!options.limiter) {
     delete baseEnv.SIGN_IN_LIMITER
     delete baseEnv.PIN_POLL_LIMITER
+    delete baseEnv.SIGN_IN_FAILURE_LIMITER
+    delete baseEnv.VERIFICATION_CODE_LIMITER
+    delete baseEnv.PIN_CREATE_LIMITER
   }
+  Object.assign(baseEnv, options.env)
   const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) =>
     app.request(path, init, { ...baseEnv, ...envOverrides })
   return {
@@ -170,3 +174,18 @@ export async function openKv(
 
 /** A sealed KV value: `v2.<key id>.<iv>.<ciphertext>`, nothing readable. */
 export const SEALED_VALUE = /^v2\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/
+
+/** A Rate Limiting binding for one test: `limit` calls per key, ever (no window), recording every key. */
+export function countingLimiter(limit: number): RateLimit & { keys: string[] } {
+  const counts = new Map<string, number>()
+  const keys: string[] = []
+  return {
+    keys,
+    async limit({ key }) {
+      keys.push(key)
+      const count = (counts.get(key) ?? 0) + 1
+      counts.set(key, count)
+      return { success: count <= limit }
+    },
+  }
+}
