@@ -264,7 +264,7 @@ async function attemptOnce(
 }
 
 const utf8 = new TextDecoder()
-const STREAM: TextDecodeOptions = { stream: true }
+const STREAM = { stream: true }
 
 /**
  * The body as text, or undefined (and the stream cancelled) as soon as more than `maxBytes` arrived.

@@ -34,7 +34,7 @@ export function utf8Header(value: string): string {
   if (codes.some((code) => code > 0xff)) return value
   const bytes = Uint8Array.from(codes)
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
   } catch {
     return value
   }

@@ -478,12 +478,13 @@ describe('9. login CSRF', () => {
 
   it('a cross-site form cannot sign the victim in to the attacker account', async () => {
     const h = harness()
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { 'Sec-Fetch-Site': 'cross-site' },
       { Origin: 'null' },
       { Origin: 'https://evil.example' },
-    ]) {
+    ]
+    for (const headers of attempts) {
       await expectProblem(await h.request('/v1/sign-in', post(headers)), 403, 'origin_not_allowed')
     }
     expect(h.fake.requests).toEqual([])
@@ -502,7 +503,12 @@ describe('9. login CSRF', () => {
       json({ login: 'alice', password: 'alice-password' }, { Origin: ALLOWED_ORIGIN }),
     )
     const cookie = res.headers.get('Set-Cookie')!.split(';')[0]!
-    for (const headers of [{}, { 'Sec-Fetch-Site': 'same-site' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'Sec-Fetch-Site': 'same-site' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+    ]
+    for (const headers of attempts) {
       await expectProblem(
         await h.request('/v1/sign-out', { method: 'POST', headers: { Cookie: cookie, ...headers } }),
         403,
