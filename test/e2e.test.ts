@@ -30,9 +30,24 @@ describe('npm run demo, over HTTP', () => {
   it('signs in, uses every operation, signs out', async () => {
     expect((await call('/v1/health')).body).toEqual({ status: 'ok' })
 
-    const signIn = await call('/v1/sign-in', {
+    // A browser's sign-in: the session only in the HttpOnly cookie, no token in the body.
+    const browser = await call('/v1/sign-in', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'alice', password: 'alice-password' }),
+    })
+    expect(browser.status).toBe(201)
+    const cookie = browser.res.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^__Host-plex_session=[A-Za-z0-9_-]{43};/)
+    expect(cookie).toMatch(/HttpOnly/i)
+    expect(cookie).toMatch(/Secure/i)
+    expect(cookie).toMatch(/SameSite=Lax/i)
+    expect((browser.body as { session: object }).session).toEqual({ expiresAt: expect.any(String) })
+
+    // A script's sign-in asks for a bearer session.
+    const signIn = await call('/v1/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-session-mode': 'bearer' },
       body: JSON.stringify({ login: 'alice', password: 'alice-password' }),
     })
     expect(signIn.status).toBe(201)
@@ -43,11 +58,7 @@ describe('npm run demo, over HTTP', () => {
     expect(session.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(user.username).toBe('alice')
     expect(JSON.stringify(signIn.body)).not.toContain(ALICE_TOKEN)
-    const cookie = signIn.res.headers.get('set-cookie') ?? ''
-    expect(cookie).toMatch(/^__Host-plex_session=[A-Za-z0-9_-]{43};/)
-    expect(cookie).toMatch(/HttpOnly/i)
-    expect(cookie).toMatch(/Secure/i)
-    expect(cookie).toMatch(/SameSite=Lax/i)
+    expect(signIn.res.headers.get('set-cookie')).toBeNull()
     expect(signIn.res.headers.get('cache-control')).toBe('no-store')
 
     const auth = { authorization: `Bearer ${session.token}` }
