@@ -1,9 +1,10 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import { type Bindings, type Config, configFor } from './config.ts'
+import { configFor } from './config.ts'
 import { demoPage } from './demo-page.ts'
-import { createPlex, type PlexClient } from './plex.ts'
+import type { AppEnv } from './env.ts'
+import { createPlex } from './plex.ts'
 import { handleError, handleNotFound, problemResponse } from './problem.ts'
 import { docs } from './routes/docs.ts'
 import { health } from './routes/health.ts'
@@ -17,7 +18,7 @@ import { sourceConnection } from './routes/source-connection.ts'
 import { transientToken } from './routes/transient-token.ts'
 import { user } from './routes/user.ts'
 import { cors, noStore, rejectForeignOrigins } from './security.ts'
-import { createSessionStore, type PlexDevice, type Session, type SessionStore } from './session-store.ts'
+import { createSessionStore } from './session-store.ts'
 
 /** What the app takes from outside, so tests can swap the upstream and the clock. */
 export interface AppDeps {
@@ -26,22 +27,6 @@ export interface AppDeps {
   /** The clock, ms since the epoch. Default Date.now. */
   now?: () => number
 }
-
-/** Per-request helpers on `c.var`. */
-export interface Variables {
-  config: Config
-  store: SessionStore
-  /** A core client acting as this Plex device (a new PIN's or sign-in's). */
-  plexFor: (device: PlexDevice) => PlexClient
-  now: () => number
-  /** Set by `requireSession`. */
-  session: Session
-  /** Set by `requireSession`: the core client acting as the session's own Plex device. */
-  plex: PlexClient
-  sessionVia: 'bearer' | 'cookie'
-}
-
-export type AppEnv = { Bindings: Bindings; Variables: Variables }
 
 /** Request bodies above this are refused with 413 (none of ours needs more than a few hundred bytes). */
 export const MAX_BODY_BYTES = 16 * 1024

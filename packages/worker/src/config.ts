@@ -1,54 +1,6 @@
+import type { Bindings } from './env.ts'
 import { ProblemError } from './problem.ts'
 import { importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
-
-/** Bindings and variables the worker reads from `c.env` (wrangler.toml, `.dev.vars`, secrets). */
-export interface Bindings {
-  /** Sessions, cached transient tokens, PINs and discovered servers (see STORAGE.md). Required. */
-  PLEX_AUTH_KV?: KVNamespace
-  /** Workers Rate Limiting binding for sign-in, PIN creation and token exchange, per client IP (/64) and login. Optional: absent means no limiting. */
-  SIGN_IN_LIMITER?: RateLimit
-  /** Rate Limiting binding: the budget of failed password sign-ins of the whole worker (one key). Optional. */
-  SIGN_IN_FAILURE_LIMITER?: RateLimit
-  /** Rate Limiting binding: 2FA code attempts per login. Optional. */
-  VERIFICATION_CODE_LIMITER?: RateLimit
-  /** Rate Limiting binding: PIN creations of the whole worker (one key). Optional. */
-  PIN_CREATE_LIMITER?: RateLimit
-  /** Workers Rate Limiting binding that throttles PIN polling per PIN and per client IP (/64). Optional. */
-  PIN_POLL_LIMITER?: RateLimit
-  /**
-   * Retired: every PIN and every session is now its own Plex device with a random identifier. A value
-   * left here is ignored.
-   */
-  PLEX_CLIENT_IDENTIFIER?: string
-  /** X-Plex-Product, the name users see under "Authorized Devices". Default `plex-auth`. */
-  PLEX_PRODUCT?: string
-  /** Base URL of plex.tv. Default `https://plex.tv`. */
-  PLEX_TV_URL?: string
-  /** Base URL of app.plex.tv's auth page for the PIN flow. Default `https://app.plex.tv/auth`. */
-  PLEX_APP_URL?: string
-  /** The default Plex Media Server (always allowed). Optional. */
-  PLEX_SERVER_URL?: string
-  /** Comma-separated origins the worker may also send a token to. */
-  ALLOWED_SERVER_URLS?: string
-  /** Comma-separated browser origins for CORS (with credentials) and CSRF checks. Default: none. */
-  ALLOWED_ORIGINS?: string
-  /** 32 random bytes, base64: the AES-GCM key that seals every KV value. Required (secret). */
-  TOKEN_ENCRYPTION_KEY?: string
-  /** Comma-separated previous keys (base64), accepted for reading only while a rotation completes. */
-  TOKEN_ENCRYPTION_KEYS_PREVIOUS?: string
-  /** `true` lets the worker call a discovered server over plain http (never after https failed). Default `false`. */
-  ALLOW_HTTP_SERVERS?: string
-  /** Session lifetime in seconds. Default 30 days. */
-  SESSION_TTL_SECONDS?: string
-  /** How long a transient token is cached and handed out again, in seconds. Default 1 hour (Plex: at most 48 h). */
-  TRANSIENT_TOKEN_TTL_SECONDS?: string
-  /** Timeout of each upstream request in milliseconds. Default 10000. */
-  UPSTREAM_TIMEOUT_MS?: string
-  /** How long an isolate reuses a session it read from KV, in seconds (0 to 60). Default 10; 0 turns it off. */
-  SESSION_CACHE_SECONDS?: string
-  /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json stays either way. */
-  DOCS_ENABLED?: string
-}
 
 /** The validated configuration of one request. */
 export interface Config {

@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
-import type { AppEnv } from './app.ts'
 import { DEMO_SCRIPT } from './demo/script.ts'
 import { DEMO_STYLE } from './demo/style.ts'
+import type { AppEnv } from './env.ts'
 
 /*
  * The demo page at `/`: plain HTML, one same-origin script (/demo.js) and one stylesheet (/demo.css),

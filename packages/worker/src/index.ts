@@ -1,11 +1,11 @@
 import { createApp } from './app.ts'
 
-export type { AppDeps, AppEnv } from './app.ts'
+export type { AppDeps } from './app.ts'
 export { createApp } from './app.ts'
 
-import type { Bindings } from './config.ts'
+import type { Bindings } from './env.ts'
 
-export type { Bindings } from './config.ts'
+export type { AppEnv, Bindings, Variables } from './env.ts'
 export type { ProblemBody, ProblemCode } from './problem.ts'
 
 /** The worker: wrangler's `main`. */

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { AppEnv } from './app.ts'
+import type { AppEnv } from './env.ts'
 import { ProblemError } from './problem.ts'
 import { sha256 } from './token-crypto.ts'
 

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { AppEnv } from './app.ts'
+import type { AppEnv } from './env.ts'
 import { ProblemError, problemResponse } from './problem.ts'
 import { methodsFor } from './route-table.ts'
 

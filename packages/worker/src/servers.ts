@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
-import type { AppEnv } from './app.ts'
 import { httpOriginOf, toHttpOrigin } from './config.ts'
+import type { AppEnv } from './env.ts'
 import { isPlexError, isTokenRejected } from './plex.ts'
 import { ProblemError } from './problem.ts'
 import { rejectSession } from './session.ts'

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
-import type { AppEnv } from './app.ts'
+import type { AppEnv } from './env.ts'
 import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
 import type { PlexDevice, SessionSource } from './session-store.ts'

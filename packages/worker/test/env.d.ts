@@ -1,4 +1,4 @@
-import type { Bindings } from '../src/config.ts'
+import type { Bindings } from '../src/env.ts'
 
 declare global {
   namespace Cloudflare {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { createFakePlex, type FakePlex, type FakePlexOptions } from '@plex-auth/fake-plex'
 import { expect } from 'vitest'
 import { createApp } from '../src/app.ts'
-import type { Bindings } from '../src/config.ts'
+import type { Bindings } from '../src/env.ts'
 import type { ProblemBody, ProblemCode } from '../src/problem.ts'
 import { importEncryptionKey, keyring, open } from '../src/token-crypto.ts'
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../app.ts'
 import { configFor } from '../config.ts'
+import type { AppEnv } from '../env.ts'
 import { problemResponse } from '../problem.ts'
 
 /*

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../app.ts'
 import { newDevice } from '../device.ts'
+import type { AppEnv } from '../env.ts'
 import { isPlexError, isTokenRejected } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'

@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../app.ts'
+import type { AppEnv } from '../env.ts'
 import { clearedSessionCookie, requireSession } from '../session.ts'
 import { readBody } from '../validation.ts'
 

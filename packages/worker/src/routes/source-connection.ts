@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../app.ts'
+import type { AppEnv } from '../env.ts'
 import { isPlexError } from '../plex.ts'
 import { SourceConnectionQuery } from '../schemas.ts'
 import { resolveServer, transientTokenFor, withConnection } from '../servers.ts'

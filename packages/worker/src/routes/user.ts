@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import type { AppEnv } from '../app.ts'
+import type { AppEnv } from '../env.ts'
 import { isTokenRejected } from '../plex.ts'
 import { publicUser, rejectSession, requireSession } from '../session.ts'
 
