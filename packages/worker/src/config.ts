@@ -1,32 +1,7 @@
+import * as v from 'valibot'
 import type { Bindings } from './env.ts'
 import { ProblemError } from './problem.ts'
-import { importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
-
-/** The validated configuration of one request. */
-export interface Config {
-  kv: KVNamespace
-  signInLimiter: RateLimit | undefined
-  pinPollLimiter: RateLimit | undefined
-  signInFailureLimiter: RateLimit | undefined
-  verificationCodeLimiter: RateLimit | undefined
-  pinCreateLimiter: RateLimit | undefined
-  product: string
-  plexTvUrl: string
-  appUrl: string
-  /** Normalised origin of PLEX_SERVER_URL, if set. */
-  serverUrl: string | undefined
-  /** Origins a token may be sent to besides plex.tv (PLEX_SERVER_URL + ALLOWED_SERVER_URLS). */
-  allowedServerOrigins: ReadonlySet<string>
-  allowedOrigins: ReadonlySet<string>
-  keyring: Keyring
-  allowHttpServers: boolean
-  sessionTtlSeconds: number
-  transientTokenTtlSeconds: number
-  timeoutMs: number
-  sessionCacheSeconds: number
-  /** Whether `GET /docs` is served (DOCS_ENABLED). */
-  docsEnabled: boolean
-}
+import { fromBase64, importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
 
 export const DEFAULTS = {
   product: 'plex-auth',
@@ -56,56 +31,143 @@ export function httpOriginOf(url: URL): string | undefined {
   return url.origin
 }
 
-function parseOriginList(value: string | undefined, name: string, bad: string[]): Set<string> {
-  const out = new Set<string>()
-  for (const part of (value ?? '').split(',')) {
-    const item = part.trim()
-    if (!item) continue
-    const origin = toHttpOrigin(item)
-    if (origin) out.add(origin)
-    else if (!bad.includes(name)) bad.push(name)
-  }
-  return out
-}
+/** A string setting: trimmed; unset and empty are the same. */
+const setting = v.pipe(v.optional(v.string(), ''), v.trim())
 
-function parseBaseUrl(value: string | undefined, fallback: string, name: string, bad: string[]): string {
-  const raw = value?.trim() || fallback
-  if (!toHttpOrigin(raw)) {
-    bad.push(name)
-    return fallback
-  }
-  return raw.replace(/\/+$/, '')
-}
+/** An http(s) base URL without credentials; trailing slashes dropped. */
+const baseUrl = (fallback: string) =>
+  v.pipe(
+    setting,
+    v.transform((value) => value || fallback),
+    v.check((value) => toHttpOrigin(value) !== undefined),
+    v.transform((value) => value.replace(/\/+$/, '')),
+  )
 
-function parseSeconds(
-  value: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  name: string,
-  bad: string[],
-) {
-  if (value === undefined || value.trim() === '') return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) {
-    bad.push(name)
-    return fallback
-  }
-  return n
-}
+/** Comma-separated http(s) origins. */
+const originList = v.pipe(
+  setting,
+  v.transform((value) =>
+    value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  ),
+  v.check((items) => items.every((item) => toHttpOrigin(item) !== undefined)),
+  v.transform((items) => new Set(items.map((item) => toHttpOrigin(item) as string))),
+)
 
-/** `true` or `false` (any case); anything else is named as invalid. */
-function parseBoolean(value: string | undefined, fallback: boolean, name: string, bad: string[]): boolean {
-  const text = value?.trim().toLowerCase()
-  if (text === undefined || text === '') return fallback
-  if (text === 'true' || text === 'false') return text === 'true'
-  bad.push(name)
-  return fallback
-}
+/** A whole number in [min, max]. */
+const integer = (fallback: number, min: number, max: number) =>
+  v.pipe(
+    setting,
+    v.transform((value) => (value === '' ? fallback : Number(value))),
+    v.number(),
+    v.integer(),
+    v.minValue(min),
+    v.maxValue(max),
+  )
+
+/** `true` or `false`, any case. */
+const flag = (fallback: boolean) =>
+  v.pipe(
+    setting,
+    v.toLowerCase(),
+    v.transform((value) => (value === '' ? String(fallback) : value)),
+    v.picklist(['true', 'false']),
+    v.transform((value) => value === 'true'),
+  )
+
+/** A 32-byte key, base64 or base64url (imported after validation: WebCrypto is async). */
+const isKey = (value: string): boolean => fromBase64(value)?.length === 32
 
 /** A Rate Limiting binding, or undefined when absent (no limiting). */
-const limiterOf = (binding: RateLimit | undefined): RateLimit | undefined =>
-  typeof binding?.limit === 'function' ? binding : undefined
+const limiter = v.optional(
+  v.pipe(
+    v.unknown(),
+    v.transform((binding) =>
+      typeof (binding as RateLimit | undefined)?.limit === 'function' ? (binding as RateLimit) : undefined,
+    ),
+  ),
+)
+
+/**
+ * The worker's environment, validated: one schema, one entry per setting. The README's configuration
+ * table lists every key (test/readme.test.ts checks it).
+ */
+export const ConfigSchema = v.object({
+  PLEX_AUTH_KV: v.custom<KVNamespace>(
+    (value) => typeof (value as KVNamespace | undefined)?.get === 'function',
+  ),
+  TOKEN_ENCRYPTION_KEY: v.pipe(v.string(), v.trim(), v.nonEmpty(), v.check(isKey)),
+  TOKEN_ENCRYPTION_KEYS_PREVIOUS: v.pipe(
+    setting,
+    v.transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+    v.check((items) => items.every(isKey)),
+  ),
+  PLEX_PRODUCT: v.pipe(
+    setting,
+    v.transform((value) => value || DEFAULTS.product),
+  ),
+  PLEX_TV_URL: baseUrl(DEFAULTS.plexTvUrl),
+  PLEX_APP_URL: baseUrl(DEFAULTS.appUrl),
+  PLEX_SERVER_URL: v.pipe(
+    setting,
+    v.check((value) => value === '' || toHttpOrigin(value) !== undefined),
+    v.transform((value) => (value === '' ? undefined : toHttpOrigin(value))),
+  ),
+  ALLOWED_SERVER_URLS: originList,
+  ALLOWED_ORIGINS: originList,
+  ALLOW_HTTP_SERVERS: flag(false),
+  DOCS_ENABLED: flag(true),
+  SESSION_TTL_SECONDS: integer(DEFAULTS.sessionTtlSeconds, 300, 365 * 24 * 3600),
+  TRANSIENT_TOKEN_TTL_SECONDS: integer(DEFAULTS.transientTokenTtlSeconds, 60, 24 * 3600),
+  UPSTREAM_TIMEOUT_MS: integer(DEFAULTS.timeoutMs, 1, 60_000),
+  SESSION_CACHE_SECONDS: integer(DEFAULTS.sessionCacheSeconds, 0, 60),
+  SIGN_IN_LIMITER: limiter,
+  SIGN_IN_FAILURE_LIMITER: limiter,
+  VERIFICATION_CODE_LIMITER: limiter,
+  PIN_CREATE_LIMITER: limiter,
+  PIN_POLL_LIMITER: limiter,
+})
+
+/** What each invalid setting must be, where the name alone does not say it. */
+const EXPECTED: Partial<Record<keyof typeof ConfigSchema.entries, string>> = {
+  TOKEN_ENCRYPTION_KEY: 'must be 32 bytes, base64',
+  TOKEN_ENCRYPTION_KEYS_PREVIOUS: 'each must be 32 bytes, base64',
+}
+
+type Settings = v.InferOutput<typeof ConfigSchema>
+
+/** The validated configuration of one request (inferred from ConfigSchema). */
+export type Config = {
+  kv: KVNamespace
+  keyring: Keyring
+  signInLimiter: Settings['SIGN_IN_LIMITER']
+  signInFailureLimiter: Settings['SIGN_IN_FAILURE_LIMITER']
+  verificationCodeLimiter: Settings['VERIFICATION_CODE_LIMITER']
+  pinCreateLimiter: Settings['PIN_CREATE_LIMITER']
+  pinPollLimiter: Settings['PIN_POLL_LIMITER']
+  product: Settings['PLEX_PRODUCT']
+  plexTvUrl: Settings['PLEX_TV_URL']
+  appUrl: Settings['PLEX_APP_URL']
+  /** Normalised origin of PLEX_SERVER_URL, if set. */
+  serverUrl: Settings['PLEX_SERVER_URL']
+  /** Origins a token may be sent to besides plex.tv (PLEX_SERVER_URL + ALLOWED_SERVER_URLS). */
+  allowedServerOrigins: ReadonlySet<string>
+  allowedOrigins: ReadonlySet<string>
+  allowHttpServers: Settings['ALLOW_HTTP_SERVERS']
+  /** Whether `GET /docs` is served. */
+  docsEnabled: Settings['DOCS_ENABLED']
+  sessionTtlSeconds: Settings['SESSION_TTL_SECONDS']
+  transientTokenTtlSeconds: Settings['TRANSIENT_TOKEN_TTL_SECONDS']
+  timeoutMs: Settings['UPSTREAM_TIMEOUT_MS']
+  sessionCacheSeconds: Settings['SESSION_CACHE_SECONDS']
+}
 
 const configs = new WeakMap<object, Promise<Config>>()
 
@@ -124,99 +186,55 @@ export function configFor(env: Bindings | undefined): Promise<Config> {
 }
 
 /**
- * Reads and validates the bindings of one request. Cheap: the only work beyond string parsing is
- * importing the AES key, which is memoised per key string.
- * Throws a 500 `misconfigured` problem naming (never showing) what is missing or invalid.
+ * Reads and validates the bindings of one request with ConfigSchema, then imports the keys (memoised
+ * per key string). Throws a 500 `misconfigured` problem naming (never showing) every setting that is
+ * missing or invalid.
  */
 export async function loadConfig(env: Bindings | undefined): Promise<Config> {
-  const e: Bindings = env ?? {}
-  const missing: string[] = []
-  const bad: string[] = []
-  const kv = e.PLEX_AUTH_KV
-  if (!kv || typeof kv.get !== 'function') missing.push('PLEX_AUTH_KV')
-  const plexTvUrl = parseBaseUrl(e.PLEX_TV_URL, DEFAULTS.plexTvUrl, 'PLEX_TV_URL', bad)
-  const appUrl = parseBaseUrl(e.PLEX_APP_URL, DEFAULTS.appUrl, 'PLEX_APP_URL', bad)
-  let serverUrl: string | undefined
-  if (e.PLEX_SERVER_URL?.trim()) {
-    serverUrl = toHttpOrigin(e.PLEX_SERVER_URL.trim())
-    if (!serverUrl) bad.push('PLEX_SERVER_URL')
-  }
-  const allowedServerOrigins = parseOriginList(e.ALLOWED_SERVER_URLS, 'ALLOWED_SERVER_URLS', bad)
-  if (serverUrl) allowedServerOrigins.add(serverUrl)
-  const allowedOrigins = parseOriginList(e.ALLOWED_ORIGINS, 'ALLOWED_ORIGINS', bad)
-  const sessionTtlSeconds = parseSeconds(
-    e.SESSION_TTL_SECONDS,
-    DEFAULTS.sessionTtlSeconds,
-    300,
-    365 * 24 * 3600,
-    'SESSION_TTL_SECONDS',
-    bad,
-  )
-  const transientTokenTtlSeconds = parseSeconds(
-    e.TRANSIENT_TOKEN_TTL_SECONDS,
-    DEFAULTS.transientTokenTtlSeconds,
-    60,
-    24 * 3600,
-    'TRANSIENT_TOKEN_TTL_SECONDS',
-    bad,
-  )
-  const timeoutMs = parseSeconds(
-    e.UPSTREAM_TIMEOUT_MS,
-    DEFAULTS.timeoutMs,
-    1,
-    60_000,
-    'UPSTREAM_TIMEOUT_MS',
-    bad,
-  )
-  const sessionCacheSeconds = parseSeconds(
-    e.SESSION_CACHE_SECONDS,
-    DEFAULTS.sessionCacheSeconds,
-    0,
-    60,
-    'SESSION_CACHE_SECONDS',
-    bad,
-  )
-  const docsEnabled = parseBoolean(e.DOCS_ENABLED, true, 'DOCS_ENABLED', bad)
-  let currentKey: SealingKey | undefined
-  if (!e.TOKEN_ENCRYPTION_KEY?.trim()) missing.push('TOKEN_ENCRYPTION_KEY')
-  else {
-    currentKey = await importEncryptionKey(e.TOKEN_ENCRYPTION_KEY.trim())
-    if (!currentKey) bad.push('TOKEN_ENCRYPTION_KEY (must be 32 bytes, base64)')
-  }
-  const previousKeys: SealingKey[] = []
-  for (const part of (e.TOKEN_ENCRYPTION_KEYS_PREVIOUS ?? '').split(',')) {
-    if (!part.trim()) continue
-    const previous = await importEncryptionKey(part.trim())
-    if (previous) previousKeys.push(previous)
-    else if (!bad.some((name) => name.startsWith('TOKEN_ENCRYPTION_KEYS_PREVIOUS')))
-      bad.push('TOKEN_ENCRYPTION_KEYS_PREVIOUS (each must be 32 bytes, base64)')
-  }
-  const allowHttpServers = parseBoolean(e.ALLOW_HTTP_SERVERS, false, 'ALLOW_HTTP_SERVERS', bad)
-  if (missing.length || bad.length || !kv || !currentKey) {
+  const result = v.safeParse(ConfigSchema, env ?? {})
+  if (!result.success) {
+    const missing = new Set<string>()
+    const bad = new Set<string>()
+    for (const issue of result.issues) {
+      const name = String(issue.path?.[0]?.key ?? '')
+      const input = (env as Record<string, unknown> | undefined)?.[name]
+      if (input === undefined || (typeof input === 'string' && input.trim() === '')) missing.add(name)
+      else {
+        const expected = EXPECTED[name as keyof typeof EXPECTED]
+        bad.add(expected ? `${name} (${expected})` : name)
+      }
+    }
     const parts: string[] = []
-    if (missing.length) parts.push(`missing ${missing.join(', ')}`)
-    if (bad.length) parts.push(`invalid ${bad.join(', ')}`)
+    if (missing.size) parts.push(`missing ${[...missing].join(', ')}`)
+    if (bad.size) parts.push(`invalid ${[...bad].join(', ')}`)
     throw new ProblemError(500, 'misconfigured', `The worker is misconfigured: ${parts.join('; ')}.`)
   }
+  const s = result.output
+  const current = (await importEncryptionKey(s.TOKEN_ENCRYPTION_KEY)) as SealingKey
+  const previous = await Promise.all(
+    s.TOKEN_ENCRYPTION_KEYS_PREVIOUS.map(async (key) => (await importEncryptionKey(key)) as SealingKey),
+  )
+  const allowedServerOrigins = new Set(s.ALLOWED_SERVER_URLS)
+  if (s.PLEX_SERVER_URL) allowedServerOrigins.add(s.PLEX_SERVER_URL)
   return {
-    kv,
-    signInLimiter: limiterOf(e.SIGN_IN_LIMITER),
-    pinPollLimiter: limiterOf(e.PIN_POLL_LIMITER),
-    signInFailureLimiter: limiterOf(e.SIGN_IN_FAILURE_LIMITER),
-    verificationCodeLimiter: limiterOf(e.VERIFICATION_CODE_LIMITER),
-    pinCreateLimiter: limiterOf(e.PIN_CREATE_LIMITER),
-    product: e.PLEX_PRODUCT?.trim() || DEFAULTS.product,
-    plexTvUrl,
-    appUrl,
-    serverUrl,
+    kv: s.PLEX_AUTH_KV,
+    keyring: keyring(current, previous),
+    signInLimiter: s.SIGN_IN_LIMITER,
+    signInFailureLimiter: s.SIGN_IN_FAILURE_LIMITER,
+    verificationCodeLimiter: s.VERIFICATION_CODE_LIMITER,
+    pinCreateLimiter: s.PIN_CREATE_LIMITER,
+    pinPollLimiter: s.PIN_POLL_LIMITER,
+    product: s.PLEX_PRODUCT,
+    plexTvUrl: s.PLEX_TV_URL,
+    appUrl: s.PLEX_APP_URL,
+    serverUrl: s.PLEX_SERVER_URL,
     allowedServerOrigins,
-    allowedOrigins,
-    keyring: keyring(currentKey, previousKeys),
-    allowHttpServers,
-    sessionTtlSeconds,
-    transientTokenTtlSeconds,
-    timeoutMs,
-    sessionCacheSeconds,
-    docsEnabled,
+    allowedOrigins: s.ALLOWED_ORIGINS,
+    allowHttpServers: s.ALLOW_HTTP_SERVERS,
+    docsEnabled: s.DOCS_ENABLED,
+    sessionTtlSeconds: s.SESSION_TTL_SECONDS,
+    transientTokenTtlSeconds: s.TRANSIENT_TOKEN_TTL_SECONDS,
+    timeoutMs: s.UPSTREAM_TIMEOUT_MS,
+    sessionCacheSeconds: s.SESSION_CACHE_SECONDS,
   }
 }
