@@ -1,4 +1,4 @@
-import { createPlexClient, PlexError } from '@plex-auth/core'
+import { createPlexClient } from '@plex-auth/core'
 import type { Config } from './config.ts'
 import type { PlexDevice } from './session-store.ts'
 
@@ -19,14 +19,4 @@ export function createPlex(config: Config, fetchImpl: typeof fetch, device: Plex
     timeoutMs: config.timeoutMs,
     retry: false,
   })
-}
-
-/** True for a PlexError with one of these codes. */
-export function isPlexError(error: unknown, ...codes: string[]): error is PlexError {
-  return error instanceof PlexError && (codes.length === 0 || codes.includes(error.code))
-}
-
-/** Whether plex.tv said the token itself is no good: 401, or the 422 "Invalid token" of a revoked one. */
-export function isTokenRejected(error: unknown): boolean {
-  return isPlexError(error, 'unauthorized') || (isPlexError(error) && error.status === 422)
 }

@@ -48,9 +48,18 @@ export interface ProblemBody {
 /** A URN rather than a URL: problem types are identifiers here, not pages to fetch. */
 export const problemType = (code: ProblemCode): string => `urn:plex-auth:problem:${code}`
 
+/** What a problem may carry besides its code and detail. */
+export interface ProblemOptions {
+  /** For invalid_request: where and what was expected, never the submitted value. */
+  issues?: ProblemIssue[]
+  /** Extra response headers, e.g. `Retry-After` on rate_limited. */
+  headers?: Record<string, string>
+}
+
 /**
- * An error that becomes a problem answer in `app.onError`.
- * @example throw new ProblemError(400, 'server_not_allowed', 'This server is not allowed.')
+ * An error that becomes a problem answer in `app.onError`. Its status is the code's entry in PROBLEMS:
+ * no caller answers a code with another status.
+ * @example throw new ProblemError('server_not_allowed', 'This server is not allowed.')
  */
 export class ProblemError extends Error {
   override readonly name = 'ProblemError'
@@ -59,14 +68,21 @@ export class ProblemError extends Error {
   readonly issues: ProblemIssue[] | undefined
   readonly headers: Record<string, string>
 
+  constructor(code: ProblemCode, detail: string, options?: ProblemOptions)
+  /**
+   * @deprecated Transitional, for src/config.ts until it drops its status argument: the status is
+   * ignored (it always equals the table's); remove this overload with that call site.
+   */
+  constructor(status: number, code: ProblemCode, detail: string, options?: ProblemOptions)
   constructor(
-    status: number,
-    code: ProblemCode,
-    detail: string,
-    options: { issues?: ProblemIssue[]; headers?: Record<string, string> } = {},
+    ...args: [ProblemCode, string, ProblemOptions?] | [number, ProblemCode, string, ProblemOptions?]
   ) {
+    const [code, detail, options = {}] =
+      typeof args[0] === 'number'
+        ? (args.slice(1) as [ProblemCode, string, ProblemOptions?])
+        : (args as [ProblemCode, string, ProblemOptions?])
     super(detail)
-    this.status = status
+    this.status = PROBLEMS[code][0]
     this.code = code
     this.issues = options.issues
     this.headers = options.headers ?? {}
@@ -74,13 +90,8 @@ export class ProblemError extends Error {
 }
 
 /** Builds a problem+json Response. `Cache-Control: no-store` is set on every error. */
-export function problemResponse(
-  code: ProblemCode,
-  detail: string,
-  options: { status?: number; issues?: ProblemIssue[]; headers?: Record<string, string> } = {},
-): Response {
-  const [defaultStatus, title] = PROBLEMS[code]
-  const status = options.status ?? defaultStatus
+export function problemResponse(code: ProblemCode, detail: string, options: ProblemOptions = {}): Response {
+  const [status, title] = PROBLEMS[code]
   const body: ProblemBody = { type: problemType(code), title, status, detail, code }
   if (options.issues) body.issues = options.issues
   const headers = new Headers(options.headers)
@@ -92,7 +103,6 @@ export function problemResponse(
 /** Turns a ProblemError into its Response. */
 export function problemFromError(error: ProblemError): Response {
   return problemResponse(error.code, error.message, {
-    status: error.status,
     ...(error.issues ? { issues: error.issues } : {}),
     headers: error.headers,
   })
@@ -106,41 +116,38 @@ export function problemFromError(error: ProblemError): Response {
 export function problemFromPlexError(error: PlexError): ProblemError {
   switch (error.code) {
     case 'invalid_input':
-      return new ProblemError(400, 'invalid_request', 'The request is invalid.')
+      return new ProblemError('invalid_request', 'The request is invalid.')
     case 'verification_code_required':
       return new ProblemError(
-        401,
         'verification_code_required',
         'This account needs a two-factor verification code.',
       )
     case 'locked_out':
       return new ProblemError(
-        403,
         'locked_out',
         'Plex locked out sign-ins from here after repeated failures; try later.',
       )
     case 'unauthorized':
     case 'forbidden':
-      return new ProblemError(403, 'forbidden', 'Plex refused this request for this account.')
+      return new ProblemError('forbidden', 'Plex refused this request for this account.')
     case 'not_found':
-      return new ProblemError(404, 'not_found', 'Plex has no such resource.')
+      return new ProblemError('not_found', 'Plex has no such resource.')
     case 'rate_limited': {
       const retryAfter = Math.min(Math.max(Math.ceil(error.retryAfter ?? 60), 1), 3600)
-      return new ProblemError(429, 'rate_limited', 'Plex is rate limiting these requests; try later.', {
+      return new ProblemError('rate_limited', 'Plex is rate limiting these requests; try later.', {
         headers: { 'Retry-After': String(retryAfter) },
       })
     }
     case 'timeout':
-      return new ProblemError(504, 'upstream_timeout', 'Plex did not answer in time.')
+      return new ProblemError('upstream_timeout', 'Plex did not answer in time.')
     case 'invalid_response':
       return new ProblemError(
-        502,
         'upstream_invalid_response',
         'Plex sent an answer the worker could not understand.',
       )
     default:
       // bad_request, upstream_error, network_error, aborted
-      return new ProblemError(502, 'upstream_error', 'Plex could not be reached or answered with an error.')
+      return new ProblemError('upstream_error', 'Plex could not be reached or answered with an error.')
   }
 }
 

@@ -63,7 +63,7 @@ export async function enforceRateLimit(
       console.warn(JSON.stringify({ level: 'warn', code: 'rate_limiter_failed' }))
     }
     if (!success) {
-      throw new ProblemError(429, 'rate_limited', 'Too many attempts; try again later.', {
+      throw new ProblemError('rate_limited', 'Too many attempts; try again later.', {
         headers: { 'Retry-After': String(retryAfterSeconds) },
       })
     }
@@ -131,7 +131,6 @@ export function openPasswordSignIn(
 
 function signInClosed(retryAfterSeconds: number): ProblemError {
   return new ProblemError(
-    429,
     'rate_limited',
     'Password sign-in is paused for everyone after too many failures; try again later, or sign in with a PIN.',
     { headers: { 'Retry-After': String(retryAfterSeconds) } },

@@ -23,7 +23,6 @@ export function checkOrigin(c: Context<AppEnv>, required: boolean): void {
   const missingOk = !required || c.req.header('Sec-Fetch-Site') === 'same-origin'
   if (origin === undefined ? !missingOk : !isAllowedOrigin(c, origin)) {
     throw new ProblemError(
-      403,
       'origin_not_allowed',
       required
         ? 'Form posts and requests authenticated by cookie that change state need an allowed Origin header.'

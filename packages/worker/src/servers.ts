@@ -1,7 +1,7 @@
+import { isPlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
 import { httpOriginOf, toHttpOrigin } from './config.ts'
 import type { AppEnv } from './env.ts'
-import { isPlexError, isTokenRejected } from './plex.ts'
 import { ProblemError } from './problem.ts'
 import { rejectSession } from './session.ts'
 import type { KnownServer } from './session-store.ts'
@@ -64,14 +64,13 @@ function serverOrigin(server: string): string | undefined {
 }
 
 function invalidServer(): ProblemError {
-  return new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+  return new ProblemError('invalid_request', 'The request is invalid.', {
     issues: [{ path: 'server', message: 'Invalid server: expected an http(s) origin or a clientIdentifier' }],
   })
 }
 
 function notAllowed(): ProblemError {
   return new ProblemError(
-    400,
     'server_not_allowed',
     'This server is not allowed: use PLEX_SERVER_URL, ALLOWED_SERVER_URLS or a server from GET /v1/servers.',
   )
@@ -79,7 +78,6 @@ function notAllowed(): ProblemError {
 
 function httpNotAllowed(): ProblemError {
   return new ProblemError(
-    400,
     'server_not_allowed',
     'This server is only reachable over plain http, which the worker does not use unless ALLOW_HTTP_SERVERS is set.',
   )
@@ -95,7 +93,7 @@ export async function discoverServers(c: Context<AppEnv>): Promise<KnownServer[]
   try {
     resources = await plex.getResources({ token: session.plexToken })
   } catch (error) {
-    if (isTokenRejected(error)) await rejectSession(c)
+    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
     throw error
   }
   const known: KnownServer[] = resources
@@ -136,7 +134,6 @@ async function configuredTarget(c: Context<AppEnv>, origin: string): Promise<Ser
   const server = serverAt(await knownServers(c), origin)
   if (!server)
     throw new ProblemError(
-      403,
       'forbidden',
       'This server is not among the Plex servers of this account, so no token is sent to it.',
     )
@@ -151,7 +148,7 @@ export async function resolveServer(c: Context<AppEnv>, server: string | undefin
   const { config, session } = c.var
   if (server === undefined) {
     if (!config.serverUrl) {
-      throw new ProblemError(400, 'invalid_request', 'No default server is configured: name one.', {
+      throw new ProblemError('invalid_request', 'No default server is configured: name one.', {
         issues: [{ path: 'server', message: 'Required' }],
       })
     }
@@ -177,7 +174,7 @@ export async function resolveServer(c: Context<AppEnv>, server: string | undefin
   const origins = originsOf(match, config.allowHttpServers)
   if (origins.length === 0) {
     if (match.connections.length > 0) throw httpNotAllowed()
-    throw new ProblemError(502, 'upstream_error', 'This server has no usable connection.')
+    throw new ProblemError('upstream_error', 'This server has no usable connection.')
   }
   return { cacheId: `server:${match.clientIdentifier}`, origins, token }
 }
@@ -210,9 +207,9 @@ async function explainServerRefusal(c: Context<AppEnv>): Promise<never> {
   try {
     await c.var.plex.getTokenDetails({ token: c.var.session.plexToken })
   } catch (error) {
-    if (isTokenRejected(error)) await rejectSession(c)
+    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
   }
-  throw new ProblemError(403, 'forbidden', 'The server did not accept this account.')
+  throw new ProblemError('forbidden', 'The server did not accept this account.')
 }
 
 /**

@@ -170,7 +170,7 @@ export function createSessionStore(
       const createdAt = now()
       const expiration = expirationOf(createdAt + ttlSeconds * 1000)
       if (expiration === undefined)
-        throw new ProblemError(500, 'misconfigured', 'The session lifetime is too short.')
+        throw new ProblemError('misconfigured', 'The session lifetime is too short.')
       const session: Session = {
         hash,
         plexToken,
@@ -260,7 +260,7 @@ export function createSessionStore(
       // Kept 10 minutes past Plex's expiry so a late poll still learns "expired" rather than "unknown".
       const expiration = expirationOf(Math.max(pin.expiresAt, now()) + 600_000)
       if (expiration === undefined)
-        throw new ProblemError(502, 'upstream_invalid_response', 'Plex sent an invalid PIN.')
+        throw new ProblemError('upstream_invalid_response', 'Plex sent an invalid PIN.')
       await write(keys.pin(id), { v: 2, ...pin } satisfies StoredPin, expiration)
     },
 

@@ -43,7 +43,7 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 function unauthenticated(via: 'bearer' | 'cookie', detail: string): ProblemError {
-  return new ProblemError(401, 'unauthenticated', detail, {
+  return new ProblemError('unauthenticated', detail, {
     headers: via === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {},
   })
 }
@@ -81,7 +81,7 @@ export function sessionModeOf(c: Context<AppEnv>): SessionMode {
   const value = c.req.header(SESSION_MODE_HEADER)?.trim().toLowerCase()
   if (value === undefined || value === '' || value === 'cookie') return 'cookie'
   if (value === 'bearer') return 'bearer'
-  throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+  throw new ProblemError('invalid_request', 'The request is invalid.', {
     issues: [{ path: SESSION_MODE_HEADER, message: 'Invalid header: expected "bearer" or "cookie"' }],
   })
 }
@@ -127,7 +127,7 @@ export async function startSession(
 /** Plex no longer accepts the session's token: the session is deleted and the client must sign in again. */
 export async function rejectSession(c: Context<AppEnv>): Promise<never> {
   await c.var.store.deleteSession(c.var.session.hash)
-  throw new ProblemError(401, 'plex_token_rejected', 'Plex no longer accepts this session; sign in again.', {
+  throw new ProblemError('plex_token_rejected', 'Plex no longer accepts this session; sign in again.', {
     headers: c.var.sessionVia === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {},
   })
 }

@@ -22,7 +22,7 @@ function describe(issue: v.BaseIssue<unknown>): ProblemIssue {
 export function validate<S extends AnySchema>(schema: S, input: unknown): v.InferOutput<S> {
   const result = v.safeParse(schema, input)
   if (result.success) return result.output
-  throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+  throw new ProblemError('invalid_request', 'The request is invalid.', {
     issues: result.issues.slice(0, 20).map(describe),
   })
 }
@@ -50,7 +50,7 @@ export async function readBody(
     try {
       return JSON.parse(text)
     } catch {
-      throw new ProblemError(400, 'invalid_request', 'The body is not valid JSON.', {
+      throw new ProblemError('invalid_request', 'The body is not valid JSON.', {
         issues: [{ path: '', message: 'Invalid JSON' }],
       })
     }
@@ -61,7 +61,6 @@ export async function readBody(
     return out
   }
   throw new ProblemError(
-    415,
     'unsupported_media_type',
     options.form ? 'Send application/json or application/x-www-form-urlencoded.' : 'Send application/json.',
   )

@@ -1,7 +1,7 @@
+import { isPlexError } from '@plex-auth/core'
 import { Hono } from 'hono'
 import { newDevice } from '../device.ts'
 import type { AppEnv } from '../env.ts'
-import { isPlexError, isTokenRejected } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
 import { PinBody, PinParams } from '../schemas.ts'
@@ -24,7 +24,7 @@ const lastPendingCheck = new Map<string, number>()
 const POLL_TOKEN = /^[A-Za-z0-9_-]{43}$/
 
 function expired(): ProblemError {
-  return new ProblemError(410, 'pin_expired', 'This PIN expired; start again with POST /v1/pins.')
+  return new ProblemError('pin_expired', 'This PIN expired; start again with POST /v1/pins.')
 }
 
 /**
@@ -38,7 +38,7 @@ export const createPin = new Hono<AppEnv>().post('/v1/pins', async (c) => {
   const input = validate(PinBody, await readBody(c, { optional: true }))
   if (input.forwardUrl !== undefined && !isAllowedOrigin(c, new URL(input.forwardUrl).origin)) {
     // app.plex.tv redirects there after approval: an open redirect unless it is one of ours.
-    throw new ProblemError(400, 'invalid_request', 'The request is invalid.', {
+    throw new ProblemError('invalid_request', 'The request is invalid.', {
       issues: [{ path: 'forwardUrl', message: 'Invalid forwardUrl: expected a URL on an allowed origin' }],
     })
   }
@@ -70,7 +70,7 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   const { id } = validate(PinParams, { id: c.req.param('id') })
   const pollToken = c.req.header('X-Poll-Token')
   if (pollToken === undefined || !POLL_TOKEN.test(pollToken)) {
-    throw new ProblemError(401, 'unauthenticated', 'Send the pollToken from POST /v1/pins as X-Poll-Token.')
+    throw new ProblemError('unauthenticated', 'Send the pollToken from POST /v1/pins as X-Poll-Token.')
   }
   const pollTokenHash = await sha256(pollToken)
   // Per PIN and poll token: PIN ids are guessable, so a stranger polling the same id with a wrong token
@@ -84,7 +84,7 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   const pin = await store.getPin(id)
   // Unknown, claimed, or someone else's: the same answer, so ids cannot be probed.
   if (!pin || pin.pollTokenHash !== pollTokenHash) {
-    throw new ProblemError(404, 'not_found', 'No such PIN: unknown, already claimed, or not yours.')
+    throw new ProblemError('not_found', 'No such PIN: unknown, already claimed, or not yours.')
   }
   if (pin.expiresAt <= now()) throw expired()
   const last = lastPendingCheck.get(pin.pollTokenHash)
@@ -110,8 +110,8 @@ export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
   try {
     user = await plex.getTokenDetails({ token: authToken })
   } catch (error) {
-    if (isTokenRejected(error))
-      throw new ProblemError(502, 'upstream_invalid_response', 'Plex issued a token it rejects.')
+    if (isPlexError(error, 'unauthorized'))
+      throw new ProblemError('upstream_invalid_response', 'Plex issued a token it rejects.')
     throw error
   }
   await store.deletePin(id)

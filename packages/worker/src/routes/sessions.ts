@@ -1,7 +1,7 @@
+import { isPlexError } from '@plex-auth/core'
 import { Hono } from 'hono'
 import { newDevice } from '../device.ts'
 import type { AppEnv } from '../env.ts'
-import { isTokenRejected } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
 import { SessionExchangeBody } from '../schemas.ts'
@@ -23,8 +23,8 @@ export const sessions = new Hono<AppEnv>().post('/v1/sessions', async (c) => {
   try {
     user = await plexFor(device).getTokenDetails({ token: input.plexToken })
   } catch (error) {
-    if (isTokenRejected(error))
-      throw new ProblemError(401, 'invalid_credentials', 'Plex did not accept this token.')
+    if (isPlexError(error, 'unauthorized'))
+      throw new ProblemError('invalid_credentials', 'Plex did not accept this token.')
     throw error
   }
   return startSession(c, { plexToken: input.plexToken, source: 'exchange', device, user, mode })

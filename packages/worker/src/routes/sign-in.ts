@@ -1,7 +1,8 @@
+import { isPlexError } from '@plex-auth/core'
 import { Hono } from 'hono'
 import { newDevice } from '../device.ts'
 import type { AppEnv } from '../env.ts'
-import { isPlexError, type PlexClient } from '../plex.ts'
+import type { PlexClient } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit, loginKey, openPasswordSignIn } from '../rate-limit.ts'
 import { SignInBody } from '../schemas.ts'
@@ -57,7 +58,7 @@ export const signIn = new Hono<AppEnv>().post('/v1/sign-in', async (c) => {
   } catch (error) {
     if (isPlexError(error, 'unauthorized')) {
       await attempt.failed(false)
-      throw new ProblemError(401, 'invalid_credentials', 'Plex did not accept this login and password.')
+      throw new ProblemError('invalid_credentials', 'Plex did not accept this login and password.')
     }
     if (isPlexError(error, 'locked_out')) await attempt.failed(true)
     throw error
@@ -65,7 +66,7 @@ export const signIn = new Hono<AppEnv>().post('/v1/sign-in', async (c) => {
     attempt.done()
   }
   if (typeof user.authToken !== 'string' || user.authToken === '') {
-    throw new ProblemError(502, 'upstream_invalid_response', 'Plex signed in without a token.')
+    throw new ProblemError('upstream_invalid_response', 'Plex signed in without a token.')
   }
   return startSession(c, { plexToken: user.authToken, source: 'password', device, user, mode })
 })

@@ -1,6 +1,6 @@
+import { isPlexError } from '@plex-auth/core'
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
-import { isPlexError } from '../plex.ts'
 import { SourceConnectionQuery } from '../schemas.ts'
 import { resolveServer, transientTokenFor, withConnection } from '../servers.ts'
 import { requireSession } from '../session.ts'

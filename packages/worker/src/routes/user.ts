@@ -1,6 +1,6 @@
+import { isPlexError } from '@plex-auth/core'
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
-import { isTokenRejected } from '../plex.ts'
 import { publicUser, rejectSession, requireSession } from '../session.ts'
 
 /** `GET /v1/user`: the account behind the session (GetTokenDetails); a dead token ends the session. */
@@ -9,7 +9,8 @@ export const user = new Hono<AppEnv>().get('/v1/user', requireSession, async (c)
   try {
     return c.json(publicUser(await plex.getTokenDetails({ token: session.plexToken })))
   } catch (error) {
-    if (isTokenRejected(error)) await rejectSession(c)
+    // The core reports a revoked token's 422 as unauthorized too.
+    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
     throw error
   }
 })
