@@ -187,6 +187,7 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
       return plexTvError(c.req.raw, PLEX_TV_ERRORS.rateLimited)
     }
     await next()
+    return undefined
   })
 
   app.get('/api/v2/user', (c) => {

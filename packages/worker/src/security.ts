@@ -79,6 +79,7 @@ export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.res.headers.set('Access-Control-Allow-Credentials', 'true')
     c.res.headers.set('Access-Control-Expose-Headers', 'Retry-After')
   }
+  return undefined
 }
 
 /** `Cache-Control: no-store` on every /v1 answer: they carry tokens or per-user data. */
