@@ -22,9 +22,14 @@ export function clientIp(c: Context<AppEnv>): string {
  * IPv4 address. Anything unparseable is returned as it is (it is only a bucket name).
  */
 export function ipv6Network64(ip: string): string {
-  const address = ip.toLowerCase().split('%')[0] ?? ''
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(address)
-  if (mapped) return mapped[1] as string
+  let address = ip.toLowerCase().split('%')[0] ?? ''
+  // An embedded IPv4 address (`::ffff:192.0.2.1`, `64:ff9b::192.0.2.1`) as two hex groups.
+  const dotted = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address)
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(2).map(Number) as [number, number, number, number]
+    if ([a, b, c, d].some((n) => n > 255)) return address
+    address = `${dotted[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
   const halves = address.split('::')
   if (halves.length > 2) return address
   const head = halves[0] ? halves[0].split(':') : []
@@ -33,6 +38,14 @@ export function ipv6Network64(ip: string): string {
   if (missing < 0 || (halves.length === 1 && missing !== 0)) return address
   const groups = [...head, ...Array<string>(missing).fill('0'), ...tail]
   if (!groups.every((group) => /^[0-9a-f]{1,4}$/.test(group))) return address
+  // IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96) addresses are one IPv4 client each.
+  const prefix = groups.slice(0, 6).map((group) => Number.parseInt(group, 16))
+  const isMapped = prefix.slice(0, 5).every((n) => n === 0) && prefix[5] === 0xffff
+  const isNat64 = prefix[0] === 0x64 && prefix[1] === 0xff9b && prefix.slice(2).every((n) => n === 0)
+  if (isMapped || isNat64) {
+    const [high, low] = groups.slice(6).map((group) => Number.parseInt(group, 16)) as [number, number]
+    return [high >> 8, high & 255, low >> 8, low & 255].join('.')
+  }
   return `${groups
     .slice(0, 4)
     .map((group) => group.replace(/^0+(?=.)/, ''))

@@ -193,14 +193,8 @@ export function createSessionStore(
       if (!opened) return undefined
       const { v: _version, ...stored } = opened.record
       if (typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
-      if (opened.stale) {
-        // Sealed with a previous key: re-seal it with the current one, so that key can be retired.
-        const expiration = expirationOf(stored.expiresAt)
-        if (expiration !== undefined) {
-          sessionReads.delete(k)
-          await tryWrite(k, opened.record, expiration)
-        }
-      }
+      // A value sealed with a previous key is not re-sealed here: a write on read could bring back a
+      // session that a sign-out deleted while this read was in flight (KV is eventually consistent).
       return { hash, ...stored }
     },
 
