@@ -1,37 +1,53 @@
-import { type BuildAuthUrlOptions, buildAuthUrl } from './build-auth-url.ts'
-import { type CheckPinParams, checkPin } from './check-pin.ts'
-import { type CreatePinParams, createPin } from './create-pin.ts'
-import { type GetResourcesParams, getResources } from './get-resources.ts'
-import {
-  type GetSourceConnectionInformationParams,
-  getSourceConnectionInformation,
-  type SourceConnectionInformation,
-} from './get-source-connection-information.ts'
-import { type GetTokenDetailsParams, getTokenDetails } from './get-token-details.ts'
-import {
-  type GetTransientTokenParams,
-  getTransientToken,
-  type TransientToken,
-} from './get-transient-token.ts'
+import { buildAuthUrl } from './build-auth-url.ts'
+import { checkPin } from './check-pin.ts'
+import { createPin } from './create-pin.ts'
+import { getResources } from './get-resources.ts'
+import { getSourceConnectionInformation } from './get-source-connection-information.ts'
+import { getTokenDetails } from './get-token-details.ts'
+import { getTransientToken } from './get-transient-token.ts'
 import { mergeOptions, type PlexClientOptions } from './options.ts'
-import { type PostUsersSignInDataParams, postUsersSignInData } from './post-users-sign-in-data.ts'
-import type { PlexPin, PlexResource, SignedInPlexAccount, UserPlexAccount } from './schemas.ts'
-import { type SignOutParams, signOut } from './sign-out.ts'
+import { postUsersSignInData } from './post-users-sign-in-data.ts'
+import { signOut } from './sign-out.ts'
+
+/** Every operation the client binds: a new operation is its file plus one line here. */
+const operations = {
+  getTransientToken,
+  getSourceConnectionInformation,
+  getTokenDetails,
+  postUsersSignInData,
+  createPin,
+  checkPin,
+  getResources,
+  signOut,
+  buildAuthUrl,
+}
+
+/**
+ * What a method takes: the operation's own options without the client's. Operations take
+ * `PlexClientOptions & Params`, so that is `Params`; buildAuthUrl, which makes no request, takes only
+ * `clientIdentifier` and `product` of them.
+ */
+type CallParams<Options> = Options extends PlexClientOptions & infer Params
+  ? 'clientIdentifier' extends keyof Params
+    ? Omit<Params, 'clientIdentifier' | 'product'>
+    : Params
+  : never
+
+/** An operation with the client options bound; the params are optional when every field of them is. */
+type ClientMethod<Operation> = Operation extends (options: infer Options) => infer Result
+  ? Record<string, never> extends CallParams<Options>
+    ? (params?: CallParams<Options>) => Result
+    : (params: CallParams<Options>) => Result
+  : never
+
+/** The methods of {@link PlexClient}, one per entry of the operations record. */
+type PlexClientMethods = {
+  [Name in keyof typeof operations]: ClientMethod<(typeof operations)[Name]>
+}
 
 /** The operations with the client options bound; each call's options win over the client's. */
-export interface PlexClient {
+export interface PlexClient extends PlexClientMethods {
   readonly options: Readonly<PlexClientOptions>
-  getTransientToken(params: GetTransientTokenParams): Promise<TransientToken>
-  getSourceConnectionInformation(
-    params: GetSourceConnectionInformationParams,
-  ): Promise<SourceConnectionInformation>
-  getTokenDetails(params?: GetTokenDetailsParams): Promise<UserPlexAccount>
-  postUsersSignInData(params: PostUsersSignInDataParams): Promise<SignedInPlexAccount>
-  createPin(params?: CreatePinParams): Promise<PlexPin>
-  checkPin(params: CheckPinParams): Promise<PlexPin>
-  getResources(params?: GetResourcesParams): Promise<PlexResource[]>
-  signOut(params?: SignOutParams): Promise<void>
-  buildAuthUrl(params: Omit<BuildAuthUrlOptions, 'clientIdentifier' | 'product'>): string
 }
 
 /**
@@ -43,17 +59,13 @@ export interface PlexClient {
  */
 export function createPlexClient(options: PlexClientOptions): PlexClient {
   const bound = { ...options }
-  return {
-    options: bound,
-    getTransientToken: (params) => getTransientToken(mergeOptions(bound, params)),
-    getSourceConnectionInformation: (params) => getSourceConnectionInformation(mergeOptions(bound, params)),
-    getTokenDetails: (params) => getTokenDetails(mergeOptions(bound, params)),
-    postUsersSignInData: (params) => postUsersSignInData(mergeOptions(bound, params)),
-    createPin: (params) => createPin(mergeOptions(bound, params)),
-    checkPin: (params) => checkPin(mergeOptions(bound, params)),
-    getResources: (params) => getResources(mergeOptions(bound, params)),
-    signOut: (params) => signOut(mergeOptions(bound, params)),
-    buildAuthUrl: (params) =>
-      buildAuthUrl({ ...params, clientIdentifier: bound.clientIdentifier, product: bound.product }),
-  }
+  const methods = Object.fromEntries(
+    Object.entries(operations).map(([name, operation]) => [
+      name,
+      (params?: object) => (operation as (options: object) => unknown)(mergeOptions(bound, params)),
+    ]),
+  )
+  // One method per entry of the record, each calling its operation with `bound` under the call's
+  // options: what PlexClientMethods describes. (buildAuthUrl reads only clientIdentifier and product.)
+  return { ...methods, options: bound } as PlexClient
 }

@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import { plexRequest, plexUrl, readJson } from './http.ts'
 import {
   DEFAULT_PLEX_TV_URL,
@@ -6,12 +7,40 @@ import {
   requireToken,
   resolveBaseUrl,
 } from './options.ts'
-import { type PlexResource, resourcesSchema } from './schemas.ts'
+import { connectionsSchema, nullishString, type PlexConnection } from './schemas.ts'
 
 /** What {@link getResources} takes besides the client options. */
 export interface GetResourcesParams extends PlexCallOptions {
   token?: string
 }
+
+/** A device of the account (GET /api/v2/resources); servers have `provides` containing "server". */
+export interface PlexResource {
+  name: string
+  clientIdentifier: string
+  /** Comma-separated: "server", "player,pubsub-player", ... */
+  provides: string
+  owned: boolean
+  /** The token to send to this server. */
+  accessToken?: string
+  connections: PlexConnection[]
+  [key: string]: unknown
+}
+
+const resourceSchema: v.GenericSchema<unknown, PlexResource> = v.looseObject({
+  name: v.string(),
+  clientIdentifier: v.string(),
+  provides: v.optional(v.string(), ''),
+  owned: v.optional(v.boolean(), false),
+  // Plex sends null for devices whose token we may not have; null becomes absent.
+  accessToken: v.pipe(
+    nullishString,
+    v.transform((value) => value ?? undefined),
+  ),
+  connections: v.optional(connectionsSchema, () => []),
+})
+
+export const resourcesSchema: v.GenericSchema<unknown, PlexResource[]> = v.array(resourceSchema)
 
 /**
  * The account's devices with their connections (GET /api/v2/resources): server discovery. Keep those whose

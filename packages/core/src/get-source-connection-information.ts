@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import { plexRequest, plexUrl, readJson } from './http.ts'
 import {
   invalidInput,
@@ -6,7 +7,7 @@ import {
   requireToken,
   resolveBaseUrl,
 } from './options.ts'
-import { type PlexConnection, sourceConnectionSchema } from './schemas.ts'
+import { connectionsSchema, optionalString, type PlexConnection } from './schemas.ts'
 
 /** What {@link getSourceConnectionInformation} takes besides the client options. */
 export interface GetSourceConnectionInformationParams extends PlexCallOptions {
@@ -26,6 +27,34 @@ export interface SourceConnectionInformation {
   connections: PlexConnection[]
   [key: string]: unknown
 }
+
+/** The Device of GET /security/resources, as Plex sends it. */
+export interface SourceDevice {
+  name?: string
+  clientIdentifier?: string
+  accessToken?: string
+  Connection?: PlexConnection[]
+  [key: string]: unknown
+}
+
+const sourceDeviceSchema: v.GenericSchema<unknown, SourceDevice> = v.looseObject({
+  name: optionalString,
+  clientIdentifier: optionalString,
+  accessToken: optionalString,
+  Connection: v.optional(connectionsSchema),
+})
+
+// Quirk: `Device` is one object, not an array (every other MediaContainer list is an array). We accept
+// an array too, in case a server version sends one, and every field is optional as in the spec.
+export const sourceConnectionSchema: v.GenericSchema<
+  unknown,
+  { MediaContainer: { Device?: SourceDevice | SourceDevice[] } }
+> = v.object({
+  MediaContainer: v.looseObject({
+    // Array first: an object schema with only optional fields would also accept an array.
+    Device: v.optional(v.union([v.array(sourceDeviceSchema), sourceDeviceSchema])),
+  }),
+})
 
 /**
  * Asks a Plex Media Server how to reach a source and with which token (GET /security/resources).

@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import { plexRequest, plexUrl, readJson } from './http.ts'
 import {
   invalidInput,
@@ -6,7 +7,6 @@ import {
   requireToken,
   resolveBaseUrl,
 } from './options.ts'
-import { transientTokenSchema } from './schemas.ts'
 
 /** What {@link getTransientToken} takes besides the client options. */
 export interface GetTransientTokenParams extends PlexCallOptions {
@@ -23,6 +23,10 @@ export interface TransientToken {
   /** Same access as the caller's token; lives up to 48 hours and dies when the server restarts. */
   token: string
 }
+
+const transientTokenSchema: v.GenericSchema<unknown, { MediaContainer: { token: string } }> = v.object({
+  MediaContainer: v.looseObject({ token: v.pipe(v.string(), v.nonEmpty()) }),
+})
 
 /**
  * Asks a Plex Media Server for a transient token (GET /security/token).

@@ -11,7 +11,7 @@ export {
   type PlexErrorJSON,
   type PlexErrorOptions,
 } from './errors.ts'
-export { type GetResourcesParams, getResources } from './get-resources.ts'
+export { type GetResourcesParams, getResources, type PlexResource } from './get-resources.ts'
 export {
   type GetSourceConnectionInformationParams,
   getSourceConnectionInformation,
@@ -30,13 +30,10 @@ export type {
   PlexRetryInfo,
   PlexRetryOptions,
 } from './options.ts'
-export { type PostUsersSignInDataParams, postUsersSignInData } from './post-users-sign-in-data.ts'
-export type {
-  PlexConnection,
-  PlexPin,
-  PlexResource,
-  PlexSubscription,
-  SignedInPlexAccount,
-  UserPlexAccount,
-} from './schemas.ts'
+export {
+  type PostUsersSignInDataParams,
+  postUsersSignInData,
+  type SignedInPlexAccount,
+} from './post-users-sign-in-data.ts'
+export type { PlexConnection, PlexPin, PlexSubscription, UserPlexAccount } from './schemas.ts'
 export { type SignOutParams, signOut } from './sign-out.ts'

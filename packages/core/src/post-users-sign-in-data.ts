@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import { plexRequest, readJson } from './http.ts'
 import {
   DEFAULT_PLEX_TV_URL,
@@ -6,7 +7,7 @@ import {
   type PlexClientOptions,
   resolveBaseUrl,
 } from './options.ts'
-import { type SignedInPlexAccount, signedInPlexAccountSchema } from './schemas.ts'
+import { type UserPlexAccount, userPlexAccountEntries } from './schemas.ts'
 
 /** What {@link postUsersSignInData} takes besides the client options. */
 export interface PostUsersSignInDataParams extends PlexCallOptions {
@@ -18,6 +19,16 @@ export interface PostUsersSignInDataParams extends PlexCallOptions {
   /** The 6-digit code, for accounts with two-factor authentication (after `verification_code_required`). */
   verificationCode?: string
 }
+
+/** The account a sign-in returns: always with its new `authToken`. */
+export interface SignedInPlexAccount extends UserPlexAccount {
+  authToken: string
+}
+
+export const signedInPlexAccountSchema: v.GenericSchema<unknown, SignedInPlexAccount> = v.looseObject({
+  ...userPlexAccountEntries,
+  authToken: v.pipe(v.string(), v.nonEmpty()),
+})
 
 /**
  * Signs in with a login and password (POST /api/v2/users/signin); never retried, since repeated

@@ -1,9 +1,14 @@
 import * as v from 'valibot'
 
-// Validation at the boundary. We require only what callers need, keep every unknown field
-// (looseObject) and treat Plex's enums as open strings: the generated SDKs broke every time Plex
-// added a field or an enum value. Types are written by hand so the published API reads well;
+// Validation at the boundary, shared parts only: each operation's own response schema and result type
+// live in its file; what two operations share is here. We require only what callers need, keep every
+// unknown field (looseObject) and treat Plex's enums as open strings: the generated SDKs broke every
+// time Plex added a field or an enum value. Types are written by hand so the published API reads well;
 // `GenericSchema<unknown, T>` makes TypeScript check each schema against its type.
+
+export const optionalString = v.optional(v.string())
+export const optionalBoolean = v.optional(v.boolean())
+export const nullishString = v.nullish(v.string())
 
 /** A Plex subscription; `status` is usually "Active" or "Inactive" but kept open. */
 export interface PlexSubscription {
@@ -40,51 +45,7 @@ export interface UserPlexAccount {
   [key: string]: unknown
 }
 
-/** The account a sign-in returns: always with its new `authToken`. */
-export interface SignedInPlexAccount extends UserPlexAccount {
-  authToken: string
-}
-
-/** One way to reach a server. */
-export interface PlexConnection {
-  uri: string
-  protocol?: string
-  address?: string
-  port?: number
-  local: boolean
-  relay: boolean
-  [key: string]: unknown
-}
-
-/** A device of the account (GET /api/v2/resources); servers have `provides` containing "server". */
-export interface PlexResource {
-  name: string
-  clientIdentifier: string
-  /** Comma-separated: "server", "player,pubsub-player", ... */
-  provides: string
-  owned: boolean
-  /** The token to send to this server. */
-  accessToken?: string
-  connections: PlexConnection[]
-  [key: string]: unknown
-}
-
-/** A PIN of the PIN sign-in flow; `authToken` turns from null to a token once the user approves. */
-export interface PlexPin {
-  id: number
-  code: string
-  expiresAt: string
-  expiresIn: number
-  authToken: string | null
-  clientIdentifier?: string
-  [key: string]: unknown
-}
-
-const optionalString = v.optional(v.string())
-const optionalBoolean = v.optional(v.boolean())
-const nullishString = v.nullish(v.string())
-
-export const subscriptionSchema: v.GenericSchema<unknown, PlexSubscription> = v.looseObject({
+const subscriptionSchema: v.GenericSchema<unknown, PlexSubscription> = v.looseObject({
   active: optionalBoolean,
   status: optionalString,
   plan: nullishString,
@@ -93,7 +54,8 @@ export const subscriptionSchema: v.GenericSchema<unknown, PlexSubscription> = v.
   features: v.optional(v.array(v.string())),
 })
 
-const userEntries = {
+/** The entries of {@link userPlexAccountSchema}, for the sign-in's schema to tighten `authToken`. */
+export const userPlexAccountEntries = {
   id: v.number(),
   uuid: v.string(),
   username: v.string(),
@@ -114,15 +76,22 @@ const userEntries = {
   guest: optionalBoolean,
 }
 
-export const userPlexAccountSchema: v.GenericSchema<unknown, UserPlexAccount> = v.looseObject(userEntries)
+export const userPlexAccountSchema: v.GenericSchema<unknown, UserPlexAccount> =
+  v.looseObject(userPlexAccountEntries)
 
-export const signedInPlexAccountSchema: v.GenericSchema<unknown, SignedInPlexAccount> = v.looseObject({
-  ...userEntries,
-  authToken: v.pipe(v.string(), v.nonEmpty()),
-})
+/** One way to reach a server. */
+export interface PlexConnection {
+  uri: string
+  protocol?: string
+  address?: string
+  port?: number
+  local: boolean
+  relay: boolean
+  [key: string]: unknown
+}
 
 // `local`/`relay` are optional in the spec; absent means false.
-export const connectionSchema: v.GenericSchema<unknown, PlexConnection> = v.looseObject({
+const connectionSchema: v.GenericSchema<unknown, PlexConnection> = v.looseObject({
   uri: v.string(),
   protocol: optionalString,
   address: optionalString,
@@ -133,7 +102,7 @@ export const connectionSchema: v.GenericSchema<unknown, PlexConnection> = v.loos
 
 // Every connection field is optional in Plex's spec, but a connection without a `uri` cannot be used:
 // such entries are dropped instead of failing the whole answer.
-const connectionsSchema: v.GenericSchema<unknown, PlexConnection[]> = v.pipe(
+export const connectionsSchema: v.GenericSchema<unknown, PlexConnection[]> = v.pipe(
   v.array(v.unknown()),
   v.transform((items) =>
     items.flatMap((item) => {
@@ -143,40 +112,18 @@ const connectionsSchema: v.GenericSchema<unknown, PlexConnection[]> = v.pipe(
   ),
 )
 
-export const transientTokenSchema: v.GenericSchema<unknown, { MediaContainer: { token: string } }> = v.object(
-  {
-    MediaContainer: v.looseObject({ token: v.pipe(v.string(), v.nonEmpty()) }),
-  },
-)
-
-/** The Device of GET /security/resources, as Plex sends it. */
-export interface SourceDevice {
-  name?: string
+/** A PIN of the PIN sign-in flow; `authToken` turns from null to a token once the user approves. */
+export interface PlexPin {
+  id: number
+  code: string
+  expiresAt: string
+  expiresIn: number
+  authToken: string | null
   clientIdentifier?: string
-  accessToken?: string
-  Connection?: PlexConnection[]
   [key: string]: unknown
 }
 
-const sourceDeviceSchema: v.GenericSchema<unknown, SourceDevice> = v.looseObject({
-  name: optionalString,
-  clientIdentifier: optionalString,
-  accessToken: optionalString,
-  Connection: v.optional(connectionsSchema),
-})
-
-// Quirk: `Device` is one object, not an array (every other MediaContainer list is an array). We accept
-// an array too, in case a server version sends one, and every field is optional as in the spec.
-export const sourceConnectionSchema: v.GenericSchema<
-  unknown,
-  { MediaContainer: { Device?: SourceDevice | SourceDevice[] } }
-> = v.object({
-  MediaContainer: v.looseObject({
-    // Array first: an object schema with only optional fields would also accept an array.
-    Device: v.optional(v.union([v.array(sourceDeviceSchema), sourceDeviceSchema])),
-  }),
-})
-
+// Shared by createPin and checkPin: both answer with the PIN.
 export const pinSchema: v.GenericSchema<unknown, PlexPin> = v.looseObject({
   id: v.number(),
   code: v.string(),
@@ -185,18 +132,3 @@ export const pinSchema: v.GenericSchema<unknown, PlexPin> = v.looseObject({
   authToken: v.optional(v.nullable(v.string()), null),
   clientIdentifier: optionalString,
 })
-
-const resourceSchema: v.GenericSchema<unknown, PlexResource> = v.looseObject({
-  name: v.string(),
-  clientIdentifier: v.string(),
-  provides: v.optional(v.string(), ''),
-  owned: v.optional(v.boolean(), false),
-  // Plex sends null for devices whose token we may not have; null becomes absent.
-  accessToken: v.pipe(
-    nullishString,
-    v.transform((value) => value ?? undefined),
-  ),
-  connections: v.optional(connectionsSchema, () => []),
-})
-
-export const resourcesSchema: v.GenericSchema<unknown, PlexResource[]> = v.array(resourceSchema)

@@ -1,5 +1,24 @@
-import { describe, expect, it } from 'vitest'
-import { createPlexClient } from '../src/index.ts'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  type BuildAuthUrlOptions,
+  type CheckPinParams,
+  type CreatePinParams,
+  createPlexClient,
+  type GetResourcesParams,
+  type GetSourceConnectionInformationParams,
+  type GetTokenDetailsParams,
+  type GetTransientTokenParams,
+  type PlexClient,
+  type PlexClientOptions,
+  type PlexPin,
+  type PlexResource,
+  type PostUsersSignInDataParams,
+  type SignedInPlexAccount,
+  type SignOutParams,
+  type SourceConnectionInformation,
+  type TransientToken,
+  type UserPlexAccount,
+} from '../src/index.ts'
 import { plexErrorOf, setup } from './helpers.ts'
 
 describe('createPlexClient', () => {
@@ -36,5 +55,36 @@ describe('createPlexClient', () => {
     await plexErrorOf(plex.getTokenDetails(), 'invalid_input')
     await plexErrorOf(plex.createPin(), 'invalid_input')
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('types each method as its operation without the client options, params optional when they may be', () => {
+    // Checked by tsc (npm run typecheck), not at run time: the record of operations must give exactly these.
+    expectTypeOf<PlexClient>().toEqualTypeOf<{
+      readonly options: Readonly<PlexClientOptions>
+      getTransientToken: (params: GetTransientTokenParams) => Promise<TransientToken>
+      getSourceConnectionInformation: (
+        params: GetSourceConnectionInformationParams,
+      ) => Promise<SourceConnectionInformation>
+      getTokenDetails: (params?: GetTokenDetailsParams) => Promise<UserPlexAccount>
+      postUsersSignInData: (params: PostUsersSignInDataParams) => Promise<SignedInPlexAccount>
+      createPin: (params?: CreatePinParams) => Promise<PlexPin>
+      checkPin: (params: CheckPinParams) => Promise<PlexPin>
+      getResources: (params?: GetResourcesParams) => Promise<PlexResource[]>
+      signOut: (params?: SignOutParams) => Promise<void>
+      buildAuthUrl: (params: Omit<BuildAuthUrlOptions, 'clientIdentifier' | 'product'>) => string
+    }>()
+    const plex = createPlexClient({ clientIdentifier: 'id' })
+    expect(Object.keys(plex).sort()).toEqual([
+      'buildAuthUrl',
+      'checkPin',
+      'createPin',
+      'getResources',
+      'getSourceConnectionInformation',
+      'getTokenDetails',
+      'getTransientToken',
+      'options',
+      'postUsersSignInData',
+      'signOut',
+    ])
   })
 })

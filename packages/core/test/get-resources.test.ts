@@ -1,4 +1,6 @@
+import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
+import { resourcesSchema } from '../src/get-resources.ts'
 import { createPlexClient, getResources } from '../src/index.ts'
 import { CLIENT_ID, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
@@ -57,5 +59,18 @@ describe('getResources', () => {
     await plexErrorOf(getResources({ ...options, token: 'nope' }), 'unauthorized')
     await plexErrorOf(getResources(options), 'invalid_input')
     expect(fake.requests).toHaveLength(1)
+  })
+
+  it('its schema refuses a device without name or clientIdentifier and drops connections without a uri', () => {
+    expect(v.is(resourcesSchema, [{ name: 'x' }])).toBe(false)
+    expect(v.is(resourcesSchema, [])).toBe(true)
+    const [server] = v.parse(resourcesSchema, [
+      {
+        name: 'Den',
+        clientIdentifier: 'abc',
+        connections: [{ address: '10.0.0.5' }, { uri: 'https://a:1' }],
+      },
+    ])
+    expect(server?.connections.map((connection) => connection.uri)).toEqual(['https://a:1'])
   })
 })

@@ -1,4 +1,6 @@
+import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
+import { sourceConnectionSchema } from '../src/get-source-connection-information.ts'
 import { createPlexClient, getSourceConnectionInformation } from '../src/index.ts'
 import { CLIENT_ID, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
@@ -128,5 +130,24 @@ describe('getSourceConnectionInformation', () => {
       await plexErrorOf(getSourceConnectionInformation({ ...base, source }), 'invalid_input')
     }
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('its schema drops a connection without a uri and keeps the others', () => {
+    const answer = {
+      MediaContainer: {
+        size: 1,
+        Device: {
+          name: 'Den',
+          Connection: [
+            { protocol: 'https', address: '10.0.0.5', port: 32400 },
+            { uri: 'https://10-0-0-5.x.plex.direct:32400' },
+          ],
+        },
+      },
+    }
+    const device = v.parse(sourceConnectionSchema, answer).MediaContainer.Device
+    expect(Array.isArray(device) ? undefined : device?.Connection).toEqual([
+      { uri: 'https://10-0-0-5.x.plex.direct:32400', local: false, relay: false },
+    ])
   })
 })

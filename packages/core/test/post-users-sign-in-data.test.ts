@@ -1,5 +1,7 @@
+import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { createPlexClient, postUsersSignInData } from '../src/index.ts'
+import { signedInPlexAccountSchema } from '../src/post-users-sign-in-data.ts'
 import { CLIENT_ID, everythingPrintable, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
 describe('postUsersSignInData', () => {
@@ -110,5 +112,11 @@ describe('postUsersSignInData', () => {
       'invalid_response',
     )
     expect(error.message).toContain('authToken')
+  })
+
+  it('its schema requires a non-empty authToken on top of the account', () => {
+    expect(v.is(signedInPlexAccountSchema, { id: 1, uuid: 'u', username: 'a' })).toBe(false)
+    expect(v.is(signedInPlexAccountSchema, { id: 1, uuid: 'u', username: 'a', authToken: '' })).toBe(false)
+    expect(v.is(signedInPlexAccountSchema, { id: 1, uuid: 'u', username: 'a', authToken: 't' })).toBe(true)
   })
 })
