@@ -116,7 +116,7 @@ export const User = v.pipe(
     services: v.optional(v.array(ServiceEntry)),
   }),
   v.description(
-    'The Plex account (UserPlexAccount), unknown fields kept. Never carries `authToken`, nor the `token` and `secret` of `services` entries.',
+    'The Plex account (UserPlexAccount): the fields Plex documents, less the secret ones. Never `authToken`, nor the `token` and `secret` of `services` entries; a field Plex adds is left out until it is reviewed.',
   ),
 )
 

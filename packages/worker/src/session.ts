@@ -48,21 +48,67 @@ function unauthenticated(via: 'bearer' | 'cookie', detail: string): ProblemError
   })
 }
 
-const HIDDEN_USER_FIELDS = new Set(['authToken', 'authenticationToken', 'authentication_token'])
-const HIDDEN_SERVICE_FIELDS = new Set(['token', 'secret'])
+/**
+ * The account fields frontends get: those Plex documents for UserPlexAccount (../shared/plex-api.md),
+ * less the secret-carrying ones. An allowlist: a field plex.tv adds tomorrow (perhaps another token)
+ * does not reach page scripts until it is looked at and listed here.
+ */
+const PUBLIC_USER_FIELDS = new Set([
+  'id',
+  'uuid',
+  'username',
+  'title',
+  'email',
+  'friendlyName',
+  'thumb',
+  'locale',
+  'confirmed',
+  'emailOnlyAuth',
+  'hasPassword',
+  'protected',
+  'country',
+  'joinedAt',
+  'twoFactorEnabled',
+  'mailingListStatus',
+  'mailingListActive',
+  'scrobbleTypes',
+  'subscription',
+  'subscriptions',
+  'subscriptionDescription',
+  'restricted',
+  'anonymous',
+  'home',
+  'guest',
+  'homeSize',
+  'homeAdmin',
+  'maxHomeSize',
+  'rememberExpiresAt',
+  'profile',
+  'entitlements',
+  'roles',
+  'experimentalFeatures',
+  'backupCodesCreated',
+  'attributionPartner',
+])
+/** `services` entries carry a `token` and a `secret`: only these fields of each are passed on. */
+const PUBLIC_SERVICE_FIELDS = ['identifier', 'endpoint', 'status'] as const
 
-/** The account as frontends see it: no `authToken`, no `services[].token` or `.secret`. */
+/** The account as frontends see it: documented, non-secret fields only (never `authToken`). */
 export function publicUser(user: object): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(user)) {
-    if (HIDDEN_USER_FIELDS.has(name)) continue
-    if (name === 'services' && Array.isArray(value)) {
-      out[name] = value.map((service: unknown) =>
-        service && typeof service === 'object'
-          ? Object.fromEntries(Object.entries(service).filter(([key]) => !HIDDEN_SERVICE_FIELDS.has(key)))
-          : service,
-      )
-    } else out[name] = value
+    if (PUBLIC_USER_FIELDS.has(name)) out[name] = value
+    else if (name === 'services' && Array.isArray(value)) {
+      out[name] = value
+        .filter(
+          (service: unknown): service is Record<string, unknown> => !!service && typeof service === 'object',
+        )
+        .map((service) =>
+          Object.fromEntries(
+            PUBLIC_SERVICE_FIELDS.filter((key) => key in service).map((key) => [key, service[key]]),
+          ),
+        )
+    }
   }
   return out
 }

@@ -172,6 +172,42 @@ describe('2. no session token within reach of page scripts', () => {
   })
 })
 
+describe('2b. the account a page sees', () => {
+  it('carries only documented, non-secret fields: a field plex.tv adds tomorrow does not leak', async () => {
+    const h = harness()
+    const { token } = await h.signIn()
+    h.fake.inject({
+      kind: 'status',
+      status: 200,
+      path: '/api/v2/user',
+      times: 1,
+      body: {
+        id: 1,
+        uuid: 'u',
+        username: 'alice',
+        title: 'Alice',
+        email: 'a@example.com',
+        authToken: 'SECRET-AUTH-TOKEN',
+        queueEmail: 'SECRET-QUEUE@example.com',
+        newlyAddedToken: 'SECRET-NEW-FIELD',
+        subscription: { active: true, plan: 'lifetime', features: ['hardware_transcoding'] },
+        services: [{ identifier: 'x', token: 'SECRET-SERVICE-TOKEN', secret: 'SECRET-S', status: 'online' }],
+      },
+    })
+    const text = await (await h.request('/v1/user', { headers: bearer(token) })).text()
+    expect(text).not.toContain('SECRET')
+    expect(JSON.parse(text)).toEqual({
+      id: 1,
+      uuid: 'u',
+      username: 'alice',
+      title: 'Alice',
+      email: 'a@example.com',
+      subscription: { active: true, plan: 'lifetime', features: ['hardware_transcoding'] },
+      services: [{ identifier: 'x', status: 'online' }],
+    })
+  })
+})
+
 describe('4. a token goes only where it belongs', () => {
   it('a configured server the user does not own gets its own access token, never the account token', async () => {
     const h = harness()
