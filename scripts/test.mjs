@@ -16,7 +16,7 @@ const steps = [
   ['package checks (publint, attw)', 'npm run check:package --silent -w @plex-auth/core'],
   ['jsr dry run', 'cd packages/core && deno publish --dry-run --allow-dirty --quiet'],
   ['fake-plex tests', 'vitest run --root packages/fake-plex'],
-  ['core tests (Node)', 'vitest run --root packages/core'],
+  ['core tests (Node, with a coverage floor)', 'vitest run --root packages/core --coverage'],
   [
     'core conformance (Deno)',
     'deno test --quiet --allow-read --allow-env packages/core/test/conformance/deno.test.ts',
