@@ -5,18 +5,9 @@ import { configFor } from './config.ts'
 import { demoPage } from './demo-page.ts'
 import type { AppEnv } from './env.ts'
 import { createPlex } from './plex.ts'
-import { handleError, handleNotFound, problemResponse } from './problem.ts'
-import { docs } from './routes/docs.ts'
-import { health } from './routes/health.ts'
-import { openapi } from './routes/openapi.ts'
-import { createPin, pollPin } from './routes/pins.ts'
-import { servers } from './routes/servers.ts'
-import { sessions } from './routes/sessions.ts'
-import { signIn } from './routes/sign-in.ts'
-import { signOut } from './routes/sign-out.ts'
-import { sourceConnection } from './routes/source-connection.ts'
-import { transientToken } from './routes/transient-token.ts'
-import { user } from './routes/user.ts'
+import { handleError, problemResponse } from './problem.ts'
+import { handleNotFound, methodsFor } from './route-table.ts'
+import { ROUTES } from './routes/index.ts'
 import { cors, noStore, rejectForeignOrigins } from './security.ts'
 import { createSessionStore } from './session-store.ts'
 
@@ -59,7 +50,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     c.set('plexFor', (device) => createPlex(config, upstream, device))
     await next()
   })
-  app.use('/v1/*', cors)
+  app.use('/v1/*', cors(methodsFor))
   app.use(
     '/v1/*',
     bodyLimit({
@@ -69,22 +60,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   )
   app.use('/v1/*', rejectForeignOrigins)
 
-  for (const routes of [
-    health,
-    signIn,
-    user,
-    transientToken,
-    sourceConnection,
-    signOut,
-    createPin,
-    pollPin,
-    sessions,
-    servers,
-    openapi,
-    docs,
-    demoPage,
-  ]) {
-    app.route('/', routes)
-  }
+  for (const route of ROUTES) app.route('/', route.app)
+  app.route('/', demoPage)
   return app
 }

@@ -1,7 +1,6 @@
 import { PlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { methodsFor } from './route-table.ts'
 
 /** Every `code` a problem body can carry, with its HTTP status and title. */
 export const PROBLEMS = {
@@ -203,15 +202,4 @@ export function handleError(error: unknown, c: Context): Response {
   }
   logError(c, error, 'internal_error')
   return problemResponse('internal_error', 'Something went wrong.')
-}
-
-/** `app.notFound`: 405 with Allow for a known path, 204 with Allow for a plain OPTIONS, else 404. */
-export function handleNotFound(c: Context): Response {
-  const methods = methodsFor(c.req.path)
-  if (!methods) return problemResponse('not_found', 'There is nothing at this path.')
-  const allow = [...methods, 'OPTIONS'].join(', ')
-  if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } })
-  return problemResponse('method_not_allowed', `This path accepts ${methods.join(', ')}.`, {
-    headers: { Allow: allow },
-  })
 }

@@ -1,21 +1,29 @@
-/** Every path the worker serves and its methods: for 405 answers, `Allow` and CORS preflight. */
-const ROUTES: [RegExp, readonly string[]][] = [
-  [/^\/v1\/health$/, ['GET', 'HEAD']],
-  [/^\/v1\/sign-in$/, ['POST']],
-  [/^\/v1\/user$/, ['GET', 'HEAD']],
-  [/^\/v1\/transient-token$/, ['POST']],
-  [/^\/v1\/source-connection$/, ['GET', 'HEAD']],
-  [/^\/v1\/sign-out$/, ['POST']],
-  [/^\/v1\/pins$/, ['POST']],
-  [/^\/v1\/pins\/[^/]+$/, ['GET', 'HEAD']],
-  [/^\/v1\/sessions$/, ['POST']],
-  [/^\/v1\/servers$/, ['GET', 'HEAD']],
-  [/^\/openapi\.json$/, ['GET', 'HEAD']],
-  [/^\/docs$/, ['GET', 'HEAD']],
+import type { Context } from 'hono'
+import { problemResponse } from './problem.ts'
+import { ROUTES } from './routes/index.ts'
+
+/** Methods of each path the worker serves: for 405 answers, `Allow` and CORS preflight. From ROUTES. */
+const TABLE: [RegExp, readonly string[]][] = [
+  ...ROUTES.map((route): [RegExp, readonly string[]] => [
+    route.pattern,
+    route.method === 'GET' ? ['GET', 'HEAD'] : [route.method],
+  ]),
   [/^\/(demo\.js|demo\.css)?$/, ['GET', 'HEAD']],
 ]
 
 /** The methods of a known path, or undefined. */
 export function methodsFor(path: string): readonly string[] | undefined {
-  return ROUTES.find(([pattern]) => pattern.test(path))?.[1]
+  const methods = TABLE.filter(([pattern]) => pattern.test(path)).flatMap(([, list]) => list)
+  return methods.length > 0 ? methods : undefined
+}
+
+/** `app.notFound`: 405 with Allow for a known path, 204 with Allow for a plain OPTIONS, else 404. */
+export function handleNotFound(c: Context): Response {
+  const methods = methodsFor(c.req.path)
+  if (!methods) return problemResponse('not_found', 'There is nothing at this path.')
+  const allow = [...methods, 'OPTIONS'].join(', ')
+  if (c.req.method === 'OPTIONS') return new Response(null, { status: 204, headers: { Allow: allow } })
+  return problemResponse('method_not_allowed', `This path accepts ${methods.join(', ')}.`, {
+    headers: { Allow: allow },
+  })
 }

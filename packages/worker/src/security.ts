@@ -1,7 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AppEnv } from './env.ts'
 import { ProblemError, problemResponse } from './problem.ts'
-import { methodsFor } from './route-table.ts'
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -48,39 +47,42 @@ const ALLOW_HEADERS = 'Authorization, Content-Type, X-Poll-Token, X-Session-Mode
 
 /**
  * CORS for ALLOWED_ORIGINS only, with credentials. A preflight from any other origin gets a 403
- * problem and no Access-Control-* header, so the browser blocks the request.
+ * problem and no Access-Control-* header, so the browser blocks the request. Takes route-table.ts's
+ * `methodsFor` rather than importing it: the routes import this module.
  */
-export const cors: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const origin = c.req.header('Origin')
-  const allowed = origin !== undefined && c.var.config.allowedOrigins.has(origin)
-  if (c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('Access-Control-Request-Method')) {
-    const methods = methodsFor(c.req.path)
-    const vary = { headers: { Vary: 'Origin' } }
-    if (!methods) return problemResponse('not_found', 'There is nothing at this path.', vary)
-    if (!allowed)
-      return problemResponse('origin_not_allowed', 'This Origin is not allowed to call the worker.', vary)
-    return new Response(null, {
-      status: 204,
-      headers: {
-        'Access-Control-Allow-Origin': origin,
-        'Access-Control-Allow-Credentials': 'true',
-        'Access-Control-Allow-Methods': methods.join(', '),
-        'Access-Control-Allow-Headers': ALLOW_HEADERS,
-        'Access-Control-Max-Age': '600',
-        'Cache-Control': 'no-store',
-        Vary: 'Origin',
-      },
-    })
+export const cors =
+  (methodsFor: (path: string) => readonly string[] | undefined): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const origin = c.req.header('Origin')
+    const allowed = origin !== undefined && c.var.config.allowedOrigins.has(origin)
+    if (c.req.method === 'OPTIONS' && origin !== undefined && c.req.header('Access-Control-Request-Method')) {
+      const methods = methodsFor(c.req.path)
+      const vary = { headers: { Vary: 'Origin' } }
+      if (!methods) return problemResponse('not_found', 'There is nothing at this path.', vary)
+      if (!allowed)
+        return problemResponse('origin_not_allowed', 'This Origin is not allowed to call the worker.', vary)
+      return new Response(null, {
+        status: 204,
+        headers: {
+          'Access-Control-Allow-Origin': origin,
+          'Access-Control-Allow-Credentials': 'true',
+          'Access-Control-Allow-Methods': methods.join(', '),
+          'Access-Control-Allow-Headers': ALLOW_HEADERS,
+          'Access-Control-Max-Age': '600',
+          'Cache-Control': 'no-store',
+          Vary: 'Origin',
+        },
+      })
+    }
+    await next()
+    c.res.headers.append('Vary', 'Origin')
+    if (allowed) {
+      c.res.headers.set('Access-Control-Allow-Origin', origin)
+      c.res.headers.set('Access-Control-Allow-Credentials', 'true')
+      c.res.headers.set('Access-Control-Expose-Headers', 'Retry-After')
+    }
+    return undefined
   }
-  await next()
-  c.res.headers.append('Vary', 'Origin')
-  if (allowed) {
-    c.res.headers.set('Access-Control-Allow-Origin', origin)
-    c.res.headers.set('Access-Control-Allow-Credentials', 'true')
-    c.res.headers.set('Access-Control-Expose-Headers', 'Retry-After')
-  }
-  return undefined
-}
 
 /** `Cache-Control: no-store` on every /v1 answer: they carry tokens or per-user data. */
 export const noStore: MiddlewareHandler<AppEnv> = async (c, next) => {

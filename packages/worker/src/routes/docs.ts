@@ -1,7 +1,6 @@
-import { Hono } from 'hono'
 import { configFor } from '../config.ts'
-import type { AppEnv } from '../env.ts'
 import { problemResponse } from '../problem.ts'
+import { defineRoute } from '../route.ts'
 
 /*
  * The page loads Scalar's standalone build (@scalar/api-reference) from jsDelivr at an exact version with
@@ -70,8 +69,17 @@ const PAGE = `<!doctype html>
  * `GET /docs`: interactive API reference (Scalar) reading /openapi.json. Off with `DOCS_ENABLED=false`,
  * then a 404 like any unknown path. Outside /v1, so it reads the configuration itself.
  */
-export const docs = new Hono<AppEnv>().get('/docs', async (c) => {
-  const config = await configFor(c.env)
-  if (!config.docsEnabled) return problemResponse('not_found', 'There is nothing at this path.')
-  return c.html(PAGE, 200, { 'Content-Security-Policy': DOCS_CSP })
-})
+export const docs = defineRoute(
+  {
+    method: 'GET',
+    path: '/docs',
+    summary: 'Interactive API reference (Scalar) reading /openapi.json',
+    response: { status: 200, description: 'An HTML page' },
+    problems: ['not_found'],
+  },
+  async (c) => {
+    const config = await configFor(c.env)
+    if (!config.docsEnabled) return problemResponse('not_found', 'There is nothing at this path.')
+    return c.html(PAGE, 200, { 'Content-Security-Policy': DOCS_CSP })
+  },
+)

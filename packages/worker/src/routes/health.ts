@@ -1,5 +1,14 @@
-import { Hono } from 'hono'
-import type { AppEnv } from '../env.ts'
+import { defineRoute } from '../route.ts'
+import { HealthResponse } from '../schemas.ts'
 
 /** `GET /v1/health`: the worker runs and its configuration is complete (else 500 misconfigured). */
-export const health = new Hono<AppEnv>().get('/v1/health', (c) => c.json({ status: 'ok' as const }))
+export const health = defineRoute(
+  {
+    method: 'GET',
+    path: '/v1/health',
+    summary: 'The worker runs and is configured',
+    response: { status: 200, description: 'Healthy', schema: HealthResponse },
+    problems: ['misconfigured'],
+  },
+  (c) => c.json({ status: 'ok' as const }),
+)

@@ -1,10 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
-import { Hono } from 'hono'
 import { newDevice } from '../device.ts'
-import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
-import { PinBody, PinParams } from '../schemas.ts'
+import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
+import { PinBody, PinCreatedResponse, PinParams, PinStatusResponse } from '../schemas.ts'
 import { isAllowedOrigin } from '../security.ts'
 import { sessionModeOf, startSession } from '../session.ts'
 import { randomToken, sha256 } from '../token-crypto.ts'
@@ -33,95 +32,127 @@ function expired(): ProblemError {
  * holder of the poll token (stored hashed) can claim the PIN here, and only the PIN's own random client
  * identifier can claim it at plex.tv. Limited per client IP (/64) and worker-wide.
  */
-export const createPin = new Hono<AppEnv>().post('/v1/pins', async (c) => {
-  const { config, plexFor, store, now } = c.var
-  const input = validate(PinBody, await readBody(c, { optional: true }))
-  if (input.forwardUrl !== undefined && !isAllowedOrigin(c, new URL(input.forwardUrl).origin)) {
-    // app.plex.tv redirects there after approval: an open redirect unless it is one of ours.
-    throw new ProblemError('invalid_request', 'The request is invalid.', {
-      issues: [{ path: 'forwardUrl', message: 'Invalid forwardUrl: expected a URL on an allowed origin' }],
+export const createPin = defineRoute(
+  {
+    method: 'POST',
+    path: '/v1/pins',
+    summary: 'Start a PIN sign-in: open `authUrl` for the user, then poll GET /v1/pins/{id} with `pollToken`',
+    request: { body: { schema: PinBody, optional: true } },
+    response: { status: 201, description: 'A PIN', schema: PinCreatedResponse },
+    problems: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM_PROBLEMS],
+  },
+  async (c) => {
+    const { config, plexFor, store, now } = c.var
+    const input = validate(PinBody, await readBody(c, { optional: true }))
+    if (input.forwardUrl !== undefined && !isAllowedOrigin(c, new URL(input.forwardUrl).origin)) {
+      // app.plex.tv redirects there after approval: an open redirect unless it is one of ours.
+      throw new ProblemError('invalid_request', 'The request is invalid.', {
+        issues: [{ path: 'forwardUrl', message: 'Invalid forwardUrl: expected a URL on an allowed origin' }],
+      })
+    }
+    await enforceRateLimit(config.signInLimiter, [`pins:ip:${clientIp(c)}`])
+    await enforceRateLimit(config.pinCreateLimiter, ['pins:all'])
+    const device = newDevice(c.req.header('User-Agent'))
+    const plex = plexFor(device)
+    const pin = await plex.createPin({ strong: true })
+    const pollToken = randomToken()
+    const parsed = Date.parse(pin.expiresAt)
+    const expiresAt = Number.isFinite(parsed) ? parsed : now() + pin.expiresIn * 1000
+    const id = String(pin.id)
+    await store.createPin({ id, pollTokenHash: await sha256(pollToken), expiresAt, ...device })
+    const authUrl = plex.buildAuthUrl({
+      code: pin.code,
+      appUrl: config.appUrl,
+      ...(input.forwardUrl !== undefined ? { forwardUrl: input.forwardUrl } : {}),
     })
-  }
-  await enforceRateLimit(config.signInLimiter, [`pins:ip:${clientIp(c)}`])
-  await enforceRateLimit(config.pinCreateLimiter, ['pins:all'])
-  const device = newDevice(c.req.header('User-Agent'))
-  const plex = plexFor(device)
-  const pin = await plex.createPin({ strong: true })
-  const pollToken = randomToken()
-  const parsed = Date.parse(pin.expiresAt)
-  const expiresAt = Number.isFinite(parsed) ? parsed : now() + pin.expiresIn * 1000
-  const id = String(pin.id)
-  await store.createPin({ id, pollTokenHash: await sha256(pollToken), expiresAt, ...device })
-  const authUrl = plex.buildAuthUrl({
-    code: pin.code,
-    appUrl: config.appUrl,
-    ...(input.forwardUrl !== undefined ? { forwardUrl: input.forwardUrl } : {}),
-  })
-  return c.json({ id, code: pin.code, authUrl, expiresAt: new Date(expiresAt).toISOString(), pollToken }, 201)
-})
+    return c.json(
+      { id, code: pin.code, authUrl, expiresAt: new Date(expiresAt).toISOString(), pollToken },
+      201,
+    )
+  },
+)
 
 /**
  * `GET /v1/pins/{id}` with `X-Poll-Token`: `pending` until the user approves, then `authorized` with a
  * new session, once (the PIN record is deleted when claimed). KV is only read here, never written per poll.
  */
-export const pollPin = new Hono<AppEnv>().get('/v1/pins/:id', async (c) => {
-  const { config, plexFor, store, now } = c.var
-  const mode = sessionModeOf(c)
-  const { id } = validate(PinParams, { id: c.req.param('id') })
-  const pollToken = c.req.header('X-Poll-Token')
-  if (pollToken === undefined || !POLL_TOKEN.test(pollToken)) {
-    throw new ProblemError('unauthenticated', 'Send the pollToken from POST /v1/pins as X-Poll-Token.')
-  }
-  const pollTokenHash = await sha256(pollToken)
-  // Per PIN and poll token: PIN ids are guessable, so a stranger polling the same id with a wrong token
-  // spends only their own allowance, never the real poller's. Per client IP (/64) too, so one client
-  // cannot flood the worker (and plex.tv) with polls spread over many PINs.
-  await enforceRateLimit(
-    config.pinPollLimiter,
-    [`pin:${id}:${pollTokenHash}`, `pins:ip:${clientIp(c)}`],
-    POLL_RETRY_AFTER_SECONDS,
-  )
-  const pin = await store.getPin(id)
-  // Unknown, claimed, or someone else's: the same answer, so ids cannot be probed.
-  if (!pin || pin.pollTokenHash !== pollTokenHash) {
-    throw new ProblemError('not_found', 'No such PIN: unknown, already claimed, or not yours.')
-  }
-  if (pin.expiresAt <= now()) throw expired()
-  const last = lastPendingCheck.get(pin.pollTokenHash)
-  if (last !== undefined && now() - last < PIN_CHECK_INTERVAL_MS)
-    return c.json({ status: 'pending' as const })
+export const pollPin = defineRoute(
+  {
+    method: 'GET',
+    path: '/v1/pins/{id}',
+    summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
+    opensSession: true,
+    request: {
+      params: PinParams,
+      headers: [{ name: 'X-Poll-Token', description: 'The `pollToken` from POST /v1/pins.', required: true }],
+    },
+    response: {
+      status: 200,
+      description: 'Pending, or authorized',
+      schema: PinStatusResponse,
+      setsCookie: true,
+    },
+    problems: ['invalid_request', 'unauthenticated', 'not_found', 'pin_expired', ...UPSTREAM_PROBLEMS],
+  },
+  async (c) => {
+    const { config, plexFor, store, now } = c.var
+    const mode = sessionModeOf(c)
+    const { id } = validate(PinParams, { id: c.req.param('id') })
+    const pollToken = c.req.header('X-Poll-Token')
+    if (pollToken === undefined || !POLL_TOKEN.test(pollToken)) {
+      throw new ProblemError('unauthenticated', 'Send the pollToken from POST /v1/pins as X-Poll-Token.')
+    }
+    const pollTokenHash = await sha256(pollToken)
+    // Per PIN and poll token: PIN ids are guessable, so a stranger polling the same id with a wrong token
+    // spends only their own allowance, never the real poller's. Per client IP (/64) too, so one client
+    // cannot flood the worker (and plex.tv) with polls spread over many PINs.
+    await enforceRateLimit(
+      config.pinPollLimiter,
+      [`pin:${id}:${pollTokenHash}`, `pins:ip:${clientIp(c)}`],
+      POLL_RETRY_AFTER_SECONDS,
+    )
+    const pin = await store.getPin(id)
+    // Unknown, claimed, or someone else's: the same answer, so ids cannot be probed.
+    if (!pin || pin.pollTokenHash !== pollTokenHash) {
+      throw new ProblemError('not_found', 'No such PIN: unknown, already claimed, or not yours.')
+    }
+    if (pin.expiresAt <= now()) throw expired()
+    const last = lastPendingCheck.get(pin.pollTokenHash)
+    if (last !== undefined && now() - last < PIN_CHECK_INTERVAL_MS)
+      return c.json({ status: 'pending' as const })
 
-  const plex = plexFor(pin)
-  let authToken: string | null
-  try {
-    ;({ authToken } = await plex.checkPin({ id: Number(id) }))
-  } catch (error) {
-    // Quirk: plex.tv answers an expired PIN with 404 (code 1020).
-    if (isPlexError(error, 'not_found')) throw expired()
-    throw error
-  }
-  if (!authToken) {
-    if (lastPendingCheck.size > 10_000) lastPendingCheck.clear()
-    lastPendingCheck.set(pin.pollTokenHash, now())
-    return c.json({ status: 'pending' as const })
-  }
-  lastPendingCheck.delete(pin.pollTokenHash)
-  let user: object
-  try {
-    user = await plex.getTokenDetails({ token: authToken })
-  } catch (error) {
-    if (isPlexError(error, 'unauthorized'))
-      throw new ProblemError('upstream_invalid_response', 'Plex issued a token it rejects.')
-    throw error
-  }
-  await store.deletePin(id)
-  return startSession(c, {
-    plexToken: authToken,
-    source: 'pin',
-    device: { clientIdentifier: pin.clientIdentifier, deviceName: pin.deviceName },
-    user,
-    mode,
-    status: 200,
-    extra: { status: 'authorized' },
-  })
-})
+    const plex = plexFor(pin)
+    let authToken: string | null
+    try {
+      ;({ authToken } = await plex.checkPin({ id: Number(id) }))
+    } catch (error) {
+      // Quirk: plex.tv answers an expired PIN with 404 (code 1020).
+      if (isPlexError(error, 'not_found')) throw expired()
+      throw error
+    }
+    if (!authToken) {
+      if (lastPendingCheck.size > 10_000) lastPendingCheck.clear()
+      lastPendingCheck.set(pin.pollTokenHash, now())
+      return c.json({ status: 'pending' as const })
+    }
+    lastPendingCheck.delete(pin.pollTokenHash)
+    let user: object
+    try {
+      user = await plex.getTokenDetails({ token: authToken })
+    } catch (error) {
+      if (isPlexError(error, 'unauthorized'))
+        throw new ProblemError('upstream_invalid_response', 'Plex issued a token it rejects.')
+      throw error
+    }
+    await store.deletePin(id)
+    return startSession(c, {
+      plexToken: authToken,
+      source: 'pin',
+      device: { clientIdentifier: pin.clientIdentifier, deviceName: pin.deviceName },
+      user,
+      mode,
+      status: 200,
+      extra: { status: 'authorized' },
+    })
+  },
+)

@@ -1,5 +1,5 @@
-import { Hono } from 'hono'
-import type { AppEnv } from '../env.ts'
+import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { ServersResponse } from '../schemas.ts'
 import { discoverServers } from '../servers.ts'
 import { requireSession } from '../session.ts'
 
@@ -8,7 +8,19 @@ import { requireSession } from '../session.ts'
  * Remembered for the session, so their connection URIs and clientIdentifiers become allowed `server`
  * values, each used with the server's own access token.
  */
-export const servers = new Hono<AppEnv>().get('/v1/servers', requireSession, async (c) => {
-  const known = await discoverServers(c)
-  return c.json({ servers: known.map(({ accessToken: _hidden, ...server }) => server) })
-})
+export const servers = defineRoute(
+  {
+    method: 'GET',
+    path: '/v1/servers',
+    summary:
+      "The account's Plex Media Servers; their connection URIs and clientIdentifiers become allowed `server` values",
+    session: true,
+    response: { status: 200, description: 'Servers, without access tokens', schema: ServersResponse },
+    problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
+  },
+  requireSession,
+  async (c) => {
+    const known = await discoverServers(c)
+    return c.json({ servers: known.map(({ accessToken: _hidden, ...server }) => server) })
+  },
+)

@@ -1,10 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
-import { Hono } from 'hono'
 import { newDevice } from '../device.ts'
-import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
-import { SessionExchangeBody } from '../schemas.ts'
+import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
+import { SessionExchangeBody, SignedInResponse } from '../schemas.ts'
 import { sessionModeOf, startSession } from '../session.ts'
 import { readBody, validate } from '../validation.ts'
 
@@ -13,19 +12,39 @@ import { readBody, validate } from '../validation.ts'
  * accepts it (GetTokenDetails). The worker cannot know which device the token was made for, so the
  * session's own calls use a fresh identifier; the token stays the frontend's: sign-out does not revoke it.
  */
-export const sessions = new Hono<AppEnv>().post('/v1/sessions', async (c) => {
-  const { config, plexFor } = c.var
-  const mode = sessionModeOf(c)
-  const input = validate(SessionExchangeBody, await readBody(c))
-  await enforceRateLimit(config.signInLimiter, [`sessions:ip:${clientIp(c)}`])
-  const device = newDevice(c.req.header('User-Agent'))
-  let user: object
-  try {
-    user = await plexFor(device).getTokenDetails({ token: input.plexToken })
-  } catch (error) {
-    if (isPlexError(error, 'unauthorized'))
-      throw new ProblemError('invalid_credentials', 'Plex did not accept this token.')
-    throw error
-  }
-  return startSession(c, { plexToken: input.plexToken, source: 'exchange', device, user, mode })
-})
+export const sessions = defineRoute(
+  {
+    method: 'POST',
+    path: '/v1/sessions',
+    summary: 'Exchange a Plex token the frontend already has for a session (never revoked by sign-out)',
+    description:
+      'The worker cannot know which device the token was made for: the session makes its calls under a fresh ' +
+      'client identifier, and sign-out never revokes this token.',
+    opensSession: true,
+    request: { body: { schema: SessionExchangeBody } },
+    response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
+    problems: [
+      'invalid_request',
+      'invalid_credentials',
+      'origin_not_allowed',
+      'unsupported_media_type',
+      ...UPSTREAM_PROBLEMS,
+    ],
+  },
+  async (c) => {
+    const { config, plexFor } = c.var
+    const mode = sessionModeOf(c)
+    const input = validate(SessionExchangeBody, await readBody(c))
+    await enforceRateLimit(config.signInLimiter, [`sessions:ip:${clientIp(c)}`])
+    const device = newDevice(c.req.header('User-Agent'))
+    let user: object
+    try {
+      user = await plexFor(device).getTokenDetails({ token: input.plexToken })
+    } catch (error) {
+      if (isPlexError(error, 'unauthorized'))
+        throw new ProblemError('invalid_credentials', 'Plex did not accept this token.')
+      throw error
+    }
+    return startSession(c, { plexToken: input.plexToken, source: 'exchange', device, user, mode })
+  },
+)

@@ -1,11 +1,10 @@
 import { isPlexError } from '@plex-auth/core'
-import { Hono } from 'hono'
 import { newDevice } from '../device.ts'
-import type { AppEnv } from '../env.ts'
 import type { PlexClient } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit, loginKey, openPasswordSignIn } from '../rate-limit.ts'
-import { SignInBody } from '../schemas.ts'
+import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
+import { SignedInResponse, SignInBody } from '../schemas.ts'
 import { sessionModeOf, startSession } from '../session.ts'
 import { readBody, validate } from '../validation.ts'
 
@@ -32,41 +31,65 @@ function fromForm(body: Record<string, unknown>): Record<string, unknown> {
  * Plex device, and opens a session for it. Limited per client IP (/64) and per login, 2FA codes per
  * login, and failures worker-wide, all before plex.tv is asked.
  */
-export const signIn = new Hono<AppEnv>().post('/v1/sign-in', async (c) => {
-  const { config, plexFor, now } = c.var
-  const mode = sessionModeOf(c)
-  const body = await readBody(c, { form: true })
-  const isForm = c.req.header('Content-Type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')
-  const input = validate(
-    SignInBody,
-    isForm && body && typeof body === 'object' ? fromForm(body as object as Record<string, unknown>) : body,
-  )
-  const login = await loginKey(input.login)
-  await enforceRateLimit(config.signInLimiter, [`ip:${clientIp(c)}`, login])
-  // A 6-digit code is guessable where a password is not: codes get their own, smaller allowance.
-  if (input.verificationCode) await enforceRateLimit(config.verificationCodeLimiter, [`2fa:${login}`])
-  const attempt = openPasswordSignIn(config.signInFailureLimiter, now)
-  const device = newDevice(c.req.header('User-Agent'))
-  let user: Awaited<ReturnType<PlexClient['postUsersSignInData']>>
-  try {
-    user = await plexFor(device).postUsersSignInData({
-      login: input.login,
-      password: input.password,
-      rememberMe: input.rememberMe ?? false,
-      ...(input.verificationCode ? { verificationCode: input.verificationCode } : {}),
-    })
-  } catch (error) {
-    if (isPlexError(error, 'unauthorized')) {
-      await attempt.failed(false)
-      throw new ProblemError('invalid_credentials', 'Plex did not accept this login and password.')
+export const signIn = defineRoute(
+  {
+    method: 'POST',
+    path: '/v1/sign-in',
+    summary: 'Sign in with a Plex login and password (and a 2FA code when asked); opens a new session',
+    description:
+      'Each sign-in is its own Plex device (a random X-Plex-Client-Identifier, named after the browser). ' +
+      'Limited per client IP (/64) and login, 2FA codes per login, and failed sign-ins worker-wide (429 with Retry-After), ' +
+      "so nobody can get the worker's address locked out at plex.tv. A form post needs an allowed Origin.",
+    opensSession: true,
+    request: { body: { schema: SignInBody, form: true } },
+    response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
+    problems: [
+      'invalid_request',
+      'invalid_credentials',
+      'verification_code_required',
+      'locked_out',
+      'origin_not_allowed',
+      'payload_too_large',
+      'unsupported_media_type',
+      ...UPSTREAM_PROBLEMS,
+    ],
+  },
+  async (c) => {
+    const { config, plexFor, now } = c.var
+    const mode = sessionModeOf(c)
+    const body = await readBody(c, { form: true })
+    const isForm = c.req.header('Content-Type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')
+    const input = validate(
+      SignInBody,
+      isForm && body && typeof body === 'object' ? fromForm(body as object as Record<string, unknown>) : body,
+    )
+    const login = await loginKey(input.login)
+    await enforceRateLimit(config.signInLimiter, [`ip:${clientIp(c)}`, login])
+    // A 6-digit code is guessable where a password is not: codes get their own, smaller allowance.
+    if (input.verificationCode) await enforceRateLimit(config.verificationCodeLimiter, [`2fa:${login}`])
+    const attempt = openPasswordSignIn(config.signInFailureLimiter, now)
+    const device = newDevice(c.req.header('User-Agent'))
+    let user: Awaited<ReturnType<PlexClient['postUsersSignInData']>>
+    try {
+      user = await plexFor(device).postUsersSignInData({
+        login: input.login,
+        password: input.password,
+        rememberMe: input.rememberMe ?? false,
+        ...(input.verificationCode ? { verificationCode: input.verificationCode } : {}),
+      })
+    } catch (error) {
+      if (isPlexError(error, 'unauthorized')) {
+        await attempt.failed(false)
+        throw new ProblemError('invalid_credentials', 'Plex did not accept this login and password.')
+      }
+      if (isPlexError(error, 'locked_out')) await attempt.failed(true)
+      throw error
+    } finally {
+      attempt.done()
     }
-    if (isPlexError(error, 'locked_out')) await attempt.failed(true)
-    throw error
-  } finally {
-    attempt.done()
-  }
-  if (typeof user.authToken !== 'string' || user.authToken === '') {
-    throw new ProblemError('upstream_invalid_response', 'Plex signed in without a token.')
-  }
-  return startSession(c, { plexToken: user.authToken, source: 'password', device, user, mode })
-})
+    if (typeof user.authToken !== 'string' || user.authToken === '') {
+      throw new ProblemError('upstream_invalid_response', 'Plex signed in without a token.')
+    }
+    return startSession(c, { plexToken: user.authToken, source: 'password', device, user, mode })
+  },
+)

@@ -1,7 +1,6 @@
 import { isPlexError } from '@plex-auth/core'
-import { Hono } from 'hono'
-import type { AppEnv } from '../env.ts'
-import { SourceConnectionQuery } from '../schemas.ts'
+import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { SourceConnectionQuery, SourceConnectionResponse } from '../schemas.ts'
 import { resolveServer, transientTokenFor, withConnection } from '../servers.ts'
 import { requireSession } from '../session.ts'
 import { readQuery, validate } from '../validation.ts'
@@ -19,31 +18,53 @@ function pick<K extends string>(value: object, names: readonly K[]): Partial<Rec
  * A cached transient token dies when the server restarts: on 401/403 with one, it is replaced once
  * and the call retried.
  */
-export const sourceConnection = new Hono<AppEnv>().get('/v1/source-connection', requireSession, async (c) => {
-  const { plex } = c.var
-  const query = validate(SourceConnectionQuery, readQuery(c))
-  const target = await resolveServer(c, query.server)
-  const refresh = query.refresh === '1' || query.refresh === 'true'
-  const ask = (token: string) =>
-    withConnection(target, (serverUrl) =>
-      plex.getSourceConnectionInformation({ source: query.source, refresh, token, serverUrl }),
-    )
-  const transient = await transientTokenFor(c, target, { fresh: false })
-  let info: Awaited<ReturnType<typeof ask>>
-  try {
-    info = await ask(transient.token)
-  } catch (error) {
-    if (!(transient.cached && isPlexError(error, 'unauthorized', 'forbidden'))) throw error
-    info = await ask((await transientTokenFor(c, target, { fresh: true })).token)
-  }
-  const connections = Array.isArray(info.connections) ? info.connections : []
-  const picked = pick(info, ['accessToken', 'clientIdentifier', 'name'] as const)
-  // A PMS may answer with the long-lived token we called it with (the account's, or a shared server's
-  // own): those never leave the worker. Ask POST /v1/transient-token for that server instead.
-  if (picked.accessToken === c.var.session.plexToken || picked.accessToken === target.token)
-    delete picked.accessToken
-  return c.json({
-    ...picked,
-    connections: connections.map((connection: object) => pick(connection, CONNECTION_FIELDS)),
-  })
-})
+export const sourceConnection = defineRoute(
+  {
+    method: 'GET',
+    path: '/v1/source-connection',
+    summary: 'How to reach a source (GetSourceConnectionInformation), asked with a transient token',
+    description:
+      "Passes through the source's `accessToken`: handing it to the caller is this operation's purpose. " +
+      'Never the long-lived token the worker called the server with.',
+    session: true,
+    request: { query: SourceConnectionQuery },
+    response: { status: 200, description: 'Connection information', schema: SourceConnectionResponse },
+    problems: [
+      'invalid_request',
+      'server_not_allowed',
+      'forbidden',
+      'not_found',
+      ...SESSION_PROBLEMS,
+      ...UPSTREAM_PROBLEMS,
+    ],
+  },
+  requireSession,
+  async (c) => {
+    const { plex } = c.var
+    const query = validate(SourceConnectionQuery, readQuery(c))
+    const target = await resolveServer(c, query.server)
+    const refresh = query.refresh === '1' || query.refresh === 'true'
+    const ask = (token: string) =>
+      withConnection(target, (serverUrl) =>
+        plex.getSourceConnectionInformation({ source: query.source, refresh, token, serverUrl }),
+      )
+    const transient = await transientTokenFor(c, target, { fresh: false })
+    let info: Awaited<ReturnType<typeof ask>>
+    try {
+      info = await ask(transient.token)
+    } catch (error) {
+      if (!(transient.cached && isPlexError(error, 'unauthorized', 'forbidden'))) throw error
+      info = await ask((await transientTokenFor(c, target, { fresh: true })).token)
+    }
+    const connections = Array.isArray(info.connections) ? info.connections : []
+    const picked = pick(info, ['accessToken', 'clientIdentifier', 'name'] as const)
+    // A PMS may answer with the long-lived token we called it with (the account's, or a shared server's
+    // own): those never leave the worker. Ask POST /v1/transient-token for that server instead.
+    if (picked.accessToken === c.var.session.plexToken || picked.accessToken === target.token)
+      delete picked.accessToken
+    return c.json({
+      ...picked,
+      connections: connections.map((connection: object) => pick(connection, CONNECTION_FIELDS)),
+    })
+  },
+)

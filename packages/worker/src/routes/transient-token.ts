@@ -1,18 +1,41 @@
-import { Hono } from 'hono'
-import type { AppEnv } from '../env.ts'
-import { TransientTokenBody } from '../schemas.ts'
+import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { TransientTokenBody, TransientTokenResponse } from '../schemas.ts'
 import { resolveServer, transientTokenFor } from '../servers.ts'
 import { requireSession } from '../session.ts'
 import { readBody, validate } from '../validation.ts'
 
 /** `POST /v1/transient-token`: a short-lived token for an allowed server, cached per session and server. */
-export const transientToken = new Hono<AppEnv>().post('/v1/transient-token', requireSession, async (c) => {
-  const input = validate(TransientTokenBody, await readBody(c, { optional: true }))
-  const target = await resolveServer(c, input.server)
-  const result = await transientTokenFor(c, target, { fresh: input.fresh ?? false })
-  return c.json({
-    token: result.token,
-    expiresAt: new Date(result.expiresAt).toISOString(),
-    cached: result.cached,
-  })
-})
+export const transientToken = defineRoute(
+  {
+    method: 'POST',
+    path: '/v1/transient-token',
+    summary: 'A transient token for an allowed server, cached per session and server',
+    description:
+      'The token lives up to 48 hours at the server (until it restarts), whatever the worker does: sign-out ' +
+      'does not end a transient token already handed out. The account token goes only to servers the account owns; ' +
+      'a shared server is called with its own access token.',
+    session: true,
+    request: { body: { schema: TransientTokenBody, optional: true } },
+    response: { status: 200, description: 'A transient token', schema: TransientTokenResponse },
+    problems: [
+      'invalid_request',
+      'server_not_allowed',
+      'forbidden',
+      'origin_not_allowed',
+      'unsupported_media_type',
+      ...SESSION_PROBLEMS,
+      ...UPSTREAM_PROBLEMS,
+    ],
+  },
+  requireSession,
+  async (c) => {
+    const input = validate(TransientTokenBody, await readBody(c, { optional: true }))
+    const target = await resolveServer(c, input.server)
+    const result = await transientTokenFor(c, target, { fresh: input.fresh ?? false })
+    return c.json({
+      token: result.token,
+      expiresAt: new Date(result.expiresAt).toISOString(),
+      cached: result.cached,
+    })
+  },
+)

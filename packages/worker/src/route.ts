@@ -1,0 +1,90 @@
+import { Hono } from 'hono'
+import type { H } from 'hono/types'
+import type * as v from 'valibot'
+import type { AppEnv } from './env.ts'
+import type { ProblemCode } from './problem.ts'
+
+/** Any valibot schema. */
+export type Schema = v.GenericSchema<unknown, unknown>
+/** A valibot object schema: each entry one query, path or header parameter. */
+export type ParameterSchema = v.ObjectSchema<v.ObjectEntries, undefined>
+
+/**
+ * What a route is, next to its handler: the one place its method, path, schemas and problems are
+ * written. The app mounts it, the OpenAPI document, the 405/CORS table and the tests read it.
+ */
+export interface RouteDescription {
+  method: 'GET' | 'POST'
+  /** The path as OpenAPI writes it: `{name}` for a path parameter (`/v1/pins/{id}`). */
+  path: string
+  summary: string
+  /** Longer text: what the caller must know (lifetimes, what is passed through). */
+  description?: string
+  /** Needs a session (bearer or cookie). */
+  session?: boolean
+  /** Opens a session, so it reads `X-Session-Mode`. */
+  opensSession?: boolean
+  /** The request parts it validates, with the schemas it validates them with. */
+  request?: {
+    body?: { schema: Schema; form?: boolean; optional?: boolean }
+    query?: ParameterSchema
+    params?: ParameterSchema
+    headers?: { name: string; description: string; required: boolean }[]
+  }
+  /** The success answer. The test harness checks every 2xx JSON body against `schema`. */
+  response: {
+    status: 200 | 201 | 204
+    description: string
+    /** The JSON body. None: no body, or a page (HTML, the OpenAPI document). */
+    schema?: Schema
+    /** Sets (or clears) the `__Host-plex_session` cookie. */
+    setsCookie?: boolean
+  }
+  /** The problem codes it answers with, beyond internal_error and misconfigured (every route's). */
+  problems: ProblemCode[]
+}
+
+/** A described route and its Hono sub-app. */
+export interface Route extends RouteDescription {
+  /** Mounted at `/` by the app. */
+  app: Hono<AppEnv>
+  /** Matches the paths this route serves (a path parameter is one non-empty segment). */
+  pattern: RegExp
+}
+
+/** Hono's form of an OpenAPI path: `/v1/pins/{id}` is `/v1/pins/:id`. */
+const honoPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1')
+
+function patternOf(path: string): RegExp {
+  const parts = path.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+  return new RegExp(`^${parts.join('[^/]+')}$`)
+}
+
+/**
+ * A route: its description and its handlers (middleware first), as one object.
+ * @example
+ * export const health = defineRoute(
+ *   { method: 'GET', path: '/v1/health', summary: 'Up', response: { status: 200, description: 'Up', schema: HealthResponse }, problems: [] },
+ *   (c) => c.json({ status: 'ok' }),
+ * )
+ */
+export function defineRoute(
+  description: RouteDescription,
+  ...handlers: [H<AppEnv, string>, ...H<AppEnv, string>[]]
+): Route {
+  return {
+    ...description,
+    app: new Hono<AppEnv>().on(description.method, honoPath(description.path), ...handlers),
+    pattern: patternOf(description.path),
+  }
+}
+
+/** Problems of every route that calls plex.tv or a server. */
+export const UPSTREAM_PROBLEMS: ProblemCode[] = [
+  'upstream_error',
+  'upstream_invalid_response',
+  'upstream_timeout',
+  'rate_limited',
+]
+/** Problems of every route that needs a session. */
+export const SESSION_PROBLEMS: ProblemCode[] = ['unauthenticated', 'plex_token_rejected']

@@ -1,0 +1,33 @@
+import type { Route } from '../route.ts'
+import { docs } from './docs.ts'
+import { health } from './health.ts'
+import { openApiDocument } from './openapi.ts'
+import { createPin, pollPin } from './pins.ts'
+import { servers } from './servers.ts'
+import { sessions } from './sessions.ts'
+import { signIn } from './sign-in.ts'
+import { signOut } from './sign-out.ts'
+import { sourceConnection } from './source-connection.ts'
+import { transientToken } from './transient-token.ts'
+import { user } from './user.ts'
+
+/** The API under /v1: what /openapi.json documents, in the document's order. */
+export const API_ROUTES: readonly Route[] = [
+  health,
+  signIn,
+  user,
+  transientToken,
+  sourceConnection,
+  signOut,
+  createPin,
+  pollPin,
+  sessions,
+  servers,
+]
+
+/**
+ * Every route the worker serves: the API, its OpenAPI document and its reference page. The one list
+ * app.ts mounts, route-table.ts takes methods (405, `Allow`, CORS preflight) from, and the fuzz and
+ * OpenAPI tests loop over. A new route is one file in this folder plus one line here.
+ */
+export const ROUTES: readonly Route[] = [...API_ROUTES, openApiDocument(API_ROUTES), docs]
