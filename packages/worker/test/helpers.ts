@@ -1,9 +1,11 @@
 import { env } from 'cloudflare:test'
 import { createFakePlex, type FakePlex, type FakePlexOptions } from '@plex-auth/fake-plex'
+import * as v from 'valibot'
 import { expect } from 'vitest'
 import { createApp } from '../src/app.ts'
 import type { Bindings } from '../src/env.ts'
 import type { ProblemBody, ProblemCode } from '../src/problem.ts'
+import { ROUTES } from '../src/routes/index.ts'
 import { importEncryptionKey, keyring, open } from '../src/token-crypto.ts'
 
 export const SERVER_URL = 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400'
@@ -20,7 +22,10 @@ export function randomIp(): string {
 
 export interface Harness {
   fake: FakePlex
-  /** The app's request with the test env, plus `envOverrides`. */
+  /**
+   * The app's request with the test env, plus `envOverrides`. Every 2xx answer must be its route's
+   * documented success (status, and the JSON body against the route's schema), else the test fails.
+   */
   request(path: string, init?: RequestInit, envOverrides?: Partial<Bindings>): Promise<Response>
   /** Signs in (JSON, bearer use); returns the session token, the Plex token plex.tv issued, the response and its body. */
   signIn(
@@ -68,8 +73,11 @@ export function harness(
     delete baseEnv.PIN_CREATE_LIMITER
   }
   Object.assign(baseEnv, options.env)
-  const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) =>
-    app.request(path, init, { ...baseEnv, ...envOverrides })
+  const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) => {
+    const res = await app.request(path, init, { ...baseEnv, ...envOverrides })
+    await expectDocumented(init.method ?? 'GET', path, res)
+    return res
+  }
   return {
     fake,
     plexTokens,
@@ -88,6 +96,32 @@ export function harness(
       const body = (await res.json()) as SignedIn
       return { token: body.session.token, plexToken: plexTokens.at(-1)!, res, body }
     },
+  }
+}
+
+/**
+ * Fails unless a 2xx answer is what its route (src/routes/index.ts, by method and path) documents: the
+ * success status, and a JSON body that its success schema accepts. Other answers pass untouched.
+ */
+export async function expectDocumented(method: string, path: string, res: Response): Promise<void> {
+  const upper = method.toUpperCase()
+  if (res.status < 200 || res.status > 299 || upper === 'OPTIONS') return
+  const pathname = new URL(path, 'https://worker.test').pathname
+  const route = ROUTES.find(
+    (r) => (r.method === upper || (r.method === 'GET' && upper === 'HEAD')) && r.pattern.test(pathname),
+  )
+  const what = `${upper} ${pathname} answered ${res.status}`
+  if (!route) expect.fail(`${what}, but no route in src/routes/index.ts describes it`)
+  if (res.status !== route.response.status)
+    expect.fail(`${what}, but its route documents ${route.response.status}`)
+  const schema = route.response.schema
+  if (!schema || upper === 'HEAD') return
+  if (!/^application\/json\b/i.test(res.headers.get('Content-Type') ?? ''))
+    expect.fail(`${what} without the JSON body its route documents`)
+  const result = v.safeParse(schema, await res.clone().json())
+  if (!result.success) {
+    const issues = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(body)'}: ${issue.message}`)
+    expect.fail(`${what} with a body its documented schema refuses:\n  ${issues.join('\n  ')}`)
   }
 }
 
