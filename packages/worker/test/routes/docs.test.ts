@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { DOCS_CSP, SCALAR_INTEGRITY, SCALAR_SCRIPT_URL, SCALAR_VERSION } from '../src/routes/docs.ts'
-import { expectProblem, harness } from './helpers.ts'
+import { DOCS_CSP, SCALAR_INTEGRITY, SCALAR_SCRIPT_URL, SCALAR_VERSION } from '../../src/routes/docs.ts'
+import { expectProblem, harness } from '../helpers.ts'
 
 /*
  * Whether SCALAR_INTEGRITY is the hash of the pinned file cannot be checked here (no network at test
@@ -21,6 +21,13 @@ function directives(csp: string): Map<string, string[]> {
 }
 
 describe('GET /docs', () => {
+  it('serves an interactive reference at /docs', async () => {
+    const res = await harness().request('/docs')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('Content-Type')).toMatch(/text\/html/)
+    expect(await res.text()).toContain('/openapi.json')
+  })
+
   it('loads one script: the pinned Scalar release, with Subresource Integrity', async () => {
     const res = await harness().request('/docs')
     expect(res.status).toBe(200)

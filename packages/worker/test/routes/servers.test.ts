@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { sha256 } from '../src/token-crypto.ts'
+import { sha256 } from '../../src/token-crypto.ts'
 import {
-  ALICE_TOKEN,
   bearer,
   clearKv,
   dumpKv,
@@ -11,10 +10,8 @@ import {
   json,
   MAIN_SERVER_ID,
   openKv,
-  randomIp,
   SEALED_VALUE,
-  TOKEN_PATTERN,
-} from './helpers.ts'
+} from '../helpers.ts'
 
 beforeEach(clearKv)
 
@@ -32,74 +29,6 @@ interface ServersBody {
     connections: { uri: string; local: boolean; relay: boolean }[]
   }[]
 }
-
-describe('POST /v1/sessions', () => {
-  it('opens a session for a Plex token plex.tv accepts', async () => {
-    const h = harness()
-    const res = await h.request(
-      '/v1/sessions',
-      json({ plexToken: ALICE_TOKEN }, { 'CF-Connecting-IP': randomIp(), ...BEARER_MODE }),
-    )
-    expect(res.status).toBe(201)
-    const body = (await res.json()) as { session: { token: string }; user: object }
-    expect(body.session.token).toMatch(TOKEN_PATTERN)
-    expect(body.user).toMatchObject({ username: 'alice' })
-    expect(JSON.stringify(body)).not.toContain(ALICE_TOKEN)
-    expect(res.headers.get('Set-Cookie')).toBeNull()
-    const [entry] = await expectKvClean([ALICE_TOKEN, body.session.token])
-    expect((await openKv(entry!.name, entry!.value))!.source).toBe('exchange')
-  })
-
-  it('401 invalid_credentials for a token plex.tv rejects; 400 for a malformed one', async () => {
-    const h = harness()
-    const body = await expectProblem(
-      await h.request('/v1/sessions', json({ plexToken: 'NotAPlexToken123' })),
-      401,
-      'invalid_credentials',
-    )
-    expect(JSON.stringify(body)).not.toContain('NotAPlexToken123')
-    const bad = await expectProblem(
-      await h.request('/v1/sessions', json({ plexToken: 'has spaces SECRET' })),
-      400,
-      'invalid_request',
-    )
-    expect(JSON.stringify(bad)).not.toContain('SECRET')
-    await expectProblem(await h.request('/v1/sessions', json({})), 400, 'invalid_request')
-    expect(await dumpKv()).toEqual([])
-  })
-})
-
-describe('sign-out revokes the tokens the worker obtained', () => {
-  it('a password sign-in token is revoked at plex.tv', async () => {
-    const h = harness()
-    const { token, plexToken } = await h.signIn()
-    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })).status).toBe(204)
-    const revoke = h.fake.requests.find((r) => r.method === 'DELETE')!
-    expect(revoke.url).toBe('https://plex.tv/api/v2/users/signout')
-    expect(revoke.headers['x-plex-token']).toBe(plexToken)
-    // plex.tv no longer accepts it: exchanging it back fails.
-    await expectProblem(await h.request('/v1/sessions', json({ plexToken })), 401, 'invalid_credentials')
-  })
-
-  it('an exchanged token is left alone', async () => {
-    const h = harness()
-    const res = await h.request('/v1/sessions', json({ plexToken: ALICE_TOKEN }, BEARER_MODE))
-    const { session } = (await res.json()) as { session: { token: string } }
-    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(session.token) })).status).toBe(
-      204,
-    )
-    expect(h.fake.requests.some((r) => r.method === 'DELETE')).toBe(false)
-    expect((await h.request('/v1/sessions', json({ plexToken: ALICE_TOKEN }))).status).toBe(201)
-  })
-
-  it('a failing revocation still ends the session (best effort)', async () => {
-    const h = harness()
-    const { token } = await h.signIn()
-    h.fake.inject({ kind: 'network', path: '/api/v2/users/signout' })
-    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })).status).toBe(204)
-    expect(await dumpKv()).toEqual([])
-  })
-})
 
 describe('GET /v1/servers', () => {
   it("lists the account's servers without tokens, and remembers them sealed for the session", async () => {
