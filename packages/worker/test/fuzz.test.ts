@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import { beforeAll, expect, it } from 'vitest'
+import { API_ROUTES, ROUTES } from '../src/routes/index.ts'
+import { signOut } from '../src/routes/sign-out.ts'
 import { ALLOWED_ORIGIN, clearKv, type Harness, harness, MAIN_SERVER_ID, SERVER_URL } from './helpers.ts'
 
 /*
@@ -8,34 +10,22 @@ import { ALLOWED_ORIGIN, clearKv, type Harness, harness, MAIN_SERVER_ID, SERVER_
  */
 
 const MARKER = 'FUZZSECRET'
+/** Every route's path (a path parameter as `123`), then paths no route serves. */
 const PATHS = [
-  '/v1/health',
-  '/v1/sign-in',
-  '/v1/user',
-  '/v1/transient-token',
-  '/v1/source-connection',
-  '/v1/sign-out',
-  '/v1/pins',
-  '/v1/pins/123',
-  '/v1/sessions',
-  '/v1/servers',
-  '/openapi.json',
-  '/docs',
+  ...ROUTES.map((route) => route.path.replace(/\{[^}]+\}/g, '123')),
   '/',
   '/v1',
   '/v1/',
   '/v1/nope',
 ]
-const ROUTES = [
-  { method: 'POST', path: '/v1/sign-in' },
-  { method: 'GET', path: '/v1/user' },
-  { method: 'POST', path: '/v1/transient-token' },
-  { method: 'GET', path: '/v1/source-connection' },
-  { method: 'POST', path: '/v1/pins' },
-  { method: 'GET', path: '/v1/pins/123' },
-  { method: 'POST', path: '/v1/sessions' },
-  { method: 'GET', path: '/v1/servers' },
-]
+/**
+ * The routes aimed at with plausible input: every API route but sign-out, which would end the shared
+ * session (chaotic requests still reach it).
+ */
+const ROUTES_AIMED = API_ROUTES.filter((route) => route !== signOut).map((route) => ({
+  method: route.method,
+  path: route.path.replace(/\{[^}]+\}/g, '123'),
+}))
 const METHODS = [
   'GET',
   'HEAD',
@@ -197,7 +187,7 @@ it('survives thousands of malformed requests: no 5xx, problem+json errors, no ec
   // content, so the fuzzing reaches validation and the handlers rather than stopping at 404/405/415.
   const aimed = fc
     .record({
-      route: fc.constantFrom(...ROUTES),
+      route: fc.constantFrom(...ROUTES_AIMED),
       payload: plausible,
       form: fc.boolean(),
       auth: fc.oneof(fc.constant('valid' as const), auth),

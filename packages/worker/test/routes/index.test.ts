@@ -1,0 +1,59 @@
+/// <reference types="vite/client" />
+import { describe, expect, it } from 'vitest'
+import type { Route } from '../../src/route.ts'
+import { methodsFor } from '../../src/route-table.ts'
+import { API_ROUTES, ROUTES } from '../../src/routes/index.ts'
+import { expectDocumented, harness } from '../helpers.ts'
+
+/** A concrete path of a route: each `{param}` filled in. */
+const examplePath = (route: Route): string => route.path.replace(/\{[^}]+\}/g, '123')
+
+const isRoute = (value: unknown): value is Route =>
+  typeof value === 'object' && value !== null && 'pattern' in value && 'app' in value && 'path' in value
+
+describe('the route registry (src/routes/index.ts)', () => {
+  it('lists every route a file in src/routes exports, each once', () => {
+    const modules = import.meta.glob<Record<string, unknown>>('../../src/routes/*.ts', { eager: true })
+    const exported = Object.values(modules).flatMap((module) => Object.values(module).filter(isRoute))
+    expect(exported.length).toBeGreaterThanOrEqual(11)
+    for (const route of exported) expect(ROUTES, `${route.method} ${route.path}`).toContain(route)
+    const keys = ROUTES.map((route) => `${route.method} ${route.path}`)
+    expect(new Set(keys).size).toBe(keys.length)
+    expect(API_ROUTES.every((route) => ROUTES.includes(route) && route.path.startsWith('/v1/'))).toBe(true)
+  })
+
+  it('gives the 405 and CORS table its methods: GET with HEAD, POST alone', async () => {
+    const h = harness()
+    for (const route of ROUTES) {
+      const path = examplePath(route)
+      expect(methodsFor(path), path).toEqual(route.method === 'GET' ? ['GET', 'HEAD'] : ['POST'])
+      const wrong = route.method === 'GET' ? 'POST' : 'GET'
+      const res = await h.request(path, { method: wrong })
+      expect(res.status, `${wrong} ${path}`).toBe(405)
+      expect(res.headers.get('Allow')).toBe([...methodsFor(path)!, 'OPTIONS'].join(', '))
+    }
+    expect(methodsFor('/v1/nope')).toBeUndefined()
+    expect(methodsFor('/v1/pins/1/2')).toBeUndefined()
+  })
+
+  it('the harness fails a 2xx answer that is not what its route documents', async () => {
+    const fails = (method: string, path: string, res: Response) =>
+      expectDocumented(method, path, res).then(
+        () => undefined,
+        (error: Error) => error.message,
+      )
+    expect(await fails('GET', '/v1/health', Response.json({ status: 'ok' }))).toBeUndefined()
+    expect(await fails('GET', '/v1/health', Response.json({ status: 'fine' }))).toMatch(/status: Invalid/)
+    expect(await fails('GET', '/v1/health', Response.json({ status: 'ok' }, { status: 201 }))).toMatch(
+      /documents 200/,
+    )
+    expect(await fails('GET', '/v1/health', new Response('ok'))).toMatch(/without the JSON body/)
+    expect(await fails('GET', '/v1/nope', Response.json({}))).toMatch(/no route/)
+    expect(
+      await fails('GET', 'https://worker.test/v1/pins/9?x=1', Response.json({ status: 'authorized' })),
+    ).toMatch(/session: Invalid/)
+    // Errors and preflights are not successes: expectProblem and the CORS tests check those.
+    expect(await fails('GET', '/v1/health', Response.json({}, { status: 500 }))).toBeUndefined()
+    expect(await fails('OPTIONS', '/v1/health', new Response(null, { status: 204 }))).toBeUndefined()
+  })
+})
