@@ -6,6 +6,7 @@ import {
   type WorkerClientOptions,
   WorkerProblemError,
 } from '../src/client.ts'
+import { API_ROUTES } from '../src/routes/index.ts'
 import {
   ALICE_TOKEN,
   clearKv,
@@ -441,5 +442,32 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
       status: 401,
       code: 'invalid_credentials',
     })
+  })
+})
+
+describe('coverage of the API', () => {
+  it('has a call for every route of src/routes/index.ts', async () => {
+    const { client, sent } = connect(harness())
+    const { session } = await client.signIn({ login: 'alice', password: 'alice-password' })
+    const alice = client.withSession({ bearer: session.token! })
+    const pin = await client.createPin()
+    // Each call once; what they answer is tested above, here only which routes they reach.
+    await Promise.allSettled([
+      client.health(),
+      alice.getUser(),
+      alice.getTransientToken(),
+      alice.getSourceConnection({ source: `server://${MAIN_SERVER_ID}` }),
+      client.pollPin(pin),
+      client.exchangeToken({ plexToken: ALICE_TOKEN }),
+      alice.getServers(),
+    ])
+    await alice.signOut()
+    const reached = sent.map((s) => `${s.method} ${new URL(s.url).pathname}`)
+    for (const route of API_ROUTES) {
+      expect(
+        reached.some((r) => r.startsWith(`${route.method} `) && route.pattern.test(r.split(' ')[1]!)),
+        `no client call reaches ${route.method} ${route.path}`,
+      ).toBe(true)
+    }
   })
 })
