@@ -2,7 +2,12 @@
 // worker started exactly as `npm run demo` starts it. Signs in by PIN (approving on the fake's
 // app.plex.tv page), signs out, signs in by password with 2FA, lists servers, gets a transient token and
 // source connection information, signs out; checks the cookie flags and that no Plex token or session
-// token reaches the page's cookies, storage or HTML. Screenshots of each step go to artifacts/browser/.
+// token reaches the page's cookies, storage or HTML. Then a phone-sized, dark-themed visit: no sideways
+// scrolling. Screenshots of each step go to artifacts/browser/.
+//
+// The page is the built demo (static assets): build it first, `node packages/worker/scripts/build-demo.mjs`.
+// UPDATE_SCREENSHOTS=1 also writes the README's screenshots, docs/demo.png (light, desktop) and
+// docs/demo-phone-dark.png (dark, 375 px wide); without it they go to artifacts/browser/ like the rest.
 //
 // To debug against a stack you started yourself: PLEX_AUTH_DEMO_URL=http://127.0.0.1:8787
 // PLEX_AUTH_FAKE_URL=http://127.0.0.1:<fake port> npx vitest run --config test/vitest.config.ts browser
@@ -33,6 +38,12 @@ const SEED_TOKENS = [
   'BobShareAcc3ssT0k5nX',
 ]
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'artifacts', 'browser')
+/** Where the README's screenshots go: committed under docs/ only when asked, so CI never dirties the tree. */
+const README_SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? join(dirname(fileURLToPath(import.meta.url)), '..', 'docs') : SHOTS
+/** The page's CSP, as packages/worker/scripts/build-demo.mjs writes it into `_headers`. */
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 let stack: DemoStack | undefined
 let browser: Browser | undefined
@@ -40,6 +51,8 @@ let context: BrowserContext
 let page: Page
 /** Where the page is opened: http://localhost:<port>, where Chromium keeps `Secure` (`__Host-`) cookies. */
 let pageUrl: string
+/** The worker on 127.0.0.1, for requests from Node. */
+let workerUrl: string
 let fakeUrl: string
 /** Every body the worker sent to the page: what the page's JavaScript could read. */
 const bodies: { url: string; body: string }[] = []
@@ -50,7 +63,7 @@ let shot = 0
 const problems: string[] = []
 
 beforeAll(async () => {
-  let workerUrl = process.env.PLEX_AUTH_DEMO_URL
+  workerUrl = process.env.PLEX_AUTH_DEMO_URL ?? ''
   fakeUrl = process.env.PLEX_AUTH_FAKE_URL ?? ''
   if (!workerUrl || !fakeUrl) {
     stack = await startDemoStack()
@@ -61,14 +74,9 @@ beforeAll(async () => {
   rmSync(SHOTS, { recursive: true, force: true })
   mkdirSync(SHOTS, { recursive: true })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
-  context = await browser.newContext({ viewport: { width: 1000, height: 900 } })
+  context = await browser.newContext({ viewport: { width: 1000, height: 900 }, colorScheme: 'light' })
   page = await context.newPage()
-  page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`))
-  page.on('console', (message) => {
-    // The avatar lives on plex.tv, which this offline machine cannot reach: that load may fail.
-    if (message.type() === 'error' && !/Failed to load resource/.test(message.text()))
-      problems.push(`console: ${message.text()}`)
-  })
+  watchProblems(page)
   page.on('response', async (response) => {
     if (!response.url().startsWith(pageUrl)) return
     try {
@@ -92,8 +100,30 @@ async function screenshot(name: string, target: Page = page): Promise<void> {
   })
 }
 
-const status = () => page.getByRole('status')
+const status = (target: Page = page) => target.getByRole('status')
 const alert = () => page.locator('#error')
+
+/** Reports uncaught errors and console errors of a page (a CSP violation shows up here). */
+function watchProblems(target: Page): void {
+  target.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`))
+  target.on('console', (message) => {
+    // The avatar lives on plex.tv, which this offline machine cannot reach: that load may fail.
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text()))
+      problems.push(`console: ${message.text()}`)
+  })
+}
+
+/** The page scrolls sideways if its content is wider than the viewport. */
+async function expectNoSidewaysScroll(target: Page): Promise<void> {
+  const widths = await target.evaluate(() => ({
+    content: document.documentElement.scrollWidth,
+    viewport: document.documentElement.clientWidth,
+  }))
+  expect(widths.content, 'content width vs viewport width').toBeLessThanOrEqual(widths.viewport)
+}
+
+/** The page's background colour, to tell the light theme from the dark one. */
+const background = (target: Page) => target.evaluate(() => getComputedStyle(document.body).backgroundColor)
 
 async function sessionCookie() {
   return (await context.cookies(pageUrl)).find((cookie) => cookie.name === SESSION_COOKIE)
@@ -179,8 +209,19 @@ async function signInWithPassword(login: string, password: string): Promise<void
 describe('demo page in Chromium', () => {
   it('PIN, then password with 2FA, servers, transient token, source connection, sign-out', async () => {
     const response = await page.goto(`${pageUrl}/`)
-    expect(response?.status(), 'GET / (is demoPage mounted in app.ts?)').toBe(200)
+    expect(
+      response?.status(),
+      'GET / (was the demo built? node packages/worker/scripts/build-demo.mjs)',
+    ).toBe(200)
+    // Served as a static asset, with the headers of the built `_headers` file.
+    expect(response?.headers()).toMatchObject({
+      'content-type': expect.stringMatching(/^text\/html/),
+      'content-security-policy': CSP,
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+    })
     await expect.poll(() => status().textContent()).toBe('Not signed in.')
+    expect(await background(page)).toBe('rgb(245, 246, 248)') // the light theme
     await screenshot('signed-out')
 
     // 1. Sign in with Plex: the auth URL opens the fake app.plex.tv in a new tab; alice approves there.
@@ -213,18 +254,38 @@ describe('demo page in Chromium', () => {
     await expect.poll(() => alert().textContent()).toMatch(/^Verification code required\. .*two-factor/)
     const codeField = page.getByLabel('Two-factor code')
     await expect(codeField.isVisible()).resolves.toBe(true)
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('verification-code')
     await screenshot('2fa-asked')
     await codeField.fill('123456')
     await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await expect.poll(() => page.locator('#account-username').textContent()).toBe('bob')
     expect(await alert().isVisible()).toBe(false)
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('') // the form was cleared
+    // Keyboard and screen reader users land on the account, not on the vanished form.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('account-heading')
     await screenshot('password-signed-in')
     await expectSessionCookie()
 
-    // 3. Servers: bob has shared access to Alice's Plex.
-    await page.getByRole('button', { name: 'List servers' }).click()
-    const aliceServer = page.getByLabel(/^Alice's Plex \(shared with you\)/)
+    // 3. Servers: bob has shared access to Alice's Plex. While the answer is on its way, the button is
+    // disabled and marked busy.
+    let release = (): void => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    await page.route(
+      '**/v1/servers',
+      async (route) => {
+        await held
+        await route.continue()
+      },
+      { times: 1 },
+    )
+    const listServers = page.getByRole('button', { name: 'List servers' })
+    await listServers.click()
+    await expect.poll(() => listServers.getAttribute('aria-busy')).toBe('true')
+    expect(await listServers.isDisabled()).toBe(true)
+    release()
+    const aliceServer = page.getByLabel(/^Alice's Plex Shared with you/)
     await expect.poll(() => aliceServer.isChecked()).toBe(true)
     await screenshot('servers')
 
@@ -247,11 +308,14 @@ describe('demo page in Chromium', () => {
     await expect.poll(() => page.locator('#account-username').textContent()).toBe('alice')
     await expectSessionCookie()
     await page.getByRole('button', { name: 'List servers' }).click()
-    await expect.poll(() => page.getByLabel(/^Alice's Plex \(owned\)/).isChecked()).toBe(true)
+    await expect.poll(() => page.getByLabel(/^Alice's Plex Owned by you/).isChecked()).toBe(true)
     await page.getByRole('button', { name: 'Get source connection information' }).click()
     await expect.poll(() => page.locator('#connection-id').textContent()).toMatch(/^[0-9a-f]{40}$/)
     expect(await page.locator('#connection-list li').count()).toBeGreaterThan(0)
+    expect(await listServers.isDisabled()).toBe(false)
     await screenshot('source-connection')
+    await page.mouse.move(0, 0) // no hover effect in the README's picture
+    await page.screenshot({ path: join(README_SHOTS, 'demo.png'), fullPage: true })
     await expectNoTokensInPage()
 
     await signOut()
@@ -259,4 +323,57 @@ describe('demo page in Chromium', () => {
     await expectNoTokensInPage()
     expect(problems).toEqual([])
   }, 120_000)
+
+  it('leaves /v1/*, /openapi.json, /docs and unknown paths to the worker', async () => {
+    const health = await fetch(`${workerUrl}/v1/health`)
+    expect(health.status).toBe(200)
+    expect(await health.json()).toEqual({ status: 'ok' })
+    const openapi = await fetch(`${workerUrl}/openapi.json`)
+    expect(openapi.status).toBe(200)
+    expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\.1/)
+    const docs = await fetch(`${workerUrl}/docs`)
+    expect(docs.status).toBe(200)
+    expect(await docs.text()).not.toContain('plex-auth demo')
+    // Not the page: an unknown path is the worker's 404 problem.
+    const unknown = await fetch(`${workerUrl}/nope`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    await unknown.body?.cancel()
+  })
+
+  it('fits a phone, in the dark theme', async () => {
+    const phone = await browser!.newContext({
+      viewport: { width: 375, height: 812 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      colorScheme: 'dark',
+    })
+    try {
+      const small = await phone.newPage()
+      watchProblems(small)
+      await small.goto(`${pageUrl}/`)
+      await expect.poll(() => status(small).textContent()).toBe('Not signed in.')
+      expect(await background(small)).toBe('rgb(14, 17, 22)') // the dark theme
+      await expectNoSidewaysScroll(small)
+      await small.screenshot({ path: join(README_SHOTS, 'demo-phone-dark.png'), fullPage: true })
+
+      // Signed in, with the widest content the page has: server rows and connection addresses.
+      await small.getByLabel('Email or username').fill('alice')
+      await small.getByLabel('Password', { exact: true }).fill('alice-password')
+      await small.getByRole('button', { name: 'Sign in', exact: true }).click()
+      await expect.poll(() => small.locator('#account-username').textContent()).toBe('alice')
+      await small.getByRole('button', { name: 'List servers' }).click()
+      await expect.poll(() => small.getByLabel(/^Alice's Plex Owned by you/).isChecked()).toBe(true)
+      await small.getByRole('button', { name: 'Get source connection information' }).click()
+      await expect.poll(() => small.locator('#connection-list li').count()).toBeGreaterThan(0)
+      await expectNoSidewaysScroll(small)
+      await screenshot('phone-dark-signed-in', small)
+      await small.getByRole('button', { name: 'Sign out' }).click()
+      await expect.poll(() => status(small).textContent()).toBe('Signed out.')
+      expect(problems).toEqual([])
+    } finally {
+      await phone.close()
+    }
+  }, 60_000)
 })

@@ -2,7 +2,6 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { configFor } from './config.ts'
-import { demoPage } from './demo-page.ts'
 import type { AppEnv } from './env.ts'
 import { createPlex } from './plex.ts'
 import { handleError, problemResponse } from './problem.ts'
@@ -61,6 +60,5 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   app.use('/v1/*', rejectForeignOrigins)
 
   for (const route of ROUTES) app.route('/', route.app)
-  app.route('/', demoPage)
   return app
 }

@@ -3,13 +3,10 @@ import { problemResponse } from './problem.ts'
 import { ROUTES } from './routes/index.ts'
 
 /** Methods of each path the worker serves: for 405 answers, `Allow` and CORS preflight. From ROUTES. */
-const TABLE: [RegExp, readonly string[]][] = [
-  ...ROUTES.map((route): [RegExp, readonly string[]] => [
-    route.pattern,
-    route.method === 'GET' ? ['GET', 'HEAD'] : [route.method],
-  ]),
-  [/^\/(demo\.js|demo\.css)?$/, ['GET', 'HEAD']],
-]
+const TABLE: [RegExp, readonly string[]][] = ROUTES.map((route) => [
+  route.pattern,
+  route.method === 'GET' ? ['GET', 'HEAD'] : [route.method],
+])
 
 /** The methods of a known path, or undefined. */
 export function methodsFor(path: string): readonly string[] | undefined {

@@ -289,7 +289,8 @@ describe('404, 405, 413, 415', () => {
     const h = harness()
     await expectProblem(await h.request('/v1/nope'), 404, 'not_found')
     await expectProblem(await h.request('/nope'), 404, 'not_found')
-    await expectProblem(await h.request('/', { method: 'POST' }), 405, 'method_not_allowed')
+    // `/` is the demo page, a static asset the worker never sees (wrangler.toml [assets]).
+    await expectProblem(await h.request('/', { method: 'POST' }), 404, 'not_found')
     await expectProblem(await h.request('/v1/health/'), 404, 'not_found')
   })
 

@@ -1,0 +1,231 @@
+// The demo page's script (bundled by scripts/build-demo.mjs into /demo.js). It talks to the worker only
+// through the typed client that ships, `@plex-auth/worker/client`, with the cookie session.
+//
+// Token rules it follows:
+// - The session lives in the HttpOnly `__Host-plex_session` cookie only: in cookie mode, sign-in answers
+//   carry no session token, and the script keeps only `user` of them.
+// - The Plex token never leaves the worker; a PIN's `pollToken` stays in a local variable.
+// - The only token put in the page is a transient token, and only when the user asks for one: it is
+//   short-lived, valid for one server, and exactly what a frontend needs to talk to that server.
+// - Nothing is written to localStorage, sessionStorage or document.cookie.
+// - A source connection answer can carry an `accessToken`: it is never shown.
+import { createWorkerClient, isWorkerProblemError, type WorkerUser } from '@plex-auth/worker/client'
+import {
+  byId,
+  clearAccount,
+  clearError,
+  clearServers,
+  clearSourceConnection,
+  clearTransientToken,
+  markInvalidFields,
+  renderServers,
+  say,
+  selectedServer,
+  showAccount,
+  showError,
+  showSourceConnection,
+  showTransientToken,
+} from './view.ts'
+
+const worker = createWorkerClient({ baseUrl: location.origin, session: 'cookie' })
+
+const signedOut = byId('signed-out', HTMLElement)
+const signedIn = byId('signed-in', HTMLElement)
+const passwordForm = byId('password-form', HTMLFormElement)
+const passwordSubmit = passwordForm.querySelector<HTMLButtonElement>('button[type=submit]')!
+const codeField = byId('code-field', HTMLDivElement)
+const codeInput = byId('verification-code', HTMLInputElement)
+const pinStart = byId('pin-start', HTMLButtonElement)
+const pinPending = byId('pin-pending', HTMLDivElement)
+const pinLink = byId('pin-link', HTMLAnchorElement)
+const pinCode = byId('pin-code', HTMLElement)
+const pinCancel = byId('pin-cancel', HTMLButtonElement)
+const serverFieldset = byId('servers', HTMLFieldSetElement)
+const listServersButton = byId('list-servers', HTMLButtonElement)
+const transientButton = byId('get-transient-token', HTMLButtonElement)
+const connectionButton = byId('get-source-connection', HTMLButtonElement)
+const transientResult = byId('transient-result', HTMLElement)
+const connectionResult = byId('connection-result', HTMLElement)
+const signOutButton = byId('sign-out', HTMLButtonElement)
+let pinController: AbortController | undefined
+
+/**
+ * Runs an action with its button disabled and marked busy; shows any error in the alert region; a lost
+ * session returns to sign-in. A cancelled PIN wait (an AbortError) is not an error.
+ */
+async function run(button: HTMLButtonElement | null, action: () => Promise<void>): Promise<void> {
+  clearError()
+  say('')
+  if (button) {
+    button.disabled = true
+    button.setAttribute('aria-busy', 'true')
+  }
+  try {
+    await action()
+  } catch (error) {
+    if (error instanceof Error && error.name === 'AbortError') return
+    showError(error)
+    if (isWorkerProblemError(error, 'unauthenticated', 'plex_token_rejected')) showSignedOut()
+  } finally {
+    if (button) {
+      button.disabled = false
+      button.removeAttribute('aria-busy')
+    }
+    updateServerButtons()
+  }
+}
+
+/** Shows the account; `moveFocus` after a sign-in, so keyboard and screen reader users land on it. */
+function showSignedIn(user: WorkerUser, moveFocus: boolean): void {
+  showAccount(user)
+  signedOut.hidden = true
+  signedIn.hidden = false
+  say(`Signed in as ${user.username || user.email}.`)
+  if (moveFocus) byId('account-heading', HTMLHeadingElement).focus()
+}
+
+function showSignedOut(): void {
+  pinController?.abort()
+  signedIn.hidden = true
+  signedOut.hidden = false
+  pinPending.hidden = true
+  serverFieldset.hidden = true
+  clearServers()
+  transientResult.hidden = true
+  clearTransientToken()
+  connectionResult.hidden = true
+  clearSourceConnection()
+  clearAccount()
+  updateServerButtons()
+}
+
+function updateServerButtons(): void {
+  const none = selectedServer() === undefined
+  transientButton.disabled = none || transientButton.hasAttribute('aria-busy')
+  connectionButton.disabled = none || connectionButton.hasAttribute('aria-busy')
+}
+
+// ---- PIN sign-in ----
+
+pinStart.addEventListener('click', () =>
+  run(pinStart, async () => {
+    pinController?.abort()
+    const controller = new AbortController()
+    pinController = controller
+    const pin = await worker.createPin({}, { signal: controller.signal })
+    if (!/^https?:\/\//.test(pin.authUrl)) throw new Error('The sign-in link is not a web address.')
+    pinLink.href = pin.authUrl
+    pinCode.textContent = pin.code
+    pinPending.hidden = false
+    // noopener: Plex's page gets no handle on this one (window.open then returns null, so a link is shown too).
+    window.open(pin.authUrl, '_blank', 'noopener')
+    say('Waiting for you to approve the sign-in in the Plex tab.')
+    try {
+      const { user } = await worker.waitForPin(pin, { signal: controller.signal })
+      showSignedIn(user, true)
+    } finally {
+      pinPending.hidden = true
+      if (pinController === controller) pinController = undefined
+    }
+  }),
+)
+
+pinCancel.addEventListener('click', () => {
+  pinController?.abort(new DOMException('Cancelled', 'AbortError'))
+  pinPending.hidden = true
+  say('PIN sign-in cancelled.')
+  pinStart.focus()
+})
+
+// ---- password sign-in ----
+
+passwordForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  run(passwordSubmit, async () => {
+    const data = new FormData(passwordForm)
+    const code = String(data.get('verificationCode') ?? '').trim()
+    const input = {
+      login: String(data.get('login') ?? ''),
+      password: String(data.get('password') ?? ''),
+      ...(!codeField.hidden && code ? { verificationCode: code } : {}),
+    }
+    try {
+      const { user } = await worker.signIn(input)
+      passwordForm.reset()
+      markInvalidFields(passwordForm, undefined)
+      codeField.hidden = true
+      codeInput.required = false
+      showSignedIn(user, true)
+    } catch (error) {
+      markInvalidFields(passwordForm, error)
+      if (isWorkerProblemError(error, 'verification_code_required')) {
+        codeField.hidden = false
+        codeInput.required = true
+        codeInput.focus()
+        say('This account uses two-factor authentication: enter the code from your authenticator app.')
+      }
+      throw error
+    }
+  })
+})
+
+// ---- servers, transient token, source connection ----
+
+function serverChanged(): void {
+  transientResult.hidden = true
+  connectionResult.hidden = true
+  updateServerButtons()
+}
+
+listServersButton.addEventListener('click', () =>
+  run(listServersButton, async () => {
+    const { servers } = await worker.getServers()
+    renderServers(servers, serverChanged)
+    serverFieldset.hidden = servers.length === 0
+    const count = servers.length
+    say(count ? `Found ${count} ${count === 1 ? 'server' : 'servers'}.` : 'This account has no servers.')
+  }),
+)
+
+transientButton.addEventListener('click', () =>
+  run(transientButton, async () => {
+    const server = selectedServer()
+    showTransientToken(await worker.getTransientToken(server ? { server } : {}))
+    transientResult.hidden = false
+    say('Got a transient token.')
+  }),
+)
+
+connectionButton.addEventListener('click', () =>
+  run(connectionButton, async () => {
+    const server = selectedServer()
+    if (!server) return
+    showSourceConnection(await worker.getSourceConnection({ source: `server://${server}`, server }))
+    connectionResult.hidden = false
+    say('Got the source connection information.')
+  }),
+)
+
+signOutButton.addEventListener('click', () =>
+  run(signOutButton, async () => {
+    try {
+      await worker.signOut()
+    } finally {
+      showSignedOut()
+      byId('sign-in-heading', HTMLHeadingElement).focus()
+    }
+    say('Signed out.')
+  }),
+)
+
+// ---- start: is there a session already? ----
+
+run(null, async () => {
+  try {
+    showSignedIn(await worker.getUser(), false)
+  } catch (error) {
+    showSignedOut()
+    if (isWorkerProblemError(error, 'unauthenticated')) say('Not signed in.')
+    else throw error
+  }
+})

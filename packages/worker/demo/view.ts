@@ -1,0 +1,162 @@
+// What the demo page shows: element lookup, the status line, the error callout, and the account, server
+// and result panels. Text goes in with textContent only, never as HTML, so nothing the worker or Plex
+// sends can become markup.
+import {
+  isWorkerProblemError,
+  type SourceConnectionResult,
+  type TransientTokenResult,
+  type WorkerServer,
+  type WorkerUser,
+} from '@plex-auth/worker/client'
+
+/** The element with this id, checked to be a `type`: an id renamed in index.html fails at start-up. */
+export function byId<T extends HTMLElement>(id: string, type: { new (): T; prototype: T }): T {
+  const element = document.getElementById(id)
+  if (!(element instanceof type)) throw new Error(`#${id} is missing from the page or is not a ${type.name}`)
+  return element
+}
+
+const errorBox = byId('error', HTMLDivElement)
+const statusLine = byId('status', HTMLParagraphElement)
+
+/** Puts `text` in the polite live region, so screen readers announce each step. */
+export function say(text: string): void {
+  statusLine.textContent = text
+}
+
+/** Shows a failed call in the alert region (announced at once): title, detail, wait, and each invalid field. */
+export function showError(error: unknown): void {
+  const title = document.createElement('strong')
+  const detail = document.createElement('span')
+  if (isWorkerProblemError(error)) {
+    title.textContent = `${error.title}. `
+    detail.textContent = error.detail + (error.retryAfter ? ` Try again in ${error.retryAfter} s.` : '')
+  } else {
+    title.textContent = 'Something went wrong. '
+    detail.textContent = error instanceof Error ? error.message : String(error)
+  }
+  errorBox.replaceChildren(title, detail)
+  if (isWorkerProblemError(error) && error.issues?.length) {
+    const list = document.createElement('ul')
+    for (const issue of error.issues) {
+      const item = document.createElement('li')
+      item.textContent = `${issue.path || 'request'}: ${issue.message}`
+      list.append(item)
+    }
+    errorBox.append(list)
+  }
+  errorBox.hidden = false
+}
+
+export function clearError(): void {
+  errorBox.hidden = true
+  errorBox.replaceChildren()
+}
+
+/** Marks the form's fields named in a problem's issues with aria-invalid; clears the others. */
+export function markInvalidFields(form: HTMLFormElement, error: unknown): void {
+  const invalid = new Set(isWorkerProblemError(error) ? (error.issues ?? []).map((issue) => issue.path) : [])
+  for (const input of form.querySelectorAll('input')) {
+    if (invalid.has(input.name)) input.setAttribute('aria-invalid', 'true')
+    else input.removeAttribute('aria-invalid')
+  }
+}
+
+const thumb = byId('account-thumb', HTMLImageElement)
+// An avatar that cannot load (plex.tv unreachable, as with the offline fake) leaves the initial showing.
+thumb.addEventListener('error', () => {
+  thumb.hidden = true
+})
+
+export function showAccount(user: WorkerUser): void {
+  const name = user.username || user.title
+  byId('account-username', HTMLElement).textContent = name
+  byId('account-email', HTMLElement).textContent = user.email
+  byId('account-initial', HTMLSpanElement).textContent = (name || user.email).slice(0, 1).toUpperCase()
+  if (typeof user.thumb === 'string' && /^https:\/\//.test(user.thumb)) {
+    thumb.src = user.thumb
+    thumb.hidden = false
+  } else {
+    thumb.hidden = true
+    thumb.removeAttribute('src')
+  }
+}
+
+export function clearAccount(): void {
+  thumb.hidden = true
+  thumb.removeAttribute('src')
+}
+
+const serverList = byId('server-list', HTMLDivElement)
+
+/** One radio per server (the first checked); `onChange` runs when another is picked. */
+export function renderServers(servers: WorkerServer[], onChange: () => void): void {
+  serverList.replaceChildren()
+  servers.forEach((server, index) => {
+    const input = document.createElement('input')
+    input.type = 'radio'
+    input.name = 'server'
+    input.id = `server-${index}`
+    input.value = server.clientIdentifier
+    input.checked = index === 0
+    input.addEventListener('change', onChange)
+    const name = document.createElement('span')
+    name.className = 'choice-name'
+    name.textContent = server.name
+    const meta = document.createElement('span')
+    meta.className = 'choice-meta'
+    const count = server.connections.length
+    meta.textContent = `${server.owned ? 'Owned by you' : 'Shared with you'} · ${count} ${count === 1 ? 'connection' : 'connections'}`
+    const label = document.createElement('label')
+    label.htmlFor = input.id
+    // The space keeps the accessible name readable ("Alice's Plex Owned by you · 2 connections").
+    label.append(name, ' ', meta)
+    const row = document.createElement('div')
+    row.className = 'choice'
+    row.append(input, label)
+    serverList.append(row)
+  })
+}
+
+export function selectedServer(): string | undefined {
+  const checked = serverList.querySelector<HTMLInputElement>('input[name=server]:checked')
+  return checked?.value
+}
+
+export function clearServers(): void {
+  serverList.replaceChildren()
+}
+
+export function showTransientToken(answer: TransientTokenResult): void {
+  byId('transient-token', HTMLOutputElement).textContent = answer.token
+  byId('transient-expires', HTMLSpanElement).textContent =
+    new Date(answer.expiresAt).toLocaleString() + (answer.cached ? ' (cached)' : '')
+}
+
+export function clearTransientToken(): void {
+  byId('transient-token', HTMLOutputElement).textContent = ''
+}
+
+/** Name, identifier and connections of a source. Its `accessToken`, if any, is only mentioned, never shown. */
+export function showSourceConnection(info: SourceConnectionResult): void {
+  byId('connection-name', HTMLElement).textContent = info.name || '(no name)'
+  byId('connection-id', HTMLElement).textContent = info.clientIdentifier || '(none)'
+  byId('connection-token-note', HTMLParagraphElement).hidden = !info.accessToken
+  const list = byId('connection-list', HTMLUListElement)
+  list.replaceChildren()
+  for (const connection of info.connections) {
+    const item = document.createElement('li')
+    const address = document.createElement('span')
+    address.className = 'mono'
+    address.textContent = connection.uri || connection.address || '?'
+    const kind = document.createElement('span')
+    kind.className = 'tag'
+    kind.textContent = connection.relay ? 'relay' : connection.local ? 'local' : 'remote'
+    item.append(address, ' ', kind)
+    list.append(item)
+  }
+}
+
+export function clearSourceConnection(): void {
+  byId('connection-list', HTMLUListElement).replaceChildren()
+}
