@@ -207,7 +207,7 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     const parts: string[] = []
     if (missing.size) parts.push(`missing ${[...missing].join(', ')}`)
     if (bad.size) parts.push(`invalid ${[...bad].join(', ')}`)
-    throw new ProblemError(500, 'misconfigured', `The worker is misconfigured: ${parts.join('; ')}.`)
+    throw new ProblemError('misconfigured', `The worker is misconfigured: ${parts.join('; ')}.`)
   }
   const s = result.output
   const current = (await importEncryptionKey(s.TOKEN_ENCRYPTION_KEY)) as SealingKey

@@ -67,19 +67,7 @@ export class ProblemError extends Error {
   readonly issues: ProblemIssue[] | undefined
   readonly headers: Record<string, string>
 
-  constructor(code: ProblemCode, detail: string, options?: ProblemOptions)
-  /**
-   * @deprecated Transitional, for src/config.ts until it drops its status argument: the status is
-   * ignored (it always equals the table's); remove this overload with that call site.
-   */
-  constructor(status: number, code: ProblemCode, detail: string, options?: ProblemOptions)
-  constructor(
-    ...args: [ProblemCode, string, ProblemOptions?] | [number, ProblemCode, string, ProblemOptions?]
-  ) {
-    const [code, detail, options = {}] =
-      typeof args[0] === 'number'
-        ? (args.slice(1) as [ProblemCode, string, ProblemOptions?])
-        : (args as [ProblemCode, string, ProblemOptions?])
+  constructor(code: ProblemCode, detail: string, options: ProblemOptions = {}) {
     super(detail)
     this.status = PROBLEMS[code][0]
     this.code = code
