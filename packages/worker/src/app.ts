@@ -35,6 +35,12 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   app.notFound(handleNotFound)
 
   app.use('*', secureHeaders())
+  // Hono answers HEAD with the GET handler; a GET that changes state must not run for a HEAD.
+  app.use('*', async (c, next) => {
+    if (c.req.method === 'HEAD' && !methodsFor(c.req.path)?.includes('HEAD')) return handleNotFound(c)
+    await next()
+    return undefined
+  })
   app.use('/v1/*', noStore)
   app.use('/v1/*', async (c, next) => {
     const config = await configFor(c.env)

@@ -5,7 +5,7 @@ import { ROUTES } from './routes/index.ts'
 /** Methods of each path the worker serves: for 405 answers, `Allow` and CORS preflight. From ROUTES. */
 const TABLE: [RegExp, readonly string[]][] = ROUTES.map((route) => [
   route.pattern,
-  route.method === 'GET' ? ['GET', 'HEAD'] : [route.method],
+  route.method === 'GET' && !route.changesState ? ['GET', 'HEAD'] : [route.method],
 ])
 
 /** The methods of a known path, or undefined. */

@@ -24,6 +24,11 @@ export interface RouteDescription {
   session?: boolean
   /** Opens a session, so it reads `X-Session-Mode`. */
   opensSession?: boolean
+  /**
+   * A GET that changes state (claims a PIN, writes KV, mints a token): HEAD gets 405 instead of running
+   * the GET handler for an answer nobody reads.
+   */
+  changesState?: boolean
   /** The request parts it validates, with the schemas it validates them with. */
   request?: {
     body?: { schema: Schema; form?: boolean; optional?: boolean }

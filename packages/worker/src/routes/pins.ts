@@ -79,6 +79,7 @@ export const createPin = defineRoute(
 export const pollPin = defineRoute(
   {
     method: 'GET',
+    changesState: true,
     path: '/v1/pins/{id}',
     summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
     opensSession: true,

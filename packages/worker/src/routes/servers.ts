@@ -11,6 +11,7 @@ import { requireSession } from '../session.ts'
 export const servers = defineRoute(
   {
     method: 'GET',
+    changesState: true,
     path: '/v1/servers',
     summary:
       "The account's Plex Media Servers; their connection URIs and clientIdentifiers become allowed `server` values",

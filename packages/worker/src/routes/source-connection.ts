@@ -21,6 +21,7 @@ function pick<K extends string>(value: object, names: readonly K[]): Partial<Rec
 export const sourceConnection = defineRoute(
   {
     method: 'GET',
+    changesState: true,
     path: '/v1/source-connection',
     summary: 'How to reach a source (GetSourceConnectionInformation), asked with a transient token',
     description:

@@ -198,6 +198,24 @@ describe('GET /v1/pins/{id}', () => {
     expect(await res.json()).toEqual({ status: 'pending' })
   })
 
+  it('HEAD never claims a PIN: a GET that changes state answers HEAD with 405', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    h.fake.approvePin(pin.code, 'alice')
+    const head = await h.request(`/v1/pins/${pin.id}`, {
+      method: 'HEAD',
+      headers: { 'X-Poll-Token': pin.pollToken },
+    })
+    expect(head.status).toBe(405)
+    expect(head.headers.get('Allow')).toBe('GET, OPTIONS')
+    expect(h.fake.requests.filter((r) => r.url.includes(`/pins/${pin.id}`))).toEqual([])
+    // The PIN is still there for its GET.
+    expect(await (await poll(h, pin)).json()).toMatchObject({ status: 'authorized' })
+    for (const path of ['/v1/servers', '/v1/source-connection?source=server://x'])
+      expect((await h.request(path, { method: 'HEAD' })).status).toBe(405)
+    expect((await h.request('/v1/health', { method: 'HEAD' })).status).toBe(200)
+  })
+
   it('needs the poll token of whoever created the PIN', async () => {
     const h = harness()
     const pin = await createPin(h)
