@@ -13,17 +13,40 @@ import { authPage } from './auth-page.ts'
 import { registerControlRoutes } from './control.ts'
 import type { Fault } from './faults.ts'
 import { FaultList, GARBAGE_BODY, sleep, statusFaultResponse } from './faults.ts'
+import { registerHomeRoutes } from './home.ts'
+import type { SigningKey } from './jwt.ts'
+import { registerJwtRoutes } from './plex-jwt.ts'
 import { createPlexTvApp, type RateLimit, serverConnections } from './plex-tv.ts'
 import { createPmsApp } from './pms.ts'
 import { defaultSeed, type FakePlexSeed, type SeedAccount } from './seed.ts'
-import { type AuthorizedDevice, DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT, FakeState } from './state.ts'
+import {
+  type AuthorizedDevice,
+  DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
+  type DeviceKeyRecord,
+  FakeState,
+} from './state.ts'
 
 export type { Fault, FaultKind } from './faults.ts'
+export {
+  DEFAULT_SIGNING_KEY,
+  DEVICE_JWT_MAX_LIFETIME_SECONDS,
+  NONCE_LIFETIME_MS,
+  PLEX_JWT_LIFETIME_MS,
+  type SigningKey,
+} from './jwt.ts'
 export { PLEX_TV_ERRORS } from './plex-errors.ts'
 export type { RateLimit } from './plex-tv.ts'
-export type { FakePlexSeed, SeedAccount, SeedConnection, SeedServer, SeedShare } from './seed.ts'
+export type {
+  FakePlexSeed,
+  SeedAccount,
+  SeedConnection,
+  SeedHome,
+  SeedHomeUser,
+  SeedServer,
+  SeedShare,
+} from './seed.ts'
 export { defaultSeed } from './seed.ts'
-export type { AuthorizedDevice, TokenDevice } from './state.ts'
+export type { AuthorizedDevice, DeviceKeyRecord, TokenDevice } from './state.ts'
 export {
   DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
   LOCKOUT_MS,
@@ -44,7 +67,15 @@ export interface FakePlexOptions {
   signInFailuresBeforeLockout?: number
   /** Per client identifier on plex.tv /api routes, or false (default). */
   rateLimit?: RateLimit | false
+  /**
+   * Per client identifier on GET /api/v2/auth/nonce, which plex.tv rate-limits on its own; default
+   * DEFAULT_NONCE_RATE_LIMIT (30 per minute), false for none.
+   */
+  nonceRateLimit?: RateLimit | false
 }
+
+/** plex.tv rate-limits nonces; its figures are not public, so the fake's are generous. */
+export const DEFAULT_NONCE_RATE_LIMIT: RateLimit = { limit: 30, windowMs: 60_000 }
 
 export interface RecordedRequest {
   method: string
@@ -72,7 +103,9 @@ export interface FakePlex {
   readonly plexTvUrl: string
   /**
    * Plays app.plex.tv: the PIN gets a new token for that account, issued to the device that created the
-   * PIN (retiring that device's earlier token). Returns the token.
+   * PIN (retiring that device's earlier token). Returns the token. For a PIN made with a key, the key is
+   * registered to that device and '' is returned: the Plex JWT is signed (asynchronously) when the device
+   * polls with a device JWT, and is in that answer's `authToken`.
    */
   approvePin(idOrCode: number | string, login: string): string
   expirePin(idOrCode: number | string): void
@@ -85,8 +118,14 @@ export interface FakePlex {
    * and retires that device's earlier token; without one it is like a seeded token (no device).
    */
   issueToken(login: string, device?: { clientIdentifier: string; product?: string; name?: string }): string
-  /** The account's "Authorized Devices": live tokens issued to a device, oldest first. */
+  /** The account's "Authorized Devices": one per device holding a live token, oldest first. */
   devices(login: string): AuthorizedDevice[]
+  /** Device keys registered for the account (by a PIN with a key or POST /api/v2/auth/jwk). */
+  deviceKeys(login: string): DeviceKeyRecord[]
+  /** The fake plex.tv's signing keys, newest last; GET /api/v2/auth/keys lists them all. */
+  readonly signingKeys: SigningKey[]
+  /** A new signing key signs Plex JWTs from now on (the earlier ones stay in the JWKS). Returns its kid. */
+  rotateSigningKey(): Promise<string>
   inject(fault: Fault): void
   clearFaults(): void
   /** Back to the seed: tokens, PINs, transient tokens, counters, faults and recorded requests. */
@@ -113,6 +152,8 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
   const requests: RecordedRequest[] = []
 
   const plexTvApp = createPlexTvApp({ state, rateLimit: options.rateLimit ?? false })
+  registerJwtRoutes(plexTvApp, { state, nonceRateLimit: options.nonceRateLimit ?? DEFAULT_NONCE_RATE_LIMIT })
+  registerHomeRoutes(plexTvApp, state)
   plexTvApp.get('/auth', () => authPage())
   registerControlRoutes(plexTvApp, {
     state,
@@ -196,6 +237,17 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     },
     issueToken: (login, device) => state.issueToken(login, device && { product: '', name: '', ...device }),
     devices: (login) => state.devices(login),
+    deviceKeys: (login) => {
+      const account = state.findAccount(login)
+      if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+      return [...state.deviceKeys.values()]
+        .filter((key) => key.login === account.login)
+        .map((key) => ({ ...key, jwk: { ...key.jwk }, device: { ...key.device } }))
+    },
+    get signingKeys() {
+      return state.signingKeys.map((key) => ({ ...key }))
+    },
+    rotateSigningKey: () => state.rotateSigningKey(),
     inject: (fault) => faults.inject(fault),
     clearFaults: () => faults.clear(),
     reset() {

@@ -20,6 +20,14 @@ export const PLEX_TV_ERRORS = {
     status: 401,
   },
   notFound: { message: 'Not Found', status: 404 },
+  homePinRequired: { code: 1041, message: 'A valid PIN is required to perform this action', status: 403 },
+  // The JWT endpoints' errors: Plex documents their statuses and messages, not plex codes.
+  invalidJwk: { message: 'Invalid JWK', status: 400 },
+  invalidJwt: { message: 'Invalid JWT', status: 400 },
+  invalidNonce: { message: 'Invalid or expired nonce', status: 400 },
+  signatureVerificationFailed: { message: 'Signature verification failed', status: 422 },
+  thumbprintTaken: { message: 'thumbprint already taken', status: 422 },
+  tokenExpired: { message: 'Token expired', status: 498 },
 } as const satisfies Record<string, PlexTvErrorDef>
 
 /**

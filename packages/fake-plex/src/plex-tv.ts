@@ -1,9 +1,10 @@
-/** plex.tv: /api/v2 routes (user, sign-in, PINs, resources, sign-out, ping). */
+/** plex.tv: /api/v2 routes (user, sign-in, PINs, resources, sign-out, ping); JWT and Home routes: plex-jwt.ts, home.ts. */
 import { Hono } from 'hono'
+import { checkDeviceJwt, parsePublicJwk, thumbprintOf } from './jwt.ts'
 import { invalidTokenResponse, PLEX_TV_ERRORS, plexTvError } from './plex-errors.ts'
 import type { SeedAccount, SeedConnection, SeedServer } from './seed.ts'
-import type { FakeState, Pin, TokenDevice } from './state.ts'
-import { signInBody, userPlexAccount } from './user.ts'
+import type { FakeState, HomeMember, Pin, TokenDevice } from './state.ts'
+import { managedUserAccount, signInBody, userPlexAccount } from './user.ts'
 import { isoSeconds, negotiated } from './wire.ts'
 
 export interface RateLimit {
@@ -14,6 +15,22 @@ export interface RateLimit {
 export interface PlexTvDeps {
   state: FakeState
   rateLimit: RateLimit | false
+}
+
+/**
+ * Who the request's X-Plex-Token speaks for, or plex.tv's refusal: 498 for an expired Plex JWT, else 401
+ * code 1001 (no, unknown, revoked or retired token).
+ */
+export function tokenCaller(
+  request: Request,
+  state: FakeState,
+): { token: string; member: HomeMember } | Response {
+  const token = requestToken(request)
+  // Quirk: an expired Plex JWT is 498, a status outside the HTTP registry.
+  if (state.tokenStatus(token) === 'expired') return plexTvError(request, PLEX_TV_ERRORS.tokenExpired)
+  const member = state.memberForToken(token)
+  if (!member || !token) return plexTvError(request, PLEX_TV_ERRORS.unauthenticated)
+  return { token, member }
 }
 
 /** The caller's IP as plex.tv sees it behind proxies: CF-Connecting-IP, X-Forwarded-For, else 'local'. */
@@ -72,6 +89,9 @@ export function serverConnections(server: SeedServer): SeedConnection[] {
   ]
 }
 
+/** The claims a JWT from a PIN with a key carries when the device JWT asks for none. */
+const DEFAULT_PIN_JWT_SCOPE = 'username,email,friendly_name'
+
 function pinBody(pin: Pin, now: number): Record<string, unknown> {
   return {
     id: pin.id,
@@ -107,6 +127,9 @@ function resources(
   token: string,
   url: URL,
 ): Record<string, unknown>[] {
+  // Quirk: a PMS refuses Plex JWTs, so a JWT caller's owned servers carry a legacy token of their own.
+  const ownerToken = (server: SeedServer): string =>
+    state.isJwt(token) ? state.serverAccessToken(account.login, server.id) : token
   const includeHttps = url.searchParams.get('includeHttps') === '1'
   const includeRelay = url.searchParams.get('includeRelay') === '1'
   const now = isoSeconds(state.now())
@@ -133,7 +156,7 @@ function resources(
       ownerId: owned ? null : (owner?.id ?? null),
       sourceTitle: owned ? null : (owner?.login ?? null),
       publicAddress: '203.0.113.7',
-      accessToken: owned ? token : share?.accessToken,
+      accessToken: owned ? ownerToken(server) : share?.accessToken,
       owned,
       home: false,
       synced: false,
@@ -191,11 +214,14 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
   })
 
   app.get('/api/v2/user', (c) => {
-    const token = requestToken(c.req.raw)
-    if (state.isRevoked(token)) return invalidTokenResponse()
-    const account = state.accountForToken(token)
-    if (!account || !token) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
-    return negotiated(c.req.raw, 'user', userPlexAccount(account, token, state.now()))
+    if (state.isRevoked(requestToken(c.req.raw))) return invalidTokenResponse()
+    const caller = tokenCaller(c.req.raw, state)
+    if (caller instanceof Response) return caller
+    const { token, member } = caller
+    const body = member.managed
+      ? managedUserAccount(member.account, member.managed, token, state.now())
+      : userPlexAccount(member.account, token, state.now())
+    return negotiated(c.req.raw, 'user', body)
   })
 
   app.post('/api/v2/users/signin', async (c) => {
@@ -220,39 +246,73 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
     return negotiated(c.req.raw, 'user', signInBody(result.account, token, state.now(), rememberMe), 201)
   })
 
-  app.post('/api/v2/pins', (c) => {
-    const strong = c.req.query('strong') === 'true'
+  app.post('/api/v2/pins', async (c) => {
     const device = requestDevice(c.req.raw)
-    const pin = state.createPin(device.clientIdentifier, device.product, device.name, strong)
+    // Quirk: a PIN with a key is a JSON body `{"jwk":{...},"strong":true}`; without one, `?strong=true`.
+    const isJson = (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')
+    if (!isJson) {
+      const strong = c.req.query('strong') === 'true'
+      const pin = state.createPin(device.clientIdentifier, device.product, device.name, strong)
+      return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()), 201)
+    }
+    const body = await c.req.json<unknown>().catch(() => undefined)
+    const fields = (body ?? {}) as { jwk?: unknown; strong?: unknown }
+    const jwk = parsePublicJwk(fields.jwk)
+    if (!jwk) return plexTvError(c.req.raw, PLEX_TV_ERRORS.invalidJwk)
+    const thumbprint = await thumbprintOf(jwk)
+    const holder = state.deviceKeys.get(thumbprint)
+    if (holder && holder.device.clientIdentifier !== device.clientIdentifier) {
+      return plexTvError(c.req.raw, PLEX_TV_ERRORS.thumbprintTaken)
+    }
+    const strong = fields.strong === true || c.req.query('strong') === 'true'
+    const pin = state.createPin(device.clientIdentifier, device.product, device.name, strong, {
+      jwk,
+      thumbprint,
+    })
     return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()), 201)
   })
 
-  app.get('/api/v2/pins/:id', (c) => {
+  app.get('/api/v2/pins/:id', async (c) => {
     const pin = /^\d+$/.test(c.req.param('id')) ? state.findPin(Number(c.req.param('id'))) : undefined
+    const clientIdentifier = c.req.header('x-plex-client-identifier') ?? ''
     // A PIN is only visible to the client identifier that created it.
-    if (!pin || pin.clientIdentifier !== c.req.header('x-plex-client-identifier')) {
+    if (!pin || pin.clientIdentifier !== clientIdentifier) {
       return plexTvError(c.req.raw, PLEX_TV_ERRORS.pinNotFound)
+    }
+    if (!pin.jwk || !pin.thumbprint) return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()))
+    // A PIN made with a key hands its JWT only to a poll that proves possession of the key.
+    const deviceJwt = c.req.query('deviceJWT')
+    if (!deviceJwt) return negotiated(c.req.raw, 'pin', pinBody({ ...pin, authToken: null }, state.now()))
+    const check = await checkDeviceJwt(deviceJwt, pin.jwk, clientIdentifier, state.now())
+    if (!check.ok) return plexTvError(c.req.raw, check.error)
+    const key = state.deviceKeys.get(pin.thumbprint)
+    if (pin.approvedLogin && !pin.authToken && key) {
+      const nonce = typeof check.payload.nonce === 'string' ? check.payload.nonce : crypto.randomUUID()
+      const scope = typeof check.payload.scope === 'string' ? check.payload.scope : DEFAULT_PIN_JWT_SCOPE
+      pin.authToken = await state.issuePlexJwt(key, { scope, nonce })
     }
     return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()))
   })
 
   app.get('/api/v2/resources', (c) => {
-    const token = requestToken(c.req.raw)
-    const account = state.accountForToken(token)
-    if (!account || !token) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
-    return negotiated(c.req.raw, 'resources', resources(state, account, token, new URL(c.req.url)))
+    const caller = tokenCaller(c.req.raw, state)
+    if (caller instanceof Response) return caller
+    const { token, member } = caller
+    // A managed user sees no servers here: the fake shares none with Home members.
+    if (member.managed) return negotiated(c.req.raw, 'resources', [])
+    return negotiated(c.req.raw, 'resources', resources(state, member.account, token, new URL(c.req.url)))
   })
 
   app.delete('/api/v2/users/signout', (c) => {
-    const token = requestToken(c.req.raw)
-    if (!token || !state.accountForToken(token)) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
-    state.revokeToken(token)
+    const caller = tokenCaller(c.req.raw, state)
+    if (caller instanceof Response) return caller
+    state.revokeToken(caller.token)
     return new Response(null, { status: 204 })
   })
 
   app.get('/api/v2/ping', (c) => {
-    const token = requestToken(c.req.raw)
-    if (!token || !state.accountForToken(token)) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
+    const caller = tokenCaller(c.req.raw, state)
+    if (caller instanceof Response) return caller
     return negotiated(c.req.raw, 'ping', { pong: true })
   })
 

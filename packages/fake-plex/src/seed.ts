@@ -28,6 +28,29 @@ export interface SeedAccount {
   mailingListStatus?: string
   country?: string
   joinedAt: number
+  /** The account's Plex Home, of which it is the admin; without one, /api/v2/home/users answers 404. */
+  home?: SeedHome
+}
+
+/** A Plex Home: its admin is the account that has it; these are its other members. */
+export interface SeedHome {
+  id: number
+  name: string
+  /** The admin's own Home PIN, if set: switching back to the admin then needs it too. */
+  adminPin?: string
+  users: SeedHomeUser[]
+}
+
+/** A managed user of a Home: no username, email or password; a PIN makes it `protected`. */
+export interface SeedHomeUser {
+  id: number
+  uuid: string
+  title: string
+  /** Makes the user `protected`: a switch needs this PIN (else 403 code 1041). */
+  pin?: string
+  restricted: boolean
+  /** Open enum: 'little_kid', 'older_kid', 'teen', or null. */
+  restrictionProfile?: string | null
 }
 
 /** Access to someone else's server. `accessToken` is what the resources list and the PMS accepts. */
@@ -63,9 +86,9 @@ const ALICE_CABIN_HASH = '7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f'
 
 /**
  * The default seed, documented in README.md. Tokens are fixed so tests can use them directly.
- * - alice: owns two servers, no 2FA, Plex Pass.
- * - bob: 2FA with code '123456', shared access to alice's main server.
- * - carol: no server access.
+ * - alice: owns two servers, no 2FA, Plex Pass; a Home with "Kids" (PIN '1234') and "Dana" (no PIN).
+ * - bob: 2FA with code '123456', shared access to alice's main server; no Home.
+ * - carol: no server access; no Home.
  */
 export const defaultSeed: FakePlexSeed = {
   accounts: [
@@ -81,6 +104,27 @@ export const defaultSeed: FakePlexSeed = {
       mailingListStatus: 'inactive',
       country: 'US',
       joinedAt: 1514764800,
+      home: {
+        id: 7000001,
+        name: "Alice's Home",
+        users: [
+          {
+            id: 10000011,
+            uuid: 'k1d5000000000k1d',
+            title: 'Kids',
+            pin: '1234',
+            restricted: true,
+            restrictionProfile: 'little_kid',
+          },
+          {
+            id: 10000012,
+            uuid: 'da4a000000000da4',
+            title: 'Dana',
+            restricted: false,
+            restrictionProfile: null,
+          },
+        ],
+      },
     },
     {
       id: 10000002,

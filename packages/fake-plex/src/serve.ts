@@ -132,7 +132,7 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
 export function describeSeed(served: ServedFakePlex): string {
   const lines = [
     'fake-plex is running (nothing here reaches the real Plex)',
-    `  plex.tv       ${served.plexTvUrl}`,
+    `  plex.tv       ${served.plexTvUrl}   (clients.plex.tv too: pass it as clientsUrl)`,
     `  app.plex.tv   ${served.appUrl}   (PIN approval page)`,
     '  servers:',
   ]
@@ -144,6 +144,10 @@ export function describeSeed(served: ServedFakePlex): string {
   for (const account of served.fake.accounts) {
     const code = account.verificationCode ? `2FA ${account.verificationCode}` : 'no 2FA'
     lines.push(`    ${account.login} (${account.email}) / ${account.password} / ${code} / ${account.token}`)
+    for (const user of account.home?.users ?? []) {
+      const pin = user.pin === undefined ? 'no PIN' : `PIN ${user.pin}`
+      lines.push(`      Home user ${user.title} (uuid ${user.uuid}) / ${pin}`)
+    }
   }
   lines.push(`  control: POST ${served.plexTvUrl}/__fake/reset, /__fake/faults, /__fake/servers/<id>/restart`)
   lines.push(`           GET ${served.plexTvUrl}/__fake/devices?login=<login>  (authorized devices)`)

@@ -1,7 +1,19 @@
-/** Mutable state of one fake: tokens, transient tokens, PINs, lockout and rate-limit counters. */
+/**
+ * Mutable state of one fake: tokens (legacy and Plex JWTs), device keys, nonces, transient tokens, PINs,
+ * lockout and rate-limit counters.
+ */
+import {
+  DEFAULT_SIGNING_KEY,
+  NONCE_LIFETIME_MS,
+  newSigningKey,
+  PLEX_JWT_LIFETIME_MS,
+  type PublicJwk,
+  type SigningKey,
+  signPlexJwt,
+} from './jwt.ts'
 import type { PlexTvErrorDef } from './plex-errors.ts'
 import { PLEX_TV_ERRORS } from './plex-errors.ts'
-import type { FakePlexSeed, SeedAccount, SeedServer } from './seed.ts'
+import type { FakePlexSeed, SeedAccount, SeedHome, SeedHomeUser, SeedServer } from './seed.ts'
 import { isoSeconds } from './wire.ts'
 
 /** Transient tokens live up to 48 hours (plex-api.md, GetTransientToken). */
@@ -46,6 +58,33 @@ export interface AccountToken {
   issuedAt: number
   /** Absent for seeded tokens and `issueToken(login)` without a device: they are in no device list. */
   device?: TokenDevice
+  /** A Plex JWT (signed by the fake's key, 7 days) rather than a legacy token. */
+  jwt?: boolean
+  /** When a Plex JWT expires (ms); then plex.tv answers 498. */
+  expiresAt?: number
+  /** The token speaks for this managed user of `login`'s Home, not for `login` itself. */
+  managedUuid?: string
+}
+
+/** What plex.tv makes of a token: valid, unknown, revoked (signed out, rotated, retired) or expired. */
+export type TokenStatus = 'missing' | 'unknown' | 'revoked' | 'expired' | 'valid'
+
+/** Who a token speaks for: an account, or a managed user of the account's Home. */
+export interface HomeMember {
+  /** The account; for a managed user, the admin of the Home. */
+  account: SeedAccount
+  managed?: SeedHomeUser
+}
+
+/** A device key registered with plex.tv: by a PIN with a key, or POST /api/v2/auth/jwk. */
+export interface DeviceKeyRecord {
+  /** RFC 7638 thumbprint: plex.tv's name for the key, and the `thumbprint` claim of its JWTs. */
+  thumbprint: string
+  jwk: PublicJwk
+  login: string
+  device: TokenDevice
+  /** The legacy token that registered the key: retired once a JWT is issued for this device. */
+  legacyToken?: string
 }
 
 /** One entry of an account's "Authorized Devices" (`GET /__fake/devices`, `fake.devices`). */
@@ -81,6 +120,11 @@ export interface Pin {
   expiresAt: number
   authToken: string | null
   expired: boolean
+  /** A PIN made with a key: its token is a Plex JWT, handed out only against a device JWT signed by it. */
+  jwk?: PublicJwk
+  thumbprint?: string
+  /** Who approved a PIN made with a key (its JWT is signed when the device polls). */
+  approvedLogin?: string
 }
 
 /** Who a PMS thinks a token belongs to. */
@@ -102,6 +146,13 @@ export class FakeState {
   /** Per client IP: times of the failures still within the window, and the end of a lockout. */
   readonly failuresByIp = new Map<string, { failedAt: number[]; lockedUntil?: number }>()
   readonly rateWindows = new Map<string, { start: number; count: number }>()
+  private readonly serverTokens = new Map<string, string>()
+  /** Registered device keys by thumbprint. */
+  readonly deviceKeys = new Map<string, DeviceKeyRecord>()
+  /** Live nonces and when they expire. */
+  readonly nonces = new Map<string, number>()
+  /** The fake plex.tv's signing keys, newest last; all of them are in the JWKS. */
+  signingKeys: SigningKey[] = [DEFAULT_SIGNING_KEY]
   private nextPinId = 1837000001
 
   constructor(
@@ -120,6 +171,10 @@ export class FakeState {
     this.serverGenerations.clear()
     this.failuresByIp.clear()
     this.rateWindows.clear()
+    this.deviceKeys.clear()
+    this.nonces.clear()
+    this.serverTokens.clear()
+    this.signingKeys = [DEFAULT_SIGNING_KEY]
     this.nextPinId = 1837000001
     for (const account of this.seed.accounts) {
       this.tokens.set(account.token, {
@@ -142,32 +197,53 @@ export class FakeState {
     return this.seed.servers.find((s) => s.id === serverId)
   }
 
-  /** The account behind a valid (issued, not revoked) plex.tv token. */
+  /** The account behind a valid plex.tv token (issued, not revoked, not expired); not a managed user's. */
   accountForToken(token: string | null | undefined): SeedAccount | undefined {
-    if (!token) return undefined
+    const member = this.memberForToken(token)
+    return member && !member.managed ? member.account : undefined
+  }
+
+  /** Who a valid plex.tv token speaks for: an account or a managed user of its Home. */
+  memberForToken(token: string | null | undefined): HomeMember | undefined {
+    if (this.tokenStatus(token) !== 'valid') return undefined
+    const record = this.tokens.get(token ?? '')
+    const account = record && this.findAccount(record.login)
+    if (!record || !account) return undefined
+    if (record.managedUuid === undefined) return { account }
+    const managed = account.home?.users.find((user) => user.uuid === record.managedUuid)
+    return managed ? { account, managed } : undefined
+  }
+
+  tokenStatus(token: string | null | undefined): TokenStatus {
+    if (!token) return 'missing'
     const record = this.tokens.get(token)
-    if (!record || record.revoked) return undefined
-    return this.findAccount(record.login)
+    if (!record) return 'unknown'
+    if (record.revoked) return 'revoked'
+    if (record.expiresAt !== undefined && this.now() >= record.expiresAt) return 'expired'
+    return 'valid'
   }
 
   isRevoked(token: string | null | undefined): boolean {
     return !!token && this.tokens.get(token)?.revoked === true
   }
 
+  isJwt(token: string | null | undefined): boolean {
+    return !!token && this.tokens.get(token)?.jwt === true
+  }
+
+  /** The Home `login` is the admin of, if any. */
+  homeOf(login: string): SeedHome | undefined {
+    return this.findAccount(login)?.home
+  }
+
   /**
    * A new token for the account. With a device, it is the device's token: Plex rotates tokens per
    * (account, client identifier), so the earlier live token of that pair is revoked.
    */
-  issueToken(login: string, device?: TokenDevice): string {
+  issueToken(login: string, device?: TokenDevice, managedUuid?: string): string {
     const account = this.findAccount(login)
     if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
-    if (device) {
-      for (const record of this.tokens.values()) {
-        if (record.login === account.login && record.device?.clientIdentifier === device.clientIdentifier) {
-          record.revoked = true
-        }
-      }
-    }
+    if (device) this.retireLegacyTokens(account.login, device.clientIdentifier, managedUuid)
     const token = newPlexToken()
     this.tokens.set(token, {
       token,
@@ -175,7 +251,127 @@ export class FakeState {
       revoked: false,
       issuedAt: this.now(),
       ...(device ? { device: { ...device } } : {}),
+      ...(managedUuid === undefined ? {} : { managedUuid }),
     })
+    return token
+  }
+
+  /** Revokes the legacy tokens of one device of one account (or of one managed user of its Home). */
+  private retireLegacyTokens(login: string, clientIdentifier: string, managedUuid?: string): void {
+    for (const record of this.tokens.values()) {
+      if (
+        !record.jwt &&
+        record.login === login &&
+        record.managedUuid === managedUuid &&
+        record.device?.clientIdentifier === clientIdentifier
+      ) {
+        record.revoked = true
+      }
+    }
+  }
+
+  /**
+   * Registers a device key for (account, device), replacing that device's earlier key. The caller has
+   * checked that no other device holds the thumbprint.
+   */
+  registerDeviceKey(record: DeviceKeyRecord): void {
+    for (const [thumbprint, existing] of this.deviceKeys) {
+      if (
+        existing.login === record.login &&
+        existing.device.clientIdentifier === record.device.clientIdentifier
+      ) {
+        this.deviceKeys.delete(thumbprint)
+      }
+    }
+    this.deviceKeys.set(record.thumbprint, { ...record, device: { ...record.device } })
+  }
+
+  /** The key a device JWT's header names, among the keys registered by this client identifier. */
+  findDeviceKey(clientIdentifier: string, kid: string | undefined): DeviceKeyRecord | undefined {
+    if (kid === undefined) return undefined
+    for (const record of this.deviceKeys.values()) {
+      if (record.device.clientIdentifier !== clientIdentifier) continue
+      if (record.jwk.kid === kid || record.thumbprint === kid) return record
+    }
+    return undefined
+  }
+
+  /**
+   * A Plex JWT for a registered device key, signed by the fake's newest key. As Plex's documentation says,
+   * the device's legacy tokens are retired once a JWT is issued for it, the one that registered the key too.
+   * Earlier JWTs stay valid until they expire: a JWT is not revocable by rotation.
+   */
+  async issuePlexJwt(key: DeviceKeyRecord, options: { scope: string; nonce: string }): Promise<string> {
+    const account = this.findAccount(key.login)
+    const signingKey = this.signingKeys.at(-1)
+    if (!account || !signingKey) throw new Error(`fake-plex: no account ${JSON.stringify(key.login)}`)
+    const now = this.now()
+    const token = await signPlexJwt(signingKey, {
+      clientIdentifier: key.device.clientIdentifier,
+      thumbprint: key.thumbprint,
+      nonce: options.nonce,
+      scope: options.scope,
+      user: {
+        id: account.id,
+        uuid: account.uuid,
+        username: account.login,
+        email: account.email,
+        friendly_name: account.title ?? account.login,
+        restricted: false,
+        anonymous: false,
+        joinedAt: account.joinedAt,
+      },
+      now,
+    })
+    this.retireLegacyTokens(account.login, key.device.clientIdentifier)
+    if (key.legacyToken !== undefined) this.revokeToken(key.legacyToken)
+    this.tokens.set(token, {
+      token,
+      login: account.login,
+      revoked: false,
+      issuedAt: now,
+      device: { ...key.device },
+      jwt: true,
+      expiresAt: now + PLEX_JWT_LIFETIME_MS,
+    })
+    return token
+  }
+
+  /** A new single-use nonce, good for NONCE_LIFETIME_MS. */
+  newNonce(): string {
+    const now = this.now()
+    for (const [nonce, expiresAt] of this.nonces) if (now >= expiresAt) this.nonces.delete(nonce)
+    const nonce = crypto.randomUUID()
+    this.nonces.set(nonce, now + NONCE_LIFETIME_MS)
+    return nonce
+  }
+
+  /** Uses up a nonce: true when it was live; a nonce is never good twice. */
+  takeNonce(nonce: unknown): boolean {
+    if (typeof nonce !== 'string') return false
+    const expiresAt = this.nonces.get(nonce)
+    this.nonces.delete(nonce)
+    return expiresAt !== undefined && this.now() < expiresAt
+  }
+
+  /** A new signing key signs from now on; the earlier ones stay in the JWKS. */
+  async rotateSigningKey(): Promise<string> {
+    const key = await newSigningKey()
+    this.signingKeys.push(key)
+    return key.kid
+  }
+
+  /**
+   * The token a server owner's resources list gives for a server when the caller used a Plex JWT, which a
+   * PMS refuses: one legacy token per (account, server), made on first use, in no device list.
+   */
+  serverAccessToken(login: string, serverId: string): string {
+    const key = `${login}\u0000${serverId}`
+    let token = this.serverTokens.get(key)
+    if (token === undefined || this.tokenStatus(token) !== 'valid') {
+      token = this.issueToken(login)
+      this.serverTokens.set(key, token)
+    }
     return token
   }
 
@@ -183,12 +379,17 @@ export class FakeState {
   devices(login: string): AuthorizedDevice[] {
     const account = this.findAccount(login)
     if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
-    const devices: AuthorizedDevice[] = []
+    // One entry per device: a device may hold its Plex JWT and the JWTs it refreshed before, all still live.
+    const devices = new Map<string, AuthorizedDevice>()
     for (const record of this.tokens.values()) {
-      if (record.login !== account.login || record.revoked || !record.device) continue
-      devices.push({ ...record.device, createdAt: isoSeconds(record.issuedAt) })
+      if (record.login !== account.login || record.managedUuid !== undefined || !record.device) continue
+      if (this.tokenStatus(record.token) !== 'valid') continue
+      devices.set(record.device.clientIdentifier, {
+        ...record.device,
+        createdAt: isoSeconds(record.issuedAt),
+      })
     }
-    return devices
+    return [...devices.values()]
   }
 
   /** Revokes a plex.tv token or a transient token; returns whether it existed. */
@@ -247,7 +448,13 @@ export class FakeState {
     return window.count > limit.limit
   }
 
-  createPin(clientIdentifier: string, product: string, deviceName: string, strong: boolean): Pin {
+  createPin(
+    clientIdentifier: string,
+    product: string,
+    deviceName: string,
+    strong: boolean,
+    key?: { jwk: PublicJwk; thumbprint: string },
+  ): Pin {
     const createdAt = this.now()
     const expiresIn = strong ? 1800 : 900
     const pin: Pin = {
@@ -261,6 +468,7 @@ export class FakeState {
       expiresAt: createdAt + expiresIn * 1000,
       authToken: null,
       expired: false,
+      ...(key ? { jwk: key.jwk, thumbprint: key.thumbprint } : {}),
     }
     this.pins.set(pin.id, pin)
     return pin
@@ -268,11 +476,16 @@ export class FakeState {
 
   /** Approves a PIN for an account: its token is issued to the device that created the PIN. */
   approvePin(pin: Pin, login: string): string {
-    pin.authToken = this.issueToken(login, {
-      clientIdentifier: pin.clientIdentifier,
-      product: pin.product,
-      name: pin.deviceName,
-    })
+    const device = { clientIdentifier: pin.clientIdentifier, product: pin.product, name: pin.deviceName }
+    if (pin.jwk && pin.thumbprint) {
+      // The key is now this device's; its JWT is signed when the device polls with a device JWT.
+      const account = this.findAccount(login)
+      if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+      this.registerDeviceKey({ thumbprint: pin.thumbprint, jwk: pin.jwk, login: account.login, device })
+      pin.approvedLogin = account.login
+      return ''
+    }
+    pin.authToken = this.issueToken(login, device)
     return pin.authToken
   }
 
@@ -332,6 +545,8 @@ export class FakeState {
     }
     const share = server.shares?.find((s) => s.accessToken === token)
     if (share) return { login: share.login, admin: false, transient: false, baseToken: token }
+    // Quirk: media servers have been seen to refuse Plex JWTs; a server's own accessToken works.
+    if (this.isJwt(token)) return undefined
     const account = this.accountForToken(token)
     if (!account) return undefined
     if (account.login === server.ownerLogin) {

@@ -1,5 +1,5 @@
 /** UserPlexAccount objects shaped like real plex.tv answers, unlisted fields included. */
-import type { SeedAccount } from './seed.ts'
+import type { SeedAccount, SeedHomeUser } from './seed.ts'
 import { isoSeconds } from './wire.ts'
 
 const PLEX_PASS_FEATURES = [
@@ -59,7 +59,7 @@ export function userPlexAccount(
     joinedAt: account.joinedAt,
     emailOnlyAuth: false,
     hasPassword: true,
-    protected: false,
+    protected: account.home?.adminPin !== undefined,
     thumb: `https://plex.tv/users/${account.uuid}/avatar?c=${account.joinedAt}`,
     authToken,
     mailingListStatus: account.mailingListStatus ?? 'active',
@@ -70,10 +70,10 @@ export function userPlexAccount(
     subscriptionDescription: plexPass ? 'Plex Pass (lifetime)' : null,
     restricted: false,
     anonymous: null,
-    home: false,
+    home: account.home !== undefined,
     guest: false,
-    homeSize: 1,
-    homeAdmin: false,
+    homeSize: 1 + (account.home?.users.length ?? 0),
+    homeAdmin: account.home !== undefined,
     maxHomeSize: 15,
     rememberExpiresAt: Math.floor(now / 1000) + rememberDays * 86400,
     profile: {
@@ -154,5 +154,38 @@ export function signInBody(
     pastSubscriptions,
     trials: [],
     createdAt: isoSeconds(account.joinedAt * 1000),
+  }
+}
+
+/**
+ * The account of a managed user of `admin`'s Home, as a switch and GET /api/v2/user answer it: no username,
+ * email or password of its own (null, as in the Home's user list), the admin's subscription, no services.
+ */
+export function managedUserAccount(
+  admin: SeedAccount,
+  user: SeedHomeUser,
+  authToken: string,
+  now: number,
+): Record<string, unknown> {
+  return {
+    ...userPlexAccount(admin, authToken, now),
+    id: user.id,
+    uuid: user.uuid,
+    username: null,
+    title: user.title,
+    email: null,
+    friendlyName: user.title,
+    hasPassword: false,
+    protected: user.pin !== undefined,
+    thumb: `https://plex.tv/users/${user.uuid}/avatar?c=${admin.joinedAt}`,
+    restricted: user.restricted,
+    homeAdmin: false,
+    twoFactorEnabled: false,
+    backupCodesCreated: false,
+    mailingListStatus: 'unsubscribed',
+    mailingListActive: false,
+    services: [],
+    queueEmail: `queue+${user.uuid}@save.plex.tv`,
+    queueUid: `${user.uuid}q`,
   }
 }

@@ -101,6 +101,7 @@ describe('serveFakePlex options', () => {
       expect(text).toContain(served.appUrl)
       for (const server of served.servers) expect(text).toContain(server.url)
       expect(text).toContain('bob (bob@example.com) / bob-password / 2FA 123456')
+      expect(text).toContain('Home user Kids (uuid k1d5000000000k1d) / PIN 1234')
     } finally {
       await served.close()
     }
