@@ -13,6 +13,10 @@ export const PLEX_ERROR_CODES = [
   'timeout',
   'aborted',
   'invalid_response',
+  'token_expired',
+  'invalid_token',
+  'home_pin_required',
+  'key_already_registered',
 ] as const
 
 /** One of {@link PLEX_ERROR_CODES}. */

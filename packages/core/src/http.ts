@@ -22,7 +22,9 @@ export interface PlexRequest {
   token?: string
   /** Sent as application/x-www-form-urlencoded. */
   form?: URLSearchParams
-  /** Other values that must never show up in an error (password, 2FA code). */
+  /** Sent as application/json (the JWT endpoints). */
+  json?: unknown
+  /** Other values that must never show up in an error (password, 2FA code, device JWT, Home PIN). */
   secrets?: string[]
 }
 
@@ -128,6 +130,8 @@ export async function plexRequest(
   const secrets = new LazySecrets([request.token, ...(request.secrets ?? [])])
   const headers = plexHeaders(options, request.token)
   if (request.form) setHeader(headers, 'Content-Type', 'application/x-www-form-urlencoded')
+  if (request.json !== undefined) setHeader(headers, 'Content-Type', 'application/json')
+  const body = request.json !== undefined ? JSON.stringify(request.json) : request.form?.toString()
   const fetchImpl = resolveFetch(options)
   const timeoutMs =
     typeof options.timeoutMs === 'number' && options.timeoutMs > 0 ? options.timeoutMs : DEFAULT_TIMEOUT_MS
@@ -144,7 +148,7 @@ export async function plexRequest(
       const { response, text } = await attemptOnce(
         fetchImpl,
         request.url,
-        { method: request.method, headers, body: request.form?.toString(), redirect: 'manual' },
+        { method: request.method, headers, body, redirect: 'manual' },
         timeoutMs,
         maxBytes,
         signal,

@@ -44,6 +44,8 @@ export interface PlexClientOptions {
   serverUrl?: string
   /** Default `https://plex.tv`. */
   plexTvUrl?: string
+  /** Where the JWT endpoints live (PIN with a key, key registration, refresh, JWKS). Default `https://clients.plex.tv`. */
+  clientsUrl?: string
   /** Default `globalThis.fetch`, looked up at call time. */
   fetch?: PlexFetch
   /** Per attempt, default 10000. */
@@ -66,6 +68,7 @@ export interface PlexCallOptions {
 }
 
 export const DEFAULT_PLEX_TV_URL = 'https://plex.tv'
+export const DEFAULT_CLIENTS_URL = 'https://clients.plex.tv'
 export const DEFAULT_TIMEOUT_MS = 10_000
 export const DEFAULT_MAX_RESPONSE_BYTES = 65_536
 

@@ -1,4 +1,4 @@
-import { PlexError, type PlexErrorCode, redact } from './errors.ts'
+import { PlexError, type PlexErrorCode, type PlexErrorDetail, redact } from './errors.ts'
 import { parsePlexErrorBody } from './plex-error-body.ts'
 
 /** The PlexError for a non-2xx answer. `label` is e.g. `GET /api/v2/user` (never a query, never a token). */
@@ -14,10 +14,7 @@ export function errorFromResponse(
     message: redact(entry.message, secrets),
   }))
   const status = response.status
-  const code = codeForStatus(
-    status,
-    plexErrors.map((entry) => entry.code),
-  )
+  const code = codeForStatus(status, plexErrors)
   // Retry-After belongs to 429 and 503 (RFC 9110 §10.2.3); elsewhere it is not a promise about the service.
   const retryAfter =
     status === 429 || status === 503 ? parseRetryAfter(response.headers.get('retry-after'), now) : undefined
@@ -26,7 +23,8 @@ export function errorFromResponse(
   return new PlexError(code, message, { status, plexErrors, retryAfter, response })
 }
 
-function codeForStatus(status: number, plexCodes: (number | undefined)[]): PlexErrorCode {
+function codeForStatus(status: number, plexErrors: PlexErrorDetail[]): PlexErrorCode {
+  const plexCodes = plexErrors.map((entry) => entry.code)
   if (status === 400) return 'bad_request'
   if (status === 401) {
     // Quirk: plex.tv signals 2FA and lockout with a 401 and its own code, not another status.
@@ -34,11 +32,22 @@ function codeForStatus(status: number, plexCodes: (number | undefined)[]): PlexE
     if (plexCodes.includes(1031)) return 'locked_out'
     return 'unauthorized'
   }
-  if (status === 403) return 'forbidden'
+  // Quirk: a Home user's missing or wrong PIN is a 403 with plex code 1041, demanded even from the admin.
+  if (status === 403) return plexCodes.includes(1041) ? 'home_pin_required' : 'forbidden'
   if (status === 404) return 'not_found'
-  // Quirk: a revoked token gets 422 with XML `<errors><error>Invalid token</error></errors>`, not 401.
-  if (status === 422) return 'unauthorized'
+  if (status === 422) {
+    // Quirk: registering a key that another device holds is a 422 told apart only by its message,
+    // "thumbprint already taken" ...
+    if (plexErrors.some((entry) => /thumbprint already taken/i.test(entry.message))) {
+      return 'key_already_registered'
+    }
+    // ... while a revoked token gets 422 with XML `<errors><error>Invalid token</error></errors>`, and a
+    // device JWT whose signature fails verification a 422 too: the credential was refused, not the request.
+    return 'unauthorized'
+  }
   if (status === 429) return 'rate_limited'
+  // Quirk: an expired Plex JWT is 498, a status outside the HTTP registry (nginx's "token expired").
+  if (status === 498) return 'token_expired'
   if (status >= 500) return 'upstream_error'
   if (status >= 400) return 'bad_request'
   // 1xx/3xx (we never follow redirects, so a token never travels to another host): not what Plex documents.

@@ -4,20 +4,32 @@ import {
   type CheckPinParams,
   type CreatePinParams,
   createPlexClient,
+  type GetHomeUsersParams,
   type GetResourcesParams,
   type GetSourceConnectionInformationParams,
   type GetTokenDetailsParams,
   type GetTransientTokenParams,
+  type PingParams,
   type PlexClient,
   type PlexClientOptions,
+  type PlexDeviceKey,
+  type PlexHomeUser,
+  type PlexJwtClaims,
   type PlexPin,
   type PlexResource,
   type PostUsersSignInDataParams,
+  type RefreshedPlexJwt,
+  type RefreshPlexJwtParams,
+  type RegisterDeviceKeyParams,
+  type SignDeviceJwtOptions,
   type SignedInPlexAccount,
   type SignOutParams,
   type SourceConnectionInformation,
+  type SwitchedHomeUser,
+  type SwitchHomeUserParams,
   type TransientToken,
   type UserPlexAccount,
+  type VerifyPlexJwtParams,
 } from '../src/index.ts'
 import { plexErrorOf, setup } from './helpers.ts'
 
@@ -72,19 +84,35 @@ describe('createPlexClient', () => {
       getResources: (params?: GetResourcesParams) => Promise<PlexResource[]>
       signOut: (params?: SignOutParams) => Promise<void>
       buildAuthUrl: (params: Omit<BuildAuthUrlOptions, 'clientIdentifier' | 'product'>) => string
+      generateDeviceKey: () => Promise<PlexDeviceKey>
+      signDeviceJwt: (params: Omit<SignDeviceJwtOptions, 'clientIdentifier' | 'product'>) => Promise<string>
+      registerDeviceKey: (params: RegisterDeviceKeyParams) => Promise<void>
+      refreshPlexJwt: (params: RefreshPlexJwtParams) => Promise<RefreshedPlexJwt>
+      verifyPlexJwt: (params?: VerifyPlexJwtParams) => Promise<PlexJwtClaims>
+      ping: (params?: PingParams) => Promise<void>
+      getHomeUsers: (params?: GetHomeUsersParams) => Promise<PlexHomeUser[]>
+      switchHomeUser: (params: SwitchHomeUserParams) => Promise<SwitchedHomeUser>
     }>()
     const plex = createPlexClient({ clientIdentifier: 'id' })
     expect(Object.keys(plex).sort()).toEqual([
       'buildAuthUrl',
       'checkPin',
       'createPin',
+      'generateDeviceKey',
+      'getHomeUsers',
       'getResources',
       'getSourceConnectionInformation',
       'getTokenDetails',
       'getTransientToken',
       'options',
+      'ping',
       'postUsersSignInData',
+      'refreshPlexJwt',
+      'registerDeviceKey',
+      'signDeviceJwt',
       'signOut',
+      'switchHomeUser',
+      'verifyPlexJwt',
     ])
   })
 })

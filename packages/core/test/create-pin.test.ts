@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPin, createPlexClient } from '../src/index.ts'
+import { createPin, createPlexClient, generateDeviceKey } from '../src/index.ts'
 import { CLIENT_ID, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
 describe('createPin', () => {
@@ -41,5 +41,53 @@ describe('createPin', () => {
     expect(error.plexErrors[0]?.code).toBe(1003)
     expect(error.retryAfter).toBeUndefined()
     expect(fake.requests).toHaveLength(2)
+  })
+
+  it('README example with a key: POST https://clients.plex.tv/api/v2/pins with the public JWK as JSON', async () => {
+    const { fake } = setup()
+    const plex = createPlexClient({ clientIdentifier: CLIENT_ID, product: PRODUCT, fetch: fake.fetch })
+    const deviceKey = await plex.generateDeviceKey()
+    const pin = await plex.createPin({ deviceKey })
+
+    expect(pin).toMatchObject({ id: expect.any(Number), code: expect.any(String), authToken: null })
+    const { x } = deviceKey.publicJwk
+    expect(fake.requests).toEqual([
+      {
+        method: 'POST',
+        url: 'https://clients.plex.tv/api/v2/pins',
+        headers: {
+          accept: 'application/json',
+          'content-type': 'application/json',
+          'x-plex-client-identifier': CLIENT_ID,
+          'x-plex-product': PRODUCT,
+        },
+        body: `{"jwk":{"kty":"OKP","crv":"Ed25519","x":"${x}","kid":"${deviceKey.kid}","alg":"EdDSA"},"strong":true}`,
+      },
+    ])
+    // Never the private key.
+    expect(fake.requests[0]?.body).not.toContain(deviceKey.privateJwk.d)
+  })
+
+  it('with a key: strong: false goes into the body; clientsUrl is honoured and checked', async () => {
+    const { fake, options } = setup({ plexTvUrl: 'https://plex.example' })
+    const deviceKey = await generateDeviceKey()
+    await createPin({ ...options, deviceKey, strong: false, clientsUrl: 'https://plex.example/' })
+    expect(fake.requests[0]?.url).toBe('https://plex.example/api/v2/pins')
+    expect(JSON.parse(fake.requests[0]?.body ?? '')).toMatchObject({ strong: false })
+    const error = await plexErrorOf(
+      createPin({ ...options, deviceKey, clientsUrl: 'ftp://x' }),
+      'invalid_input',
+    )
+    expect(error.message).toMatch(/^clientsUrl /)
+    expect(fake.requests).toHaveLength(1)
+  })
+
+  it('with a key another device holds: key_already_registered (422 thumbprint already taken)', async () => {
+    const { options, alice } = setup()
+    const deviceKey = await generateDeviceKey()
+    const plex = createPlexClient({ ...options, clientIdentifier: 'another-device' })
+    await plex.registerDeviceKey({ token: alice.token, deviceKey })
+    const error = await plexErrorOf(createPin({ ...options, deviceKey }), 'key_already_registered')
+    expect(error.status).toBe(422)
   })
 })

@@ -24,6 +24,10 @@ describe('PlexError', () => {
       'timeout',
       'aborted',
       'invalid_response',
+      'token_expired',
+      'invalid_token',
+      'home_pin_required',
+      'key_already_registered',
     ])
   })
 

@@ -4,6 +4,7 @@
  * A runner imports `cases` and registers each `run` as a test.
  */
 import { createFakePlex, type FakePlex } from '@plex-auth/fake-plex'
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose'
 import { createPlexClient, isPlexError, type PlexClient, type PlexErrorCode } from '../../src/index.ts'
 
 export interface ConformanceCase {
@@ -248,6 +249,103 @@ export const cases: ConformanceCase[] = [
         return
       }
       throw new Error('assertion failed: expected a rejection')
+    },
+  },
+  {
+    name: 'generateDeviceKey: a WebCrypto Ed25519 key as plain JSON, kid its RFC 7638 thumbprint',
+    async run() {
+      const { plex } = world()
+      const key = await plex.generateDeviceKey()
+      assertEqual(Object.keys(key).sort(), ['kid', 'privateJwk', 'publicJwk'], 'fields')
+      assertEqual(key.publicJwk.kty, 'OKP', 'kty')
+      assertEqual(key.publicJwk.crv, 'Ed25519', 'crv')
+      assertEqual(key.privateJwk.x, key.publicJwk.x, 'one key pair')
+      assert(/^[\w-]{43}$/.test(key.privateJwk.d), 'a 32-byte private key')
+      assertEqual(key.kid, await calculateJwkThumbprint(key.publicJwk, 'sha256'), 'kid = thumbprint')
+      const restored = JSON.parse(JSON.stringify(key)) as typeof key
+      assertEqual(restored, key, 'JSON round trip')
+    },
+  },
+  {
+    name: 'signDeviceJwt: EdDSA, {kid, alg, typ} header, aud plex.tv, iss the client, exp = iat + 300',
+    async run() {
+      const { plex } = world()
+      const key = await plex.generateDeviceKey()
+      const jwt = await plex.signDeviceJwt({ deviceKey: key, nonce: 'n-1', scope: 'username' })
+      assertEqual(decodeProtectedHeader(jwt), { kid: key.kid, alg: 'EdDSA', typ: 'JWT' }, 'header')
+      const { payload } = await jwtVerify(jwt, await importJWK(key.publicJwk, 'EdDSA'), {
+        algorithms: ['EdDSA'],
+        audience: 'plex.tv',
+        issuer: 'conformance-client',
+      })
+      assertEqual((payload.exp ?? 0) - (payload.iat ?? 0), 300, 'lifetime')
+      assertEqual([payload.nonce, payload.scope], ['n-1', 'username'], 'nonce and scope')
+    },
+  },
+  {
+    name: 'PIN with a key: the Plex JWT, refreshed, verified against plex.tv’s keys',
+    async run() {
+      const { fake, plex } = world()
+      const deviceKey = await plex.generateDeviceKey()
+      const pin = await plex.createPin({ deviceKey })
+      assertEqual(fake.requests[0]?.url, 'https://clients.plex.tv/api/v2/pins', 'PIN url')
+      assertEqual(JSON.parse(fake.requests[0]?.body ?? '{}').jwk.kid, deviceKey.kid, 'the JWK in the body')
+      assertEqual((await plex.checkPin({ id: pin.id, deviceKey })).authToken, null, 'pending')
+      fake.approvePin(pin.id, 'alice')
+      const { authToken } = await plex.checkPin({ id: pin.id, deviceKey })
+      assert(typeof authToken === 'string', 'a Plex JWT after approval')
+      assertEqual(decodeJwt(authToken).thumbprint, deviceKey.kid, 'issued to this key')
+      assertEqual((await plex.getTokenDetails({ token: authToken })).username, 'alice', 'plex.tv takes it')
+
+      const { token, expiresAt } = await plex.refreshPlexJwt({ deviceKey })
+      assert(token !== authToken, 'a new JWT')
+      assert(Date.parse(expiresAt) > Date.now() + 6 * 86_400_000, 'lives 7 days')
+      const claims = await plex.verifyPlexJwt({ token, deviceKey })
+      assertEqual(
+        [claims.iss, claims.user.username, claims.thumbprint],
+        ['plex.tv', 'alice', deviceKey.kid],
+        'claims',
+      )
+      await plex.ping({ token })
+    },
+  },
+  {
+    name: 'verifyPlexJwt: a JWT issued to another key, and alg none, are invalid_token',
+    async run() {
+      const { fake, plex, token } = world()
+      const mine = await plex.generateDeviceKey()
+      const theirs = await plex.generateDeviceKey()
+      await plex.registerDeviceKey({ token: token('alice'), deviceKey: theirs })
+      const { token: jwt } = await plex.refreshPlexJwt({ deviceKey: theirs })
+      await assertRejects(plex.verifyPlexJwt({ token: jwt, deviceKey: mine }), 'invalid_token', 'thumbprint')
+      const none = `${btoa('{"alg":"none"}')}.${btoa('{"iss":"plex.tv"}')}.`
+      await assertRejects(plex.verifyPlexJwt({ token: none }), 'invalid_token', 'alg none')
+      await assertRejects(
+        plex.registerDeviceKey({ token: token('bob'), deviceKey: theirs }),
+        'key_already_registered',
+        'a key another device holds',
+      )
+      assert(
+        fake.requests.every((r) => !r.url.includes('X-Plex-Token')),
+        'no token in a URL',
+      )
+    },
+  },
+  {
+    name: 'Plex Home: list, switch with the PIN; home_pin_required without it',
+    async run() {
+      const { plex, token } = world()
+      const users = await plex.getHomeUsers({ token: token('alice') })
+      const kids = users.find((user) => user.title === 'Kids')
+      assert(kids?.protected === true && kids.username === null, 'a protected managed user')
+      await assertRejects(
+        plex.switchHomeUser({ token: token('alice'), uuid: kids.uuid }),
+        'home_pin_required',
+        'no PIN',
+      )
+      const kid = await plex.switchHomeUser({ token: token('alice'), uuid: kids.uuid, pin: '1234' })
+      await plex.ping({ token: kid.authToken })
+      assertEqual(await plex.getHomeUsers({ token: token('bob') }), [], 'no Home')
     },
   },
 ]

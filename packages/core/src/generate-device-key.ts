@@ -1,0 +1,84 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
+import * as v from 'valibot'
+import { invalidInput } from './options.ts'
+
+/** The public half of a device key: an Ed25519 JWK (RFC 8037). */
+export interface PlexPublicJwk {
+  kty: 'OKP'
+  crv: 'Ed25519'
+  /** The public key, base64url. */
+  x: string
+}
+
+/** The whole device key as a JWK: the public fields plus `d`, the private key. Keep it secret. */
+export interface PlexPrivateJwk extends PlexPublicJwk {
+  /** The private key, base64url. */
+  d: string
+}
+
+/**
+ * A device's Ed25519 key pair for Plex JWT authentication. Plain JSON: store it (encrypted, like a
+ * password) and pass it back as it is. The private key is the long-lived secret: there is no refresh token.
+ */
+export interface PlexDeviceKey {
+  /** The key's id; {@link generateDeviceKey} makes it the RFC 7638 thumbprint of the public key. */
+  kid: string
+  publicJwk: PlexPublicJwk
+  privateJwk: PlexPrivateJwk
+}
+
+/** The public JWK as Plex takes it: `{kty, crv, x, kid, alg}`, in that order. */
+export interface PlexWireJwk extends PlexPublicJwk {
+  kid: string
+  alg: 'EdDSA'
+}
+
+// 32 bytes in unpadded base64url: 43 characters.
+const key32 = v.pipe(v.string(), v.regex(/^[\w-]{43}$/))
+const publicEntries = { kty: v.literal('OKP'), crv: v.literal('Ed25519'), x: key32 }
+
+const deviceKeySchema = v.pipe(
+  v.object({
+    kid: v.pipe(v.string(), v.nonEmpty(), v.maxLength(256)),
+    publicJwk: v.object(publicEntries),
+    privateJwk: v.object({ ...publicEntries, d: key32 }),
+  }),
+  v.check((key) => key.publicJwk.x === key.privateJwk.x),
+)
+
+/**
+ * `value` as a device key, only its known fields kept; `invalid_input` when it is not one (a key stored
+ * by hand, a public key alone). Never quotes the value: it holds the private key.
+ */
+export function readDeviceKey(value: unknown): PlexDeviceKey {
+  const result = v.safeParse(deviceKeySchema, value)
+  if (!result.success) {
+    throw invalidInput('deviceKey must be a PlexDeviceKey: { kid, publicJwk, privateJwk } of an Ed25519 key')
+  }
+  return result.output
+}
+
+/** The device key's public JWK as Plex's JWT endpoints take it. */
+export function plexWireJwk(deviceKey: PlexDeviceKey): PlexWireJwk {
+  const { kty, crv, x } = deviceKey.publicJwk
+  return { kty, crv, x, kid: deviceKey.kid, alg: 'EdDSA' }
+}
+
+/**
+ * A new Ed25519 device key, from WebCrypto (Node ≥ 20, Deno, Bun, workerd, current browsers). No request
+ * is made. Generate one per device (per client identifier) and keep it with that device's other secrets.
+ *
+ * @example
+ * const deviceKey = await generateDeviceKey()
+ * await store.put('plex-device-key', JSON.stringify(deviceKey))
+ */
+export async function generateDeviceKey(): Promise<PlexDeviceKey> {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
+  const [publicJwk, privateJwk] = await Promise.all([exportJWK(publicKey), exportJWK(privateKey)])
+  const publicPart: PlexPublicJwk = { kty: 'OKP', crv: 'Ed25519', x: String(publicJwk.x) }
+  return {
+    kid: await calculateJwkThumbprint(publicPart, 'sha256'),
+    publicJwk: publicPart,
+    privateJwk: { ...publicPart, d: String(privateJwk.d) },
+  }
+}

@@ -1,0 +1,48 @@
+import { importJWK, SignJWT } from 'jose'
+import { type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
+import { invalidInput } from './options.ts'
+
+/** What {@link signDeviceJwt} takes. */
+export interface SignDeviceJwtOptions {
+  /** The device's X-Plex-Client-Identifier: the JWT's `iss`. */
+  clientIdentifier: string
+  deviceKey: PlexDeviceKey
+  /** A nonce from plex.tv (`GET /auth/nonce`), when refreshing. */
+  nonce?: string
+  /** The claims wanted in the Plex JWT, comma-separated, when refreshing (e.g. `username,email`). */
+  scope?: string
+}
+
+/** A device JWT lives 5 minutes, as Plex's documentation says: `exp` is `iat` + 300. */
+export const DEVICE_JWT_LIFETIME_SECONDS = 300
+
+/**
+ * A device JWT: the device's proof that it holds its key, signed with it (EdDSA). Header
+ * `{kid, alg: 'EdDSA', typ: 'JWT'}`; payload `{aud: 'plex.tv', iss: clientIdentifier, iat, exp}` plus
+ * `nonce` and `scope` when given. {@link checkPin} and {@link refreshPlexJwt} sign their own; this is for
+ * calls the core does not make. No request is made.
+ *
+ * @example
+ * const jwt = await signDeviceJwt({ clientIdentifier: 'my-app-install-1', deviceKey })
+ */
+export async function signDeviceJwt(options: SignDeviceJwtOptions): Promise<string> {
+  const { clientIdentifier, nonce, scope } = options
+  if (typeof clientIdentifier !== 'string' || clientIdentifier.trim() === '') {
+    throw invalidInput('clientIdentifier is required (the device JWT names it as iss)')
+  }
+  if (nonce !== undefined && (typeof nonce !== 'string' || nonce === '')) throw invalidInput('nonce is empty')
+  if (scope !== undefined && (typeof scope !== 'string' || scope === '')) throw invalidInput('scope is empty')
+  const deviceKey = readDeviceKey(options.deviceKey)
+  const key = await importJWK(deviceKey.privateJwk, 'EdDSA')
+  const iat = Math.floor(Date.now() / 1000)
+  return new SignJWT({
+    aud: 'plex.tv',
+    iss: clientIdentifier,
+    iat,
+    exp: iat + DEVICE_JWT_LIFETIME_SECONDS,
+    ...(nonce === undefined ? {} : { nonce }),
+    ...(scope === undefined ? {} : { scope }),
+  })
+    .setProtectedHeader({ kid: deviceKey.kid, alg: 'EdDSA', typ: 'JWT' })
+    .sign(key)
+}
