@@ -31,6 +31,9 @@ if (wanted('core')) {
       `| ${row.name} | ${row.medianMicros.toFixed(1)} µs | ${Math.round(row.opsPerSecond)} | ${(row.medianMicros / bare.medianMicros).toFixed(2)}x |`,
     )
   }
+
+  const { runCoreJwtBenchmarks } = await import('./core-jwt.ts')
+  await runCoreJwtBenchmarks()
 }
 
 if (wanted('worker')) {

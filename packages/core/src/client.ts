@@ -1,42 +1,6 @@
-import { buildAuthUrl } from './build-auth-url.ts'
-import { checkPin } from './check-pin.ts'
-import { createPin } from './create-pin.ts'
-import { generateDeviceKey } from './generate-device-key.ts'
-import { getHomeUsers } from './get-home-users.ts'
-import { getResources } from './get-resources.ts'
-import { getSourceConnectionInformation } from './get-source-connection-information.ts'
-import { getTokenDetails } from './get-token-details.ts'
-import { getTransientToken } from './get-transient-token.ts'
+import * as operations from './operations.ts'
 import { mergeOptions, type PlexClientOptions } from './options.ts'
-import { ping } from './ping.ts'
-import { postUsersSignInData } from './post-users-sign-in-data.ts'
-import { refreshPlexJwt } from './refresh-plex-jwt.ts'
-import { registerDeviceKey } from './register-device-key.ts'
-import { signDeviceJwt } from './sign-device-jwt.ts'
-import { signOut } from './sign-out.ts'
-import { switchHomeUser } from './switch-home-user.ts'
-import { type PlexJwtVerifierOptions, verifyPlexJwt } from './verify-plex-jwt.ts'
-
-/** Every operation the client binds: a new operation is its file plus one line here. */
-const operations = {
-  getTransientToken,
-  getSourceConnectionInformation,
-  getTokenDetails,
-  postUsersSignInData,
-  createPin,
-  checkPin,
-  getResources,
-  signOut,
-  buildAuthUrl,
-  generateDeviceKey,
-  signDeviceJwt,
-  registerDeviceKey,
-  refreshPlexJwt,
-  verifyPlexJwt,
-  ping,
-  getHomeUsers,
-  switchHomeUser,
-}
+import type { PlexJwtVerifierOptions } from './verify-plex-jwt.ts'
 
 /**
  * What a method takes: the operation's own options without the client's. Operations take
@@ -64,7 +28,7 @@ type ClientMethod<Operation> = Operation extends () => infer Result
       : (params: CallParams<Options>) => Result
     : never
 
-/** The methods of {@link PlexClient}, one per entry of the operations record. */
+/** The methods of {@link PlexClient}, one per function operations.ts exports. */
 type PlexClientMethods = {
   [Name in keyof typeof operations]: ClientMethod<(typeof operations)[Name]>
 }
