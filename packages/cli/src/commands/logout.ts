@@ -1,0 +1,43 @@
+// `plex-auth logout`: revokes the token at plex.tv (the device leaves "Authorized Devices"), then forgets
+// it here. The profile keeps its client identifier, so signing in again is the same device.
+import { signOut } from '@plex-auth/core'
+import { accountLabel } from '../account.ts'
+import { defineCliCommand } from '../command.ts'
+import { CliError, EXIT } from '../exit.ts'
+import { cliErrorFromPlex, describePlexError, isPlexErrorLike } from '../plex-error-text.ts'
+import { globalArgs } from '../session.ts'
+
+export default defineCliCommand({
+  meta: { name: 'logout', description: 'Revoke the token at plex.tv and delete it from this machine' },
+  args: {
+    ...globalArgs,
+    local: { type: 'boolean', description: 'Only forget the token here, without revoking it at plex.tv' },
+  },
+  async run(args, session) {
+    const profile = session.signedInProfile()
+    const { ui } = session
+    let revoked = false
+    if (!args.local) {
+      try {
+        await signOut({ ...session.clientOptions(profile), token: profile.token })
+        revoked = true
+      } catch (error) {
+        if (!isPlexErrorLike(error)) throw error
+        // A token plex.tv no longer accepts is as good as revoked: forget it.
+        if (!['unauthorized', 'token_expired', 'invalid_token'].includes(error.code)) {
+          throw new CliError(
+            `${describePlexError(error, 'stored-token') ?? error.message}; nothing was deleted. Try again, or use --local to only forget it here`,
+            { code: error.code, cause: cliErrorFromPlex(error, 'stored-token') },
+          )
+        }
+        ui.warn('plex.tv no longer accepted this token; forgetting it here')
+      }
+    }
+    session.store.forgetSignIn(session.profileName)
+    ui.success(
+      `${revoked ? 'Signed out and revoked' : 'Forgot'} the token of ${accountLabel(profile.account)} for profile "${session.profileName}"`,
+    )
+    if (session.json) ui.json({ profile: session.profileName, revoked, deleted: true })
+    return EXIT.ok
+  },
+})

@@ -1,0 +1,34 @@
+// `plex-auth token`: the stored token and nothing else on stdout, for `export PLEX_TOKEN=$(plex-auth token)`.
+// The fast path reads one file and prints: the core is loaded only to refresh a Plex JWT or to --check.
+import { defineCliCommand } from '../command.ts'
+import { withPlexContext } from '../plex-error-text.ts'
+import { globalArgs } from '../session.ts'
+
+export default defineCliCommand({
+  meta: { name: 'token', description: 'Print the stored token (and nothing else) for scripts' },
+  args: {
+    ...globalArgs,
+    check: { type: 'boolean', description: 'Validate it with plex.tv first; exit 3 when it is not valid' },
+  },
+  async run(args, session) {
+    const profile = session.signedInProfile()
+    const token = profile.token
+    if (args.check) {
+      const { getTokenDetails } = await import('@plex-auth/core')
+      await withPlexContext('stored-token', () =>
+        getTokenDetails({ ...session.clientOptions(profile), token }),
+      )
+    }
+    if (session.json) {
+      session.ui.json({
+        token,
+        tokenType: profile.tokenType ?? 'legacy',
+        ...(profile.expiresAt ? { expiresAt: profile.expiresAt } : {}),
+        profile: session.profileName,
+      })
+    } else {
+      session.ui.data(token)
+    }
+    return 0
+  },
+})

@@ -1,0 +1,105 @@
+// `plex-auth transient-token --server <id|url>`: a token from one of the account's Plex Media Servers that
+// lives up to 48 hours and dies when the server restarts; safer to hand to a script than the account's.
+import { getResources, getTransientToken, type PlexConnection, type PlexResource } from '@plex-auth/core'
+import { defineCliCommand } from '../command.ts'
+import { CliError } from '../exit.ts'
+import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
+import { globalArgs } from '../session.ts'
+import { isServer } from './servers.ts'
+
+/** Per connection tried: an unreachable address must not hold the others up for long. */
+const CONNECTION_TIMEOUT_MS = 5000
+
+export default defineCliCommand({
+  meta: {
+    name: 'transient-token',
+    description:
+      'Print a transient token (up to 48 h, dies when the server restarts) from one of your servers',
+  },
+  args: {
+    ...globalArgs,
+    server: {
+      type: 'string',
+      required: true,
+      valueHint: 'id|url',
+      description: "The server's clientIdentifier (see plex-auth servers) or one of its connection URLs",
+    },
+  },
+  async run(args, session) {
+    const profile = session.signedInProfile()
+    const options = session.clientOptions(profile)
+    const servers = (
+      await withPlexContext('stored-token', () => getResources({ ...options, token: profile.token }))
+    ).filter(isServer)
+    const wanted = args.server.trim()
+    let server: PlexResource | undefined
+    let urls: string[]
+    if (/^https?:\/\//i.test(wanted)) {
+      const url = wanted.replace(/\/+$/, '')
+      server = servers.find((candidate) =>
+        candidate.connections.some((connection) => connection.uri.replace(/\/+$/, '') === url),
+      )
+      urls = [url]
+    } else {
+      server = servers.find((candidate) => candidate.clientIdentifier === wanted)
+      if (!server) {
+        throw new CliError(
+          `No server of this account has the identifier "${wanted}": see plex-auth servers`,
+          { code: 'not_found' },
+        )
+      }
+      urls = preferredConnections(server.connections).map((connection) => connection.uri)
+    }
+    if (server && !server.accessToken) {
+      throw new CliError(`Plex gave no access token for ${server.name}`, { code: 'forbidden' })
+    }
+    if (!server) {
+      session.ui.warn('No server of this account lists that URL: asking it with the account token')
+    }
+    // A server gets its own accessToken from /resources, never the account's token (a Plex JWT is refused).
+    const token = server?.accessToken ?? profile.token
+    if (urls.length === 0) throw new CliError(`${server?.name} has no connection`, { code: 'not_found' })
+    let lastError: unknown
+    for (const url of urls) {
+      try {
+        const transient = await getTransientToken({
+          ...options,
+          serverUrl: url,
+          token,
+          type: 'delegation',
+          scope: 'all',
+          timeoutMs: CONNECTION_TIMEOUT_MS,
+          retry: false,
+        })
+        if (session.json) {
+          session.ui.json({
+            token: transient.token,
+            url,
+            ...(server ? { server: { name: server.name, clientIdentifier: server.clientIdentifier } } : {}),
+          })
+        } else {
+          session.ui.data(transient.token)
+        }
+        return 0
+      } catch (error) {
+        // The next connection may work; anything but "no answer" is the server's word and final.
+        if (!isPlexErrorLike(error, 'network_error', 'timeout')) {
+          throw isPlexErrorLike(error) ? cliErrorFromPlex(error, 'server') : error
+        }
+        lastError = error
+      }
+    }
+    const name = server?.name ?? urls[0]
+    throw new CliError(`Could not reach ${name} on any of its ${urls.length} connection(s)`, {
+      code: isPlexErrorLike(lastError) ? lastError.code : 'network_error',
+      cause: lastError,
+    })
+  },
+})
+
+/** https before http; within each, direct local, then direct remote, then relay. */
+export function preferredConnections(connections: PlexConnection[]): PlexConnection[] {
+  const rank = (connection: PlexConnection): number =>
+    (connection.uri.startsWith('https:') ? 0 : 3) + (connection.relay ? 2 : connection.local ? 0 : 1)
+  return [...connections].sort((a, b) => rank(a) - rank(b))
+}
