@@ -25,9 +25,11 @@ export interface PlexSubscription {
 export interface UserPlexAccount {
   id: number
   uuid: string
-  username: string
+  /** null for a managed Plex Home user (its token comes from switchHomeUser). */
+  username: string | null
   title?: string
-  email?: string
+  /** null for a managed Plex Home user. */
+  email?: string | null
   friendlyName?: string
   thumb?: string | null
   locale?: string | null
@@ -58,9 +60,10 @@ const subscriptionSchema: v.GenericSchema<unknown, PlexSubscription> = v.looseOb
 export const userPlexAccountEntries = {
   id: v.number(),
   uuid: v.string(),
-  username: v.string(),
+  // Quirk: a managed Plex Home user's account has `username: null` and `email: null`.
+  username: v.nullable(v.string()),
   title: optionalString,
-  email: optionalString,
+  email: nullishString,
   friendlyName: optionalString,
   thumb: nullishString,
   locale: nullishString,

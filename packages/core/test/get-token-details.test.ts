@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPlexClient, getTokenDetails } from '../src/index.ts'
+import { createPlexClient, getTokenDetails, switchHomeUser } from '../src/index.ts'
 import { CLIENT_ID, everythingPrintable, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
 describe('getTokenDetails', () => {
@@ -35,6 +35,18 @@ describe('getTokenDetails', () => {
       expect.arrayContaining(['certificateVersion', 'profile', 'services']),
     )
     expect((account.profile as Record<string, unknown>).mediaPostsVisibility).toBeDefined()
+  })
+
+  it('a managed Home user: username and email are null (a switched token)', async () => {
+    const { options, alice } = setup()
+    const kid = await switchHomeUser({
+      ...options,
+      token: alice.token,
+      uuid: 'k1d5000000000k1d',
+      pin: '1234',
+    })
+    const account = await getTokenDetails({ ...options, token: kid.authToken })
+    expect(account).toMatchObject({ uuid: 'k1d5000000000k1d', title: 'Kids', username: null, email: null })
   })
 
   it('uses the client default token and plexTvUrl, call options winning', async () => {
