@@ -42,4 +42,4 @@ export const COMMANDS: Record<string, CommandEntry> = {
  * one of these is its value, not a command (`plex-auth --profile work token`). A test checks this list
  * against every command's arguments.
  */
-export const VALUE_OPTIONS = new Set(['--profile', '--plex-tv-url', '--server', '--pin', '--login'])
+export const VALUE_OPTIONS = new Set(['--profile', '--plex-tv-url', '--server', '--login'])

@@ -8,15 +8,20 @@ const SHOW_CURSOR = '\u001b[?25h'
 const CLEAR_LINE = '\r\u001b[2K'
 
 export interface Spinner {
+  /** False when nothing is drawn (not a terminal, NO_COLOR, TERM=dumb): say the message some other way. */
+  readonly active: boolean
   message(text: string): void
   /** Clears the line and shows the cursor again. */
   stop(): void
 }
 
-/** Starts a spinner when stderr is a terminal; else a no-op whose messages are not printed. */
+/**
+ * Starts a spinner when stderr is a terminal that takes colours (so never with NO_COLOR or TERM=dumb: an
+ * animation is as unwelcome there as colour); else a no-op whose messages are not printed.
+ */
 export function startSpinner(ui: Ui, text: string): Spinner {
   const stderr = ui.streams.stderr
-  if (!stderr.isTTY) return { message() {}, stop() {} }
+  if (!ui.color) return { active: false, message() {}, stop() {} }
   let current = text
   let frame = 0
   const draw = (): void => {
@@ -33,6 +38,7 @@ export function startSpinner(ui: Ui, text: string): Spinner {
   process.once('exit', restore)
   let stopped = false
   return {
+    active: true,
     message(next) {
       current = next
     },

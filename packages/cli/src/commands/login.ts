@@ -1,7 +1,7 @@
 // `plex-auth login`: PIN sign-in by default (no password ever touches plex-auth), or --password.
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { PlexClientOptions } from '@plex-auth/core'
-import * as core from '@plex-auth/core'
+import { buildAuthUrl, checkPin, createPin, getTokenDetails, postUsersSignInData } from '@plex-auth/core'
 import { accountLabel, accountSummary } from '../account.ts'
 import { openBrowser } from '../browser.ts'
 import { defineCliCommand } from '../command.ts'
@@ -56,7 +56,7 @@ export default defineCliCommand({
     let account = signIn.account
     if (!account) {
       try {
-        account = accountSummary(await core.getTokenDetails({ ...options, token: signIn.token }))
+        account = accountSummary(await getTokenDetails({ ...options, token: signIn.token }))
       } catch (error) {
         session.ui.warn(`Signed in, but could not read the account: ${(error as Error).message}`)
       }
@@ -95,8 +95,8 @@ async function pinSignIn(
   wantBrowser: boolean,
 ): Promise<SignIn> {
   const { ui } = session
-  const pin = await withPlexContext('pin', () => core.createPin({ ...options, strong: true }))
-  const url = core.buildAuthUrl({
+  const pin = await withPlexContext('pin', () => createPin({ ...options, strong: true }))
+  const url = buildAuthUrl({
     clientIdentifier: options.clientIdentifier,
     product: PRODUCT,
     code: pin.code,
@@ -113,7 +113,7 @@ async function pinSignIn(
   const onInterrupt = (): void => controller.abort()
   process.once('SIGINT', onInterrupt)
   const spinner = startSpinner(ui, waitingText(expiresAt))
-  if (!ui.streams.stderr.isTTY)
+  if (!spinner.active)
     ui.say(`Waiting for approval (the code expires at ${new Date(expiresAt).toISOString()})`)
   try {
     const token = await pollPin(options, pin.id, expiresAt, controller.signal, (text) =>
@@ -159,7 +159,7 @@ async function pollPin(
       })
     }
     try {
-      const state = await core.checkPin({ ...options, id, signal })
+      const state = await checkPin({ ...options, id, signal })
       if (state.authToken) return state.authToken
       delay = POLL_INTERVAL_MS
       progress(waitingText(expiresAt))
@@ -215,7 +215,7 @@ async function passwordSignIn(
     }),
   )
   const signInWith = (verificationCode?: string) =>
-    core.postUsersSignInData({
+    postUsersSignInData({
       ...options,
       login,
       password,

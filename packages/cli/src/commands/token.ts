@@ -1,7 +1,6 @@
 // `plex-auth token`: the stored token and nothing else on stdout, for `export PLEX_TOKEN=$(plex-auth token)`.
 // The fast path reads one file and prints: the core is loaded only to refresh a Plex JWT or to --check.
 import { defineCliCommand } from '../command.ts'
-import { withPlexContext } from '../plex-error-text.ts'
 import { globalArgs } from '../session.ts'
 
 export default defineCliCommand({
@@ -14,10 +13,8 @@ export default defineCliCommand({
     const profile = session.signedInProfile()
     const token = profile.token
     if (args.check) {
-      const { getTokenDetails } = await import('@plex-auth/core')
-      await withPlexContext('stored-token', () =>
-        getTokenDetails({ ...session.clientOptions(profile), token }),
-      )
+      const { checkToken } = await import('../token-remote.ts')
+      await checkToken(session, profile)
     }
     if (session.json) {
       session.ui.json({

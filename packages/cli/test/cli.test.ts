@@ -1,0 +1,352 @@
+// Node-only end-to-end checks of the built binary: the terminal experience (browser, spinner, colours,
+// Ctrl-C), the other commands, profiles, usage errors and the credentials file's care.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ServedFakePlex } from '@plex-auth/fake-plex/serve'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  ALICE,
+  ALICE_SERVER,
+  approvePrintedPin,
+  CLI,
+  run,
+  Sandbox,
+  seedProfile,
+  startFake,
+  Terminal,
+  waitUntil,
+} from './helpers.ts'
+
+let served: ServedFakePlex
+let box: Sandbox
+
+beforeAll(async () => {
+  served = await startFake()
+})
+afterAll(async () => {
+  await served.close()
+})
+beforeEach(() => {
+  served.fake.reset()
+  box = new Sandbox(served)
+})
+afterEach(() => {
+  box.remove()
+})
+
+// An SGR foreground colour sequence (ESC [ 3x m).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are what is matched.
+const COLOUR = /\u001b\[3\dm/
+
+describe('login in a terminal', () => {
+  it('opens the browser on the link, spins while waiting, and colours the result', async () => {
+    const browser = box.fakeBrowser()
+    const terminal = new Terminal('node', ['login'], { ...box.env, BROWSER: browser.path })
+    const [, link] = await terminal.waitFor(/(http:\/\/127\.0\.0\.1:\d+\/auth#\?\S+)/)
+    await waitUntil(() => browser.opened() ?? '', /auth#\?/)
+    expect(browser.opened()).toBe(link)
+    expect(link).toContain('context%5Bdevice%5D%5Bproduct%5D=plex-auth')
+    await terminal.waitFor(/Waiting for approval \(the code expires in \d+:\d\d/)
+    await approvePrintedPin(served, () => terminal.text, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.raw).toContain('\u001b[?25l') // the spinner hid the cursor...
+    expect(terminal.raw).toContain('\u001b[?25h') // ...and gave it back
+    expect(terminal.raw).toMatch(COLOUR)
+    expect(terminal.text).toContain('Signed in as alice')
+  })
+
+  it('with NO_COLOR: no colours, no spinner; with CI: no browser', async () => {
+    const browser = box.fakeBrowser()
+    const env = { ...box.env, BROWSER: browser.path, NO_COLOR: '1', CI: 'true' }
+    const terminal = new Terminal('node', ['login'], env)
+    await terminal.waitFor(/Waiting for approval \(the code expires at /)
+    await approvePrintedPin(served, () => terminal.text, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.raw).not.toMatch(COLOUR)
+    expect(terminal.raw).not.toContain('\u001b[?25l')
+    expect(browser.opened()).toBeUndefined()
+  })
+
+  it('--no-browser prints the link without opening anything', async () => {
+    const browser = box.fakeBrowser()
+    const terminal = new Terminal('node', ['login', '--no-browser'], { ...box.env, BROWSER: browser.path })
+    await approvePrintedPin(served, () => terminal.text, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(browser.opened()).toBeUndefined()
+  })
+
+  it('Ctrl-C while waiting exits 130 and gives the cursor back', async () => {
+    const terminal = new Terminal('node', ['login', '--no-browser'], box.env)
+    await terminal.waitFor(/Waiting for approval/)
+    terminal.type('\u0003')
+    expect(await terminal.exited).toBe(130)
+    expect(terminal.text).toContain('plex-auth: Cancelled (interrupted)')
+    expect(terminal.raw.lastIndexOf('\u001b[?25h')).toBeGreaterThan(terminal.raw.lastIndexOf('\u001b[?25l'))
+    expect(box.credentials().profiles.default.token).toBeUndefined()
+  })
+
+  it('a PIN that expires before approval ends the wait with exit 1', async () => {
+    let stderr = ''
+    const login = run('node', ['login'], box.env, { onStderr: (text) => (stderr = text) })
+    const [, code] = await waitUntil(() => stderr, /Code: (\S+)/)
+    served.fake.expirePin(code!)
+    const result = await login
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(
+      'plex-auth: The code expired before it was approved: run plex-auth login again (not_found)',
+    )
+  })
+
+  it('--json tells the account and where the token went, never the token', async () => {
+    let stderr = ''
+    const login = run('node', ['login', '--json'], box.env, { onStderr: (text) => (stderr = text) })
+    await approvePrintedPin(served, () => stderr, ALICE.login)
+    const result = await login
+    expect(result.code).toBe(0)
+    const token = box.credentials().profiles.default.token
+    expect(JSON.parse(result.stdout)).toEqual({
+      profile: 'default',
+      account: {
+        id: 10000001,
+        uuid: 'a11ce0000000a11c',
+        username: 'alice',
+        title: 'Alice',
+        email: 'alice@example.com',
+      },
+      tokenType: 'legacy',
+      method: 'pin',
+      credentialsPath: box.credentialsPath,
+    })
+    expect(result.stdout + result.stderr).not.toContain(token)
+  })
+
+  it('Plex locking the IP out reads as such', async () => {
+    served.fake.inject({
+      host: 'plex.tv',
+      path: '/api/v2/users/signin',
+      kind: 'status',
+      status: 401,
+      body: { errors: [{ code: 1031, message: 'Too many failed attempts', status: 401 }] },
+    })
+    const terminal = new Terminal('node', ['login', '--password', '--login', 'alice'], box.env)
+    await terminal.waitFor(/Password for alice/)
+    terminal.type(`${ALICE.password}\r`)
+    expect(await terminal.exited).toBe(1)
+    expect(terminal.text).toContain('plex-auth: This IP is locked out by Plex for a while')
+    expect(terminal.text).toContain('(locked_out)')
+  })
+
+  it('--password without a terminal is a usage error (exit 2), not a hang', async () => {
+    const result = await run('node', ['login', '--password'], box.env)
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('needs a terminal')
+  })
+})
+
+describe('token', () => {
+  it('works as export PLEX_TOKEN=$(plex-auth token)', () => {
+    const { token } = seedProfile(box, 'alice')
+    const shell = spawnSync(
+      'sh',
+      ['-c', `export PLEX_TOKEN=$("${process.execPath}" "${CLI}" token) && printf '[%s]' "$PLEX_TOKEN"`],
+      {
+        env: box.env,
+        encoding: 'utf8',
+      },
+    )
+    expect(shell.stdout).toBe(`[${token}]`)
+  })
+
+  it('--check asks plex.tv: a valid token is printed, a revoked one exits 3', async () => {
+    const { token } = seedProfile(box, 'alice')
+    expect(await run('node', ['token', '--check'], box.env)).toEqual({
+      code: 0,
+      stdout: `${token}\n`,
+      stderr: '',
+    })
+    served.fake.revokeToken(token)
+    const revoked = await run('node', ['token', '--check'], box.env)
+    expect(revoked.code).toBe(3)
+    expect(revoked.stdout).toBe('')
+    expect(revoked.stderr).toBe(
+      'plex-auth: Plex did not accept the stored token: sign in again with plex-auth login (unauthorized)\n',
+    )
+  })
+
+  it('loads neither the prompts library nor the core on its fast path', () => {
+    // What `plex-auth token` parses: the entry, the token command's chunk, and their static imports.
+    const dist = fileURLToPath(new URL('../dist/', import.meta.url))
+    const read = (file: string): string => readFileSync(join(dist, file), 'utf8')
+    const entry = read('cli.js')
+    const tokenChunk = entry.match(/import\("\.\/(chunks\/token-[^"]+\.js)"\)/)?.[1]
+    expect(tokenChunk).toBeDefined()
+    const loaded = new Set<string>()
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return
+      loaded.add(file)
+      for (const [, target] of read(file).matchAll(/^(?:import|export)(?:[^;]*?from)?\s*"\.\/([^"]+)"/gm)) {
+        visit(join(dirname(file), target!))
+      }
+    }
+    visit('cli.js')
+    visit(tokenChunk!)
+    const code = [...loaded].map(read).join('\n')
+    // esbuild leaves a `// <path>` comment before each bundled module.
+    expect(code).toContain('src/commands/token.ts')
+    expect(code).not.toContain('node_modules/@clack/')
+    expect(code).not.toContain('node_modules/valibot/')
+    expect(code).not.toContain('../core/src/')
+  })
+})
+
+describe('whoami, servers, transient-token', () => {
+  it('whoami names the account behind the token', async () => {
+    seedProfile(box, 'alice')
+    const result = await run('node', ['whoami'], box.env)
+    expect(result.code).toBe(0)
+    expect(result.stdout.split('\n')[0]).toBe('alice (alice@example.com)')
+  })
+
+  it('servers lists servers with their connections, never an access token', async () => {
+    const { token } = seedProfile(box, 'alice')
+    const human = await run('node', ['servers'], box.env)
+    expect(human.code).toBe(0)
+    expect(human.stdout).toContain(`Alice's Plex  ${ALICE_SERVER}  owned`)
+    expect(human.stdout).toContain(`  ${served.servers[0]!.url}  local`)
+    const json = await run('node', ['servers', '--json'], box.env)
+    const servers = JSON.parse(json.stdout)
+    expect(servers.map((server: { name: string }) => server.name)).toEqual(["Alice's Plex", 'Cabin'])
+    expect(servers[0].connections[0]).toMatchObject({
+      uri: served.servers[0]!.url,
+      local: true,
+      relay: false,
+    })
+    expect(json.stdout).not.toContain(token)
+    expect(json.stdout).not.toContain('accessToken')
+  })
+
+  it('servers for a shared user shows the share, not its token', async () => {
+    seedProfile(box, 'bob')
+    const json = await run('node', ['servers', '--json'], box.env)
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ name: "Alice's Plex", owned: false })])
+    expect(json.stdout).not.toContain('BobShareAcc3ssT0k5nX')
+  })
+
+  it('transient-token --server <clientIdentifier> or <url> gives a token the server accepts', async () => {
+    seedProfile(box, 'alice')
+    const byId = await run('node', ['transient-token', '--server', ALICE_SERVER], box.env)
+    expect(byId.code).toBe(0)
+    expect(byId.stdout).toMatch(/^transient-[0-9a-f-]+\n$/)
+    const transient = byId.stdout.trim()
+    const res = await fetch(`${served.servers[0]!.url}/security/resources?source=server://${ALICE_SERVER}`, {
+      headers: { accept: 'application/json', 'x-plex-token': transient },
+    })
+    expect(res.status).toBe(200)
+    const byUrl = await run(
+      'node',
+      ['transient-token', '--server', served.servers[1]!.url, '--json'],
+      box.env,
+    )
+    expect(JSON.parse(byUrl.stdout)).toMatchObject({
+      token: expect.stringMatching(/^transient-/),
+      url: served.servers[1]!.url,
+      server: { name: 'Cabin' },
+    })
+  })
+
+  it('transient-token for a server the account does not have: exit 1, readable', async () => {
+    seedProfile(box, 'carol')
+    const result = await run('node', ['transient-token', '--server', ALICE_SERVER], box.env)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`No server of this account has the identifier "${ALICE_SERVER}"`)
+  })
+})
+
+describe('profiles and storage', () => {
+  it('each profile is its own device, kept across logout and login; global options go anywhere', async () => {
+    const work = seedProfile(box, 'bob', { profile: 'work' })
+    const home = seedProfile(box, 'alice')
+    expect((await run('node', ['--profile', 'work', 'token'], box.env)).stdout).toBe(`${work.token}\n`)
+    expect((await run('node', ['token'], { ...box.env, PLEX_AUTH_PROFILE: 'work' })).stdout).toBe(
+      `${work.token}\n`,
+    )
+    expect((await run('node', ['logout', '--profile', 'work'], box.env)).code).toBe(0)
+    expect((await run('node', ['token'], box.env)).stdout).toBe(`${home.token}\n`)
+
+    let stderr = ''
+    const login = run('node', ['login', '--profile', 'work'], box.env, {
+      onStderr: (text) => (stderr = text),
+    })
+    await approvePrintedPin(served, () => stderr, 'bob')
+    expect((await login).code).toBe(0)
+    expect(box.credentials().profiles.work.clientIdentifier).toBe(work.clientIdentifier)
+    expect(box.credentials().profiles.default.token).toBe(home.token)
+  })
+
+  it('writes atomically: no temporary file is left, and a damaged file is reported, never overwritten', async () => {
+    seedProfile(box, 'alice')
+    expect((await run('node', ['logout'], box.env)).code).toBe(0)
+    expect(readdirSync(box.credentialsDir)).toEqual(['credentials.json'])
+    writeFileSync(box.credentialsPath, '{"version":1,"profiles":')
+    const result = await run('node', ['login'], box.env)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `plex-auth: ${box.credentialsPath} is not valid JSON: fix it or delete it, then sign in again (error)\n`,
+    )
+    expect(readFileSync(box.credentialsPath, 'utf8')).toBe('{"version":1,"profiles":')
+  })
+
+  it('tightens a directory it finds too open', async () => {
+    seedProfile(box, 'alice')
+    spawnSync('chmod', ['755', box.credentialsDir])
+    expect((await run('node', ['logout'], box.env)).code).toBe(0)
+    expect(statSync(box.credentialsDir).mode & 0o777).toBe(0o700)
+  })
+})
+
+describe('errors and usage', () => {
+  it.each([
+    [['tokn'], 'Unknown command "tokn": see plex-auth --help'],
+    [['token', '--nope'], 'Unknown option --nope: see plex-auth token --help'],
+    [['token', 'extra'], 'Unexpected argument "extra": see plex-auth token --help'],
+    [['token', '--profile'], '--profile needs a value: see plex-auth token --help'],
+    [['transient-token'], 'Missing required argument: --server: see plex-auth transient-token --help'],
+    [['token', '--profile', '../x'], '--profile must be 1-64 letters, digits, dots, dashes or underscores'],
+    [[], 'No command given: see plex-auth --help'],
+  ])('plex-auth %j exits 2: %s', async (args, message) => {
+    const result = await run('node', args, box.env)
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `plex-auth: ${message} (usage)\n` })
+  })
+
+  it('--help goes to stdout and exits 0, for the tool and for each command', async () => {
+    const root = await run('node', ['--help'], box.env)
+    expect(root.code).toBe(0)
+    expect(root.stdout).toContain('Exit codes: 0 ok, 1 error, 2 usage, 3 not signed in')
+    const token = await run('node', ['token', '--help'], box.env)
+    expect(token.code).toBe(0)
+    expect(token.stdout).toContain('--check')
+    expect(token.stdout).not.toMatch(COLOUR)
+  })
+
+  it('an unreachable plex.tv: one line, exit 1; --debug adds the stack; --json adds an error object', async () => {
+    const env = { ...box.env, PLEX_TV_URL: 'http://127.0.0.1:9' }
+    const plain = await run('node', ['login'], env)
+    expect(plain.code).toBe(1)
+    expect(plain.stderr).toBe('plex-auth: Could not reach Plex: check the connection (network_error)\n')
+    const debug = await run('node', ['login', '--debug', '--json'], env)
+    expect(debug.stderr).toContain('PlexError: POST /api/v2/pins')
+    expect(debug.stderr).toMatch(/\n\s+at /)
+    expect(JSON.parse(debug.stdout)).toEqual({
+      error: { code: 'network_error', message: 'Could not reach Plex: check the connection', exitCode: 1 },
+    })
+  })
+
+  it('--plex-tv-url wins over PLEX_TV_URL', async () => {
+    const { token } = seedProfile(box, 'alice')
+    const env = { ...box.env, PLEX_TV_URL: 'http://127.0.0.1:9' }
+    const result = await run('node', ['token', '--check', '--plex-tv-url', served.plexTvUrl], env)
+    expect(result.stdout).toBe(`${token}\n`)
+  })
+})
