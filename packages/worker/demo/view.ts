@@ -72,7 +72,7 @@ export function showAccount(user: WorkerUser): void {
   const name = user.username || user.title
   byId('account-username', HTMLElement).textContent = name
   byId('account-email', HTMLElement).textContent = user.email
-  byId('account-initial', HTMLSpanElement).textContent = (name || user.email).slice(0, 1).toUpperCase()
+  byId('account-initial', HTMLSpanElement).textContent = (name || user.email || '?').slice(0, 1).toUpperCase()
   if (typeof user.thumb === 'string' && /^https:\/\//.test(user.thumb)) {
     thumb.src = user.thumb
     thumb.hidden = false

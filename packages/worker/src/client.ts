@@ -30,11 +30,15 @@ export type PinCreated = v.InferOutput<typeof s.PinCreatedResponse>
 export type PinStatus = v.InferOutput<typeof s.PinStatusResponse>
 export type ServersResult = v.InferOutput<typeof s.ServersResponse>
 export type WorkerServer = ServersResult['servers'][number]
+export type HomeUsersResult = v.InferOutput<typeof s.HomeUsersResponse>
+/** A member of the account's Plex Home, as a user picker needs it (no token). */
+export type WorkerHomeUser = HomeUsersResult['users'][number]
 
 export type SignInInput = v.InferInput<typeof s.SignInBody>
 export type TransientTokenInput = v.InferInput<typeof s.TransientTokenBody>
 export type CreatePinInput = v.InferInput<typeof s.PinBody>
 export type ExchangeTokenInput = v.InferInput<typeof s.SessionExchangeBody>
+export type SwitchHomeUserInput = v.InferInput<typeof s.HomeSwitchBody>
 /** The query of `GET /v1/source-connection`, with `refresh` as a boolean. */
 export type SourceConnectionInput = Omit<v.InferInput<typeof s.SourceConnectionQuery>, 'refresh'> & {
   refresh?: boolean
@@ -173,6 +177,13 @@ export interface WorkerClient {
   exchangeToken(input: ExchangeTokenInput, options?: CallOptions): Promise<SignedIn>
   /** `GET /v1/servers`: the account's Plex Media Servers (no access tokens). */
   getServers(options?: CallOptions): Promise<ServersResult>
+  /** `GET /v1/home/users`: the members of the account's Plex Home (`[]` without a Home). */
+  getHomeUsers(options?: CallOptions): Promise<HomeUsersResult>
+  /**
+   * `POST /v1/home/switch`: a new session for a Home user (`pin` when it is protected), ending this one.
+   * A bearer client continues with `withSession({ bearer: switched.session.token })`.
+   */
+  switchHomeUser(input: SwitchHomeUserInput, options?: CallOptions): Promise<SignedIn>
   /** The same client with another session, e.g. `{ bearer: signedIn.session.token }`. */
   withSession(session: WorkerSession): WorkerClient
 }
@@ -401,6 +412,8 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
     },
     exchangeToken: (input, o) => call({ method: 'POST', path: '/v1/sessions', body: input }, o),
     getServers: (o) => call({ method: 'GET', path: '/v1/servers' }, o),
+    getHomeUsers: (o) => call({ method: 'GET', path: '/v1/home/users' }, o),
+    switchHomeUser: (input, o) => call({ method: 'POST', path: '/v1/home/switch', body: input }, o),
     withSession: (next) => createWorkerClient({ ...options, session: next }),
   }
   return client

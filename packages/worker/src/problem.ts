@@ -11,6 +11,7 @@ export const PROBLEMS = {
   verification_code_required: [401, 'Verification code required'],
   plex_token_rejected: [401, 'Plex token rejected'],
   locked_out: [403, 'Locked out'],
+  home_pin_required: [403, 'Home PIN required'],
   forbidden: [403, 'Forbidden'],
   origin_not_allowed: [403, 'Origin not allowed'],
   not_found: [404, 'Not found'],
@@ -114,6 +115,8 @@ export function problemFromPlexError(error: PlexError): ProblemError {
         'locked_out',
         'Plex locked out sign-ins from here after repeated failures; try later.',
       )
+    case 'home_pin_required':
+      return new ProblemError('home_pin_required', 'This Home user needs its PIN: it was missing or wrong.')
     case 'unauthorized':
     case 'forbidden':
       return new ProblemError('forbidden', 'Plex refused this request for this account.')

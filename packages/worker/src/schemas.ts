@@ -67,6 +67,26 @@ export const PinParams = v.object({
   id: v.pipe(v.string(), v.regex(/^[0-9]{1,15}$/), v.description('The PIN id from POST /v1/pins.')),
 })
 
+/** `POST /v1/home/switch`. */
+export const HomeSwitchBody = v.object({
+  uuid: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9]{1,64}$/),
+    v.description(
+      'The `uuid` of a Home user from GET /v1/home/users (letters and digits, as Plex makes them).',
+    ),
+  ),
+  pin: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[0-9]{4}$/),
+      v.description(
+        "The Home user's 4-digit PIN, when it is `protected`. Sent to plex.tv only, never stored.",
+      ),
+    ),
+  ),
+})
+
 /** `POST /v1/sessions`. */
 export const SessionExchangeBody = v.object({
   plexToken: v.pipe(
@@ -105,9 +125,9 @@ export const User = v.pipe(
   v.looseObject({
     id: v.number(),
     uuid: v.string(),
-    username: v.string(),
+    username: v.nullable(v.string()),
     title: v.string(),
-    email: v.string(),
+    email: v.nullable(v.string()),
     friendlyName: v.optional(v.string()),
     thumb: v.optional(v.string()),
     hasPassword: v.optional(v.boolean()),
@@ -116,7 +136,7 @@ export const User = v.pipe(
     services: v.optional(v.array(ServiceEntry)),
   }),
   v.description(
-    'The Plex account (UserPlexAccount): the fields Plex documents, less the secret ones. Never `authToken`, nor the `token` and `secret` of `services` entries; a field Plex adds is left out until it is reviewed.',
+    'The Plex account (UserPlexAccount): the fields Plex documents, less the secret ones. Never `authToken`, nor the `token` and `secret` of `services` entries; a field Plex adds is left out until it is reviewed. A managed Plex Home user has `username` and `email` null.',
   ),
 )
 
@@ -178,6 +198,20 @@ export const ServersResponse = v.object({
       clientIdentifier: v.string(),
       owned: v.boolean(),
       connections: v.array(v.object({ uri: v.string(), local: v.boolean(), relay: v.boolean() })),
+    }),
+  ),
+})
+
+export const HomeUsersResponse = v.object({
+  users: v.array(
+    v.object({
+      id: v.number(),
+      uuid: v.pipe(v.string(), v.description('Switch to the user with POST /v1/home/switch {uuid}.')),
+      title: v.string(),
+      thumb: v.optional(v.string()),
+      restricted: v.pipe(v.boolean(), v.description('A managed user with content restrictions.')),
+      admin: v.pipe(v.boolean(), v.description("The Home's admin (the account that owns it).")),
+      protected: v.pipe(v.boolean(), v.description('The user has a PIN: switching to it needs `pin`.')),
     }),
   ),
 })

@@ -23,6 +23,18 @@ export interface PlexDevice {
   deviceName: string
 }
 
+/**
+ * A session opened by a Plex Home switch (POST /v1/home/switch): `plexToken` is the Home user's, and the
+ * token it was switched from travels sealed with it, so a switch back needs no PIN.
+ */
+export interface HomeLink {
+  /** The token of the account the switch started from (the Home's admin, as a rule). */
+  adminToken: string
+  adminUuid: string
+  /** The Home user `plexToken` speaks for. */
+  userUuid: string
+}
+
 /** A valid session, opened. */
 export interface Session extends PlexDevice {
   hash: string
@@ -31,6 +43,8 @@ export interface Session extends PlexDevice {
   createdAt: number
   /** ms since the epoch */
   expiresAt: number
+  /** Set when the session came from a Plex Home switch. */
+  home?: HomeLink
 }
 
 /** A server discovered through plex.tv's resources, with its own access token. */
@@ -70,7 +84,7 @@ export const keys = {
 /** The storage of one request: KV, the keyring and the clock. */
 export interface SessionStore {
   createSession(
-    input: PlexDevice & { plexToken: string; source: SessionSource; ttlSeconds: number },
+    input: PlexDevice & { plexToken: string; source: SessionSource; ttlSeconds: number; home?: HomeLink },
   ): Promise<{ token: string; session: Session }>
   getSession(token: string): Promise<Session | undefined>
   deleteSession(sessionHash: string): Promise<void>
@@ -164,7 +178,7 @@ export function createSessionStore(
   }
 
   return {
-    async createSession({ plexToken, source, ttlSeconds, clientIdentifier, deviceName }) {
+    async createSession({ plexToken, source, ttlSeconds, clientIdentifier, deviceName, home }) {
       const token = randomToken()
       const hash = await sha256(token)
       const createdAt = now()
@@ -179,6 +193,7 @@ export function createSessionStore(
         expiresAt: expiration * 1000,
         clientIdentifier,
         deviceName,
+        ...(home ? { home } : {}),
       }
       const { hash: _key, ...stored } = session
       await write(keys.session(hash), { v: 2, ...stored } satisfies StoredSession, expiration)

@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie'
 import type { AppEnv } from './env.ts'
 import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
-import type { PlexDevice, SessionSource } from './session-store.ts'
+import type { HomeLink, PlexDevice, SessionSource } from './session-store.ts'
 
 /** `__Host-`: the browser only accepts it Secure, on Path=/ and without Domain, so no subdomain can plant it. */
 export const SESSION_COOKIE = '__Host-plex_session'
@@ -147,6 +147,8 @@ export async function startSession(
     mode: SessionMode
     status?: 200 | 201
     extra?: object
+    /** A Plex Home switch: the token switched from, sealed with the session. */
+    home?: HomeLink
   },
 ): Promise<Response> {
   const { config, store, now } = c.var
@@ -156,6 +158,7 @@ export async function startSession(
     ttlSeconds: config.sessionTtlSeconds,
     clientIdentifier: input.device.clientIdentifier,
     deviceName: input.device.deviceName,
+    ...(input.home ? { home: input.home } : {}),
   })
   const expiresAt = new Date(session.expiresAt).toISOString()
   if (input.mode === 'cookie')

@@ -460,8 +460,10 @@ describe('coverage of the API', () => {
       client.pollPin(pin),
       client.exchangeToken({ plexToken: ALICE_TOKEN }),
       alice.getServers(),
+      alice.getHomeUsers(),
     ])
-    await alice.signOut()
+    const dana = await alice.switchHomeUser({ uuid: 'da4a000000000da4' })
+    await alice.withSession({ bearer: dana.session.token! }).signOut()
     const reached = sent.map((s) => `${s.method} ${new URL(s.url).pathname}`)
     for (const route of API_ROUTES) {
       expect(

@@ -1,6 +1,8 @@
 import type { Route } from '../route.ts'
 import { docs } from './docs.ts'
 import { health } from './health.ts'
+import { homeSwitch } from './home-switch.ts'
+import { homeUsers } from './home-users.ts'
 import { openApiDocument } from './openapi.ts'
 import { createPin, pollPin } from './pins.ts'
 import { servers } from './servers.ts'
@@ -23,6 +25,8 @@ export const API_ROUTES: readonly Route[] = [
   pollPin,
   sessions,
   servers,
+  homeUsers,
+  homeSwitch,
 ]
 
 /**

@@ -1,0 +1,118 @@
+import { isPlexError } from '@plex-auth/core'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../problem.ts'
+import { enforceRateLimit } from '../rate-limit.ts'
+import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { HomeSwitchBody, SignedInResponse } from '../schemas.ts'
+import { rejectSession, requireSession, sessionModeOf, startSession } from '../session.ts'
+import type { HomeLink } from '../session-store.ts'
+import { sha256 } from '../token-crypto.ts'
+import { readBody, validate } from '../validation.ts'
+
+/** The account behind `token` (GetTokenDetails); a dead token ends the session. */
+async function accountOf(c: Context<AppEnv>, token: string): Promise<object & { uuid: string }> {
+  try {
+    return await c.var.plex.getTokenDetails({ token })
+  } catch (error) {
+    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
+    throw error
+  }
+}
+
+/**
+ * `POST /v1/home/switch`: switches to a member of the session's Plex Home by opening a new session for
+ * it and deleting the old one. The new session holds the member's own plex.tv token and, sealed with it,
+ * the token it was switched from (`home`): a switch back to that account reuses it, with no PIN, and a
+ * switch to another member goes through it. Same Plex device as the old session, same sign-in method.
+ */
+export const homeSwitch = defineRoute(
+  {
+    method: 'POST',
+    path: '/v1/home/switch',
+    summary: 'Switch to a Plex Home user (with its PIN when protected): opens a new session, ends this one',
+    description:
+      'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`); the old session token stops working. ' +
+      'The new session acts for the Home user: GET /v1/user and GET /v1/servers answer for it. It keeps the account it came ' +
+      "from sealed in KV, so switching back to that account (its `uuid`) needs no PIN: it needs this session. A protected user's " +
+      'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per device and user: 429 with Retry-After); ' +
+      'a `uuid` outside the Home is 404 `not_found`.',
+    session: true,
+    opensSession: true,
+    request: { body: { schema: HomeSwitchBody } },
+    response: {
+      status: 201,
+      description: 'Switched: a new session for the Home user',
+      schema: SignedInResponse,
+      setsCookie: true,
+    },
+    problems: [
+      ...SESSION_PROBLEMS,
+      'invalid_request',
+      'home_pin_required',
+      'forbidden',
+      'not_found',
+      'origin_not_allowed',
+      'payload_too_large',
+      'unsupported_media_type',
+      ...UPSTREAM_PROBLEMS,
+    ],
+  },
+  requireSession,
+  async (c) => {
+    const { config, plex, session, store } = c.var
+    const mode = sessionModeOf(c)
+    const input = validate(HomeSwitchBody, await readBody(c))
+    // Four digits fall to guessing: PIN attempts are counted per Plex device (which survives switches, so
+    // switching to an unprotected user does not reset the count) and target user.
+    if (input.pin !== undefined)
+      await enforceRateLimit(config.verificationCodeLimiter, [
+        `home-pin:${await sha256(session.clientIdentifier)}:${input.uuid}`,
+      ])
+    const device = { clientIdentifier: session.clientIdentifier, deviceName: session.deviceName }
+    const open = async (plexToken: string, user: object, home?: HomeLink): Promise<Response> => {
+      const res = await startSession(c, {
+        plexToken,
+        source: session.source,
+        device,
+        user,
+        mode,
+        ...(home ? { home } : {}),
+      })
+      await store.deleteSession(session.hash)
+      return res
+    }
+
+    // The account switched from, or this session's own when it came from no switch.
+    let from: Omit<HomeLink, 'userUuid'>
+    if (session.home) {
+      from = { adminToken: session.home.adminToken, adminUuid: session.home.adminUuid }
+      // Back to the account switched from: its token is here, no PIN and no switch at plex.tv.
+      if (input.uuid === from.adminUuid) return open(from.adminToken, await accountOf(c, from.adminToken))
+      if (input.uuid === session.home.userUuid)
+        return open(session.plexToken, await accountOf(c, session.plexToken), session.home)
+    } else {
+      const account = await accountOf(c, session.plexToken)
+      if (input.uuid === account.uuid) return open(session.plexToken, account)
+      from = { adminToken: session.plexToken, adminUuid: account.uuid }
+    }
+
+    let switched: Awaited<ReturnType<typeof plex.switchHomeUser>>
+    try {
+      switched = await plex.switchHomeUser({
+        token: from.adminToken,
+        uuid: input.uuid,
+        ...(input.pin === undefined ? {} : { pin: input.pin }),
+      })
+    } catch (error) {
+      // The token switched from is dead: so is this session's way around the Home.
+      if (isPlexError(error, 'unauthorized')) await rejectSession(c)
+      if (isPlexError(error, 'not_found'))
+        throw new ProblemError('not_found', "This account's Plex Home has no user with this uuid.")
+      throw error
+    }
+    // The managed user's earlier token on this device is left to plex.tv (the next switch to that user
+    // rotates it): its sign-out revokes the token's device, which the admin's token shares.
+    return open(switched.authToken, switched, { ...from, userUuid: switched.uuid })
+  },
+)
