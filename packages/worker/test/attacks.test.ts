@@ -618,3 +618,106 @@ describe('11. real lifetimes are documented', () => {
       expect(entry.name).toMatch(/^(session|transient|servers|pin):[A-Za-z0-9_:-]+$/)
   })
 })
+
+describe('12. Plex Home', () => {
+  const ALICE_UUID = 'a11ce0000000a11c'
+  const KIDS_UUID = 'k1d5000000000k1d'
+  const DANA_UUID = 'da4a000000000da4'
+  const switchTo = (h: Harness, token: string, body: object) =>
+    h.request('/v1/home/switch', json(body, bearer(token, BEARER)))
+  const sessionKeys = async () => (await dumpKv()).filter((entry) => entry.name.startsWith('session:'))
+
+  it("a managed user's session cannot switch into the admin's other managed users without their PIN", async () => {
+    const h = harness()
+    const alice = await h.signIn()
+    const res = await switchTo(h, alice.token, { uuid: DANA_UUID })
+    const dana = await sessionOf(res)
+    // Listing gives Dana the Home's members, never a token: nothing there switches anyone.
+    const list = await h.request('/v1/home/users', { headers: bearer(dana) })
+    const text = await list.text()
+    expect(list.status, text).toBe(200)
+    const upstream = h.fake.requests.map((r) => r.headers['x-plex-token']).filter((t): t is string => !!t)
+    for (const token of [alice.plexToken, ...upstream]) expect(text).not.toContain(token)
+    expect(text).not.toMatch(/authToken|"pin"/)
+
+    const before = await sessionKeys()
+    for (const body of [{ uuid: KIDS_UUID }, { uuid: KIDS_UUID, pin: '0000' }]) {
+      await expectProblem(await switchTo(h, dana, body), 403, 'home_pin_required')
+    }
+    // Nothing stored, and Dana is still Dana.
+    expect(await sessionKeys()).toEqual(before)
+    expect(await (await h.request('/v1/user', { headers: bearer(dana) })).json()).toMatchObject({
+      uuid: DANA_UUID,
+    })
+  })
+
+  it("a stranger's session cannot switch into alice's Home users: plex.tv refuses, nothing stored", async () => {
+    const h = harness()
+    const carol = await h.signIn('carol')
+    const exchanged = await h.request(
+      '/v1/sessions',
+      json({ plexToken: 'B0bT0kenFaKe4Yz8Wq1P' }, { 'CF-Connecting-IP': randomIp(), ...BEARER }),
+    )
+    const bob = await sessionOf(exchanged)
+    const before = await dumpKv()
+    for (const [token, body] of [
+      [carol.token, { uuid: DANA_UUID }],
+      [carol.token, { uuid: KIDS_UUID, pin: '1234' }],
+      [carol.token, { uuid: ALICE_UUID }],
+      [bob, { uuid: KIDS_UUID, pin: '1234' }],
+    ] as const) {
+      await expectProblem(await switchTo(h, token, body), 404, 'not_found')
+    }
+    expect(await dumpKv()).toEqual(before)
+    // The switches went to plex.tv with the stranger's own token, which plex.tv refused.
+    const switches = h.fake.requests.filter((r) => r.url.includes('/switch'))
+    expect(switches.map((r) => r.headers['x-plex-token'])).toEqual([
+      carol.plexToken,
+      carol.plexToken,
+      carol.plexToken,
+      'B0bT0kenFaKe4Yz8Wq1P',
+    ])
+  })
+
+  it('brute-forcing a Home PIN is limited per device and user, and a switch elsewhere does not reset it', async () => {
+    const limiter = countingLimiter(3)
+    const h = harness({ env: { VERIFICATION_CODE_LIMITER: limiter } })
+    const alice = await h.signIn()
+    const dana = await sessionOf(await switchTo(h, alice.token, { uuid: DANA_UUID }))
+    for (const pin of ['0000', '0001', '0002'])
+      await expectProblem(await switchTo(h, dana, { uuid: KIDS_UUID, pin }), 403, 'home_pin_required')
+    const limited = await switchTo(h, dana, { uuid: KIDS_UUID, pin: '1234' })
+    await expectProblem(limited, 429, 'rate_limited')
+    expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0)
+    // A new session on the same device (back to alice, then to Dana again) keeps the count.
+    const back = await sessionOf(await switchTo(h, dana, { uuid: ALICE_UUID }))
+    await expectProblem(await switchTo(h, back, { uuid: KIDS_UUID, pin: '1234' }), 429, 'rate_limited')
+    // plex.tv saw three PIN guesses, no more; the limiter's keys carry no PIN and no raw identifier.
+    const guesses = h.fake.requests.filter((r) => r.url.includes(`/home/users/${KIDS_UUID}/switch`))
+    expect(guesses).toHaveLength(3)
+    expect(new Set(limiter.keys).size).toBe(1)
+    expect(limiter.keys[0]).toMatch(new RegExp(`^home-pin:[A-Za-z0-9_-]{43}:${KIDS_UUID}$`))
+    const device = guesses[0]!.headers['x-plex-client-identifier']!
+    expect(limiter.keys[0]).not.toContain(device)
+    // Switching without a PIN (Dana, the way back) is not counted.
+    expect(limiter.keys).toHaveLength(5)
+  })
+
+  it('a switched session carries the admin token sealed only: KV stays clean', async () => {
+    const h = harness()
+    const alice = await h.signIn()
+    const kids = await sessionOf(await switchTo(h, alice.token, { uuid: KIDS_UUID, pin: '1234' }))
+    await h.request('/v1/user', { headers: bearer(kids) })
+    const upstream = h.fake.requests.map((r) => r.headers['x-plex-token']).filter((t): t is string => !!t)
+    const entries = await expectKvClean([
+      ...new Set([alice.plexToken, ...upstream]),
+      alice.token,
+      kids,
+      '1234',
+    ])
+    const [session] = entries.filter((entry) => entry.name.startsWith('session:'))
+    expect(await openKv(session!.name, session!.value)).toMatchObject({
+      home: { adminToken: alice.plexToken, adminUuid: ALICE_UUID, userUuid: KIDS_UUID },
+    })
+  })
+})
