@@ -31,6 +31,17 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: 'A transient token from one of your servers (--server)',
     load: lazy(() => import('./commands/transient-token.ts')),
   },
+  ping: { summary: 'Keep the token alive (run it daily)', load: lazy(() => import('./commands/ping.ts')) },
+  home: {
+    summary: 'Plex Home users: list them, switch to one',
+    subcommands: {
+      list: { summary: 'The users of your Plex Home', load: lazy(() => import('./commands/home-list.ts')) },
+      switch: {
+        summary: "Switch the profile's token to a Home user's",
+        load: lazy(() => import('./commands/home-switch.ts')),
+      },
+    },
+  },
   logout: {
     summary: 'Revoke the token at plex.tv and forget it',
     load: lazy(() => import('./commands/logout.ts')),
@@ -42,4 +53,4 @@ export const COMMANDS: Record<string, CommandEntry> = {
  * one of these is its value, not a command (`plex-auth --profile work token`). A test checks this list
  * against every command's arguments.
  */
-export const VALUE_OPTIONS = new Set(['--profile', '--plex-tv-url', '--server', '--login'])
+export const VALUE_OPTIONS = new Set(['--profile', '--plex-tv-url', '--server', '--pin', '--login'])

@@ -81,6 +81,7 @@ export class Session {
       device: 'CLI',
       deviceName: hostname(),
       ...(this.plexTvUrl ? { plexTvUrl: this.plexTvUrl } : {}),
+      ...(this.clientsUrl ? { clientsUrl: this.clientsUrl } : {}),
     }
   }
 }

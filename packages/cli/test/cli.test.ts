@@ -350,3 +350,156 @@ describe('errors and usage', () => {
     expect(result.stdout).toBe(`${token}\n`)
   })
 })
+
+describe('Plex JWT, ping and Home', () => {
+  async function loginByPin(args: string[], login: string): Promise<void> {
+    let stderr = ''
+    const result = run('node', ['login', ...args], box.env, { onStderr: (text) => (stderr = text) })
+    await approvePrintedPin(served, () => stderr, login)
+    expect((await result).code).toBe(0)
+  }
+
+  function setExpiry(iso: string): void {
+    const data = box.credentials()
+    data.profiles.default.expiresAt = iso
+    writeFileSync(box.credentialsPath, JSON.stringify(data), { mode: 0o600 })
+  }
+
+  it('login --jwt --password: signs in with the password and 2FA, then registers the key for a Plex JWT', async () => {
+    const terminal = new Terminal('node', ['login', '--jwt', '--password', '--login', 'bob'], box.env)
+    await terminal.waitFor(/Password for bob/)
+    terminal.type('bob-password\r')
+    await terminal.waitFor(/Two-factor code/)
+    terminal.type('123456\r')
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text).toContain('Signed in as bob (bob@example.com). Plex JWT stored')
+    const profile = box.credentials().profiles.default
+    expect(profile).toMatchObject({ tokenType: 'jwt', method: 'password' })
+    expect(served.fake.deviceKeys('bob').map((key) => key.thumbprint)).toContain(profile.deviceKey.kid)
+    expect(await box.tokenStatus(profile.token)).toBe(200)
+  })
+
+  it('a failed refresh keeps a still-valid JWT (with a warning), fails once it has expired', async () => {
+    await loginByPin(['--jwt'], 'alice')
+    const { token } = box.credentials().profiles.default
+    served.fake.inject({ host: 'plex.tv', path: '/api/v2/auth/nonce', kind: 'status', status: 500 })
+    setExpiry(new Date(Date.now() + 3_600_000).toISOString())
+    const kept = await run('node', ['token'], box.env)
+    expect(kept.code).toBe(0)
+    expect(kept.stdout).toBe(`${token}\n`)
+    expect(kept.stderr).toContain('! Could not refresh the Plex JWT (Plex had a server error (HTTP 500)')
+
+    setExpiry(new Date(Date.now() - 60_000).toISOString())
+    const failed = await run('node', ['token'], box.env)
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toBe('')
+    expect(failed.stderr).toContain('(upstream_error)')
+
+    // Plex refreshes at any time, also after expiry.
+    served.fake.clearFaults()
+    const refreshed = await run('node', ['token'], box.env)
+    expect(refreshed.code).toBe(0)
+    expect(refreshed.stdout).not.toBe(`${token}\n`)
+  })
+
+  it('logout revokes a Plex JWT and forgets the device key', async () => {
+    await loginByPin(['--jwt'], 'alice')
+    const { token, clientIdentifier } = box.credentials().profiles.default
+    expect((await run('node', ['logout'], box.env)).code).toBe(0)
+    expect(await box.tokenStatus(token)).not.toBe(200)
+    expect(box.credentials().profiles.default).toEqual({ clientIdentifier })
+  })
+
+  it('ping keeps the token alive; exit 3 once plex.tv no longer takes it', async () => {
+    const { token } = seedProfile(box, 'alice')
+    const pong = await run('node', ['ping'], box.env)
+    expect(pong).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '✓ plex.tv accepted the token of profile "default"\n',
+    })
+    expect(JSON.parse((await run('node', ['ping', '--json'], box.env)).stdout)).toEqual({
+      profile: 'default',
+      pong: true,
+    })
+    served.fake.revokeToken(token)
+    const gone = await run('node', ['ping'], box.env)
+    expect(gone.code).toBe(3)
+    expect(gone.stderr).toContain('Plex did not accept the stored token')
+  })
+
+  it('home list shows the members, and says so when there is no Home', async () => {
+    seedProfile(box, 'alice')
+    const list = await run('node', ['home', 'list'], box.env)
+    expect(list.code).toBe(0)
+    expect(list.stdout).toBe(
+      [
+        'Alice  a11ce0000000a11c  admin',
+        'Kids   k1d5000000000k1d  restricted (little_kid), PIN',
+        'Dana   da4a000000000da4',
+        '',
+      ].join('\n'),
+    )
+    const json = JSON.parse((await run('node', ['home', 'list', '--json'], box.env)).stdout)
+    expect(json[1]).toEqual({
+      id: expect.any(Number),
+      uuid: 'k1d5000000000k1d',
+      title: 'Kids',
+      username: null,
+      email: null,
+      admin: false,
+      guest: false,
+      restricted: true,
+      restrictionProfile: 'little_kid',
+      protected: true,
+    })
+    seedProfile(box, 'bob')
+    expect(await run('node', ['home', 'list'], box.env)).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'This account has no Plex Home.\n',
+    })
+    expect((await run('node', ['home', 'list', '--json'], box.env)).stdout).toBe('[]\n')
+  })
+
+  it('home switch: a PIN when the user has one, the right one, and back to the admin', async () => {
+    seedProfile(box, 'alice')
+    const noPin = await run('node', ['home', 'switch', 'kids'], box.env)
+    expect(noPin.code).toBe(2)
+    expect(noPin.stderr).toBe(
+      'plex-auth: Kids has a Home PIN: pass --pin or run this in a terminal (usage)\n',
+    )
+    const wrongPin = await run('node', ['home', 'switch', 'kids', '--pin', '0000'], box.env)
+    expect(wrongPin.code).toBe(1)
+    expect(wrongPin.stderr).toBe('plex-auth: Plex did not accept the PIN for Kids (home_pin_required)\n')
+    const unknown = await run('node', ['home', 'switch', 'nobody'], box.env)
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('the users are: Alice, Kids, Dana')
+
+    const switched = await run('node', ['home', 'switch', 'Kids', '--pin', '1234'], box.env)
+    expect(switched.code).toBe(0)
+    expect(switched.stderr).toBe('✓ Switched profile "default" to Kids\n')
+    expect(box.credentials().profiles.default).toMatchObject({
+      tokenType: 'legacy',
+      method: 'home-switch',
+      homeUser: { uuid: 'k1d5000000000k1d', title: 'Kids' },
+    })
+    const whoami = JSON.parse((await run('node', ['whoami', '--json'], box.env)).stdout)
+    expect(whoami.account).toMatchObject({ uuid: 'k1d5000000000k1d', title: 'Kids', username: null })
+
+    expect((await run('node', ['home', 'switch', 'alice'], box.env)).code).toBe(0)
+    expect(JSON.parse((await run('node', ['whoami', '--json'], box.env)).stdout).account.username).toBe(
+      'alice',
+    )
+  })
+
+  it('home switch asks for the PIN on a terminal, without echo', async () => {
+    seedProfile(box, 'alice')
+    const terminal = new Terminal('node', ['home', 'switch', 'Kids'], box.env)
+    await terminal.waitFor(/Home PIN for Kids/)
+    terminal.type('1234\r')
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text).toContain('Switched profile "default" to Kids')
+    expect(terminal.text).not.toContain('1234')
+  })
+})

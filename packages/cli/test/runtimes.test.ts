@@ -1,6 +1,6 @@
 // The checks of issue 11, on each runtime the binary must run on: `npx` (Node), `deno run -A npm:` and
 // `bunx`. Each test starts from an empty config directory against a freshly reset fake Plex.
-import { statSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import type { ServedFakePlex } from '@plex-auth/fake-plex/serve'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -117,6 +117,40 @@ describe.each(runtimes)('plex-auth under %s', (runtime) => {
     expect(box.credentials().profiles.default).toEqual({ clientIdentifier })
     expect(statSync(box.credentialsPath).mode & 0o777).toBe(0o600)
     expect((await run(runtime, ['token'], box.env)).code).toBe(3)
+  })
+
+  it('login --jwt: a device key and a Plex JWT; token refreshes it when less than a day is left', async () => {
+    let stderr = ''
+    const login = run(runtime, ['login', '--jwt'], box.env, { onStderr: (text) => (stderr = text) })
+    await approvePrintedPin(served, () => stderr, ALICE.login)
+    const result = await login
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain('Plex JWT stored')
+    const profile = box.credentials().profiles.default
+    expect(profile).toMatchObject({ tokenType: 'jwt', method: 'pin', deviceKey: { kid: expect.any(String) } })
+    expect(profile.token.split('.')).toHaveLength(3)
+    const days = (Date.parse(profile.expiresAt) - Date.now()) / 86_400_000
+    expect(days).toBeGreaterThan(6.9)
+    expect(served.fake.deviceKeys('alice').map((key) => key.thumbprint)).toContain(profile.deviceKey.kid)
+    expect(await box.tokenStatus(profile.token)).toBe(200)
+
+    // Nothing to do a week before expiry: the same token, and plex.tv is not asked.
+    const requestsBefore = served.fake.requests.length
+    expect((await run(runtime, ['token'], box.env)).stdout).toBe(`${profile.token}\n`)
+    expect(served.fake.requests.length).toBe(requestsBefore)
+
+    // An hour left: refreshed first, with the device key, and stored.
+    const data = box.credentials()
+    data.profiles.default.expiresAt = new Date(Date.now() + 3_600_000).toISOString()
+    writeFileSync(box.credentialsPath, JSON.stringify(data), { mode: 0o600 })
+    const refreshed = await run(runtime, ['token'], box.env)
+    expect(refreshed.code).toBe(0)
+    expect(refreshed.stderr).toBe('')
+    const stored = box.credentials().profiles.default
+    expect(refreshed.stdout).toBe(`${stored.token}\n`)
+    expect(stored.token).not.toBe(profile.token)
+    expect(Date.parse(stored.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 86_400_000)
+    expect(await box.tokenStatus(stored.token)).toBe(200)
   })
 
   it('not signed in: exit 3 and a readable line', async () => {

@@ -1,12 +1,24 @@
-// `plex-auth login`: PIN sign-in by default (no password ever touches plex-auth), or --password.
+// `plex-auth login`: PIN sign-in by default (no password ever touches plex-auth), or --password; with --jwt
+// the device holds an Ed25519 key and the token is a Plex JWT, which `plex-auth token` refreshes.
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { PlexClientOptions } from '@plex-auth/core'
-import { buildAuthUrl, checkPin, createPin, getTokenDetails, postUsersSignInData } from '@plex-auth/core'
+import {
+  buildAuthUrl,
+  checkPin,
+  createPin,
+  generateDeviceKey,
+  getTokenDetails,
+  type PlexClientOptions,
+  type PlexDeviceKey,
+  postUsersSignInData,
+  refreshPlexJwt,
+  registerDeviceKey,
+} from '@plex-auth/core'
 import { accountLabel, accountSummary } from '../account.ts'
 import { openBrowser } from '../browser.ts'
 import { defineCliCommand } from '../command.ts'
 import type { StoredAccount, StoredProfile } from '../credentials.ts'
 import { CliError, EXIT, usageError } from '../exit.ts'
+import { jwtExpiry } from '../jwt.ts'
 import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
 import { globalArgs, PRODUCT, type Session } from '../session.ts'
 import { startSpinner } from '../spinner.ts'
@@ -36,21 +48,35 @@ export default defineCliCommand({
       valueHint: 'email',
       description: 'With --password: the email or username to use',
     },
+    jwt: {
+      type: 'boolean',
+      description:
+        'Sign in with a device key: the token is a Plex JWT (7 days), refreshed by plex-auth token',
+    },
   },
   async run(args, session) {
     if (args.login && !args.password) throw usageError('--login goes with --password')
     const profile = session.store.ensure(session.profileName)
     const options = session.clientOptions(profile)
-    const signIn = args.password
+    // A new key per sign-in: the private key is the long-lived secret, kept only in the profile.
+    const deviceKey = args.jwt ? await generateDeviceKey() : undefined
+    let signIn = args.password
       ? await passwordSignIn(session, options, args.login)
-      : await pinSignIn(session, options, args.browser !== false)
-    const stored: StoredProfile = {
-      clientIdentifier: profile.clientIdentifier,
-      token: signIn.token,
-      tokenType: 'legacy',
-      method: signIn.method,
-      signedInAt: new Date().toISOString(),
+      : await pinSignIn(session, options, args.browser !== false, deviceKey)
+    if (deviceKey && !signIn.deviceKey) {
+      try {
+        signIn = await upgradeToJwt(options, signIn, deviceKey)
+      } catch (error) {
+        // The plex.tv token from the password sign-in still works: keep it rather than lose it.
+        session.store.save(session.profileName, storedProfile(profile.clientIdentifier, signIn))
+        const reason = isPlexErrorLike(error) ? cliErrorFromPlex(error, 'sign-in').message : String(error)
+        throw new CliError(
+          `Signed in, but plex.tv did not take the device key (${reason}); the profile keeps a plex.tv token`,
+          { code: isPlexErrorLike(error) ? error.code : 'error', cause: error },
+        )
+      }
     }
+    const stored = storedProfile(profile.clientIdentifier, signIn)
     // Stored before anything else can fail: the new token retired the previous one of this device at Plex.
     session.store.save(session.profileName, stored)
     let account = signIn.account
@@ -71,18 +97,49 @@ interface SignIn {
   token: string
   method: 'pin' | 'password'
   account?: StoredAccount
+  /** Set when the token is a Plex JWT issued for this key. */
+  deviceKey?: PlexDeviceKey
+  expiresAt?: string
+}
+
+function storedProfile(clientIdentifier: string, signIn: SignIn): StoredProfile {
+  return {
+    clientIdentifier,
+    token: signIn.token,
+    tokenType: signIn.deviceKey ? 'jwt' : 'legacy',
+    ...(signIn.expiresAt ? { expiresAt: signIn.expiresAt } : {}),
+    ...(signIn.deviceKey ? { deviceKey: signIn.deviceKey } : {}),
+    method: signIn.method,
+    signedInAt: new Date().toISOString(),
+  }
+}
+
+/**
+ * A password sign-in made into a JWT one: the key is registered with the new plex.tv token, then a Plex JWT
+ * is issued for it (which retires that plex.tv token, as Plex documents).
+ */
+async function upgradeToJwt(
+  options: PlexClientOptions,
+  signIn: SignIn,
+  deviceKey: PlexDeviceKey,
+): Promise<SignIn> {
+  await registerDeviceKey({ ...options, token: signIn.token, deviceKey })
+  const jwt = await refreshPlexJwt({ ...options, deviceKey })
+  return { ...signIn, token: jwt.token, expiresAt: jwt.expiresAt, deviceKey }
 }
 
 function finish(session: Session, account: StoredAccount | undefined, stored: StoredProfile): void {
   const { ui } = session
+  const kind = stored.tokenType === 'jwt' ? 'Plex JWT' : 'Token'
   ui.success(
-    `Signed in as ${ui.bold(accountLabel(account))}. Token stored for profile "${session.profileName}" in ${session.store.path}`,
+    `Signed in as ${ui.bold(accountLabel(account))}. ${kind} stored for profile "${session.profileName}" in ${session.store.path}`,
   )
   if (session.json) {
     ui.json({
       profile: session.profileName,
       account: account ?? null,
       tokenType: stored.tokenType,
+      ...(stored.expiresAt ? { expiresAt: stored.expiresAt } : {}),
       method: stored.method,
       credentialsPath: session.store.path,
     })
@@ -93,9 +150,12 @@ async function pinSignIn(
   session: Session,
   options: PlexClientOptions,
   wantBrowser: boolean,
+  deviceKey: PlexDeviceKey | undefined,
 ): Promise<SignIn> {
   const { ui } = session
-  const pin = await withPlexContext('pin', () => createPin({ ...options, strong: true }))
+  // With a key, the PIN yields a Plex JWT for it, and each poll proves possession of the key.
+  const withKey = deviceKey ? { ...options, deviceKey } : options
+  const pin = await withPlexContext('pin', () => createPin({ ...withKey, strong: true }))
   const url = buildAuthUrl({
     clientIdentifier: options.clientIdentifier,
     product: PRODUCT,
@@ -113,13 +173,16 @@ async function pinSignIn(
   const onInterrupt = (): void => controller.abort()
   process.once('SIGINT', onInterrupt)
   const spinner = startSpinner(ui, waitingText(expiresAt))
-  if (!spinner.active)
+  if (!spinner.active) {
     ui.say(`Waiting for approval (the code expires at ${new Date(expiresAt).toISOString()})`)
+  }
   try {
-    const token = await pollPin(options, pin.id, expiresAt, controller.signal, (text) =>
+    const token = await pollPin(withKey, pin.id, expiresAt, controller.signal, (text) =>
       spinner.message(text),
     )
-    return { token, method: 'pin' }
+    if (!deviceKey) return { token, method: 'pin' }
+    const jwtExpiresAt = jwtExpiry(token)
+    return { token, method: 'pin', deviceKey, ...(jwtExpiresAt ? { expiresAt: jwtExpiresAt } : {}) }
   } finally {
     spinner.stop()
     process.removeListener('SIGINT', onInterrupt)
@@ -139,7 +202,7 @@ function waitingText(expiresAt: number): string {
 
 /** Polls until the PIN carries a token; rides out network trouble and 429s until the PIN expires. */
 async function pollPin(
-  options: PlexClientOptions,
+  options: PlexClientOptions & { deviceKey?: PlexDeviceKey },
   id: number,
   expiresAt: number,
   signal: AbortSignal,

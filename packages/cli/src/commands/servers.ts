@@ -4,12 +4,13 @@ import { getResources, type PlexResource } from '@plex-auth/core'
 import { defineCliCommand } from '../command.ts'
 import { withPlexContext } from '../plex-error-text.ts'
 import { globalArgs } from '../session.ts'
+import { usableProfile } from '../stored-token.ts'
 
 export default defineCliCommand({
   meta: { name: 'servers', description: "The account's servers and their connections" },
   args: { ...globalArgs },
   async run(_args, session) {
-    const profile = session.signedInProfile()
+    const profile = await usableProfile(session)
     const resources = await withPlexContext('stored-token', () =>
       getResources({ ...session.clientOptions(profile), token: profile.token }),
     )

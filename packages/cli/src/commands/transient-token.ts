@@ -5,6 +5,7 @@ import { defineCliCommand } from '../command.ts'
 import { CliError } from '../exit.ts'
 import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
 import { globalArgs } from '../session.ts'
+import { usableProfile } from '../stored-token.ts'
 import { isServer } from './servers.ts'
 
 /** Per connection tried: an unreachable address must not hold the others up for long. */
@@ -26,7 +27,7 @@ export default defineCliCommand({
     },
   },
   async run(args, session) {
-    const profile = session.signedInProfile()
+    const profile = await usableProfile(session)
     const options = session.clientOptions(profile)
     const servers = (
       await withPlexContext('stored-token', () => getResources({ ...options, token: profile.token }))

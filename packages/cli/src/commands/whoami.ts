@@ -4,12 +4,13 @@ import { accountDetails, accountLabel, accountSummary } from '../account.ts'
 import { defineCliCommand } from '../command.ts'
 import { withPlexContext } from '../plex-error-text.ts'
 import { globalArgs } from '../session.ts'
+import { usableProfile } from '../stored-token.ts'
 
 export default defineCliCommand({
   meta: { name: 'whoami', description: 'The Plex account behind the stored token (asks plex.tv)' },
   args: { ...globalArgs },
   async run(_args, session) {
-    const profile = session.signedInProfile()
+    const profile = await usableProfile(session)
     const account = await withPlexContext('stored-token', () =>
       getTokenDetails({ ...session.clientOptions(profile), token: profile.token }),
     )
