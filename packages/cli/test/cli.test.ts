@@ -138,6 +138,30 @@ describe('login in a terminal', () => {
     expect(terminal.text).toContain('(locked_out)')
   })
 
+  it('Ctrl-C at the password prompt exits 130 without signing in', async () => {
+    const terminal = new Terminal('node', ['login', '--password', '--login', 'alice'], box.env)
+    await terminal.waitFor(/Password for alice/)
+    terminal.type('\u0003')
+    expect(await terminal.exited).toBe(130)
+    expect(terminal.text).toContain('plex-auth: Cancelled (interrupted)')
+    expect(served.fake.requests.some((request) => request.url.endsWith('/users/signin'))).toBe(false)
+  })
+
+  it('signing in again on a profile is the same device: Plex retires the previous token', async () => {
+    const first = seedProfile(box, 'alice')
+    let stderr = ''
+    const login = run('node', ['login'], box.env, { onStderr: (text) => (stderr = text) })
+    await approvePrintedPin(served, () => stderr, ALICE.login)
+    expect((await login).code).toBe(0)
+    const profile = box.credentials().profiles.default
+    expect(profile.clientIdentifier).toBe(first.clientIdentifier)
+    expect(profile.token).not.toBe(first.token)
+    expect(await box.tokenStatus(first.token)).not.toBe(200)
+    expect(
+      served.fake.devices('alice').filter((d) => d.clientIdentifier === first.clientIdentifier),
+    ).toHaveLength(1)
+  })
+
   it('--password without a terminal is a usage error (exit 2), not a hang', async () => {
     const result = await run('node', ['login', '--password'], box.env)
     expect(result.code).toBe(2)
@@ -341,6 +365,14 @@ describe('errors and usage', () => {
     expect(JSON.parse(debug.stdout)).toEqual({
       error: { code: 'network_error', message: 'Could not reach Plex: check the connection', exitCode: 1 },
     })
+  })
+
+  it('PLEX_CLIENTS_URL is where the JWT calls go (else PLEX_TV_URL)', async () => {
+    const env = { ...box.env, PLEX_CLIENTS_URL: 'http://127.0.0.1:9' }
+    const result = await run('node', ['login', '--jwt'], env)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('plex-auth: Could not reach Plex: check the connection (network_error)\n')
+    expect(served.fake.requests).toEqual([])
   })
 
   it('--plex-tv-url wins over PLEX_TV_URL', async () => {
