@@ -36,6 +36,11 @@ if (wanted('core')) {
   await runCoreJwtBenchmarks()
 }
 
+if (wanted('cli')) {
+  const { runCliBenchmarks } = await import('./cli.ts')
+  await runCliBenchmarks()
+}
+
 if (wanted('worker')) {
   const { runWorkerBenchmarks } = await import('./worker.ts')
   await runWorkerBenchmarks()

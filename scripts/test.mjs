@@ -24,6 +24,11 @@ const steps = [
   ['core conformance (Bun)', 'bun test packages/core/test/conformance/bun.test.ts'],
   ['core conformance (workerd)', 'vitest run --root packages/core -c vitest.workerd.config.ts'],
   ['worker tests (workerd)', 'vitest run --root packages/worker'],
+  ['cli (Node, Deno, Bun)', 'vitest run --root packages/cli'],
+  [
+    'cli package check (publint)',
+    'npm run build --silent -w @plex-auth/cli && cd packages/cli && publint --strict',
+  ],
   ['end-to-end and browser tests', 'vitest run --root test'],
 ]
 
