@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import type { Bindings } from './env.ts'
 import { ProblemError } from './problem.ts'
+import type { SignInGuard } from './sign-in-guard.ts'
 import { fromBase64, importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
 
 export const DEFAULTS = {
@@ -11,6 +12,7 @@ export const DEFAULTS = {
   transientTokenTtlSeconds: 3600,
   timeoutMs: 10_000,
   sessionCacheSeconds: 10,
+  signInFailureBudget: 3,
 } as const
 
 /** Parses an http(s) URL and returns its origin, or undefined when it is not one. */
@@ -90,6 +92,19 @@ const limiter = v.optional(
   ),
 )
 
+/** The Durable Object namespace of SignInGuard, or undefined when absent (no worker-wide budget). */
+const signInGuard = v.optional(
+  v.pipe(
+    v.unknown(),
+    v.transform((binding) => {
+      const namespace = binding as DurableObjectNamespace<SignInGuard> | undefined
+      return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
+        ? namespace
+        : undefined
+    }),
+  ),
+)
+
 /**
  * The worker's environment, validated: one schema, one entry per setting. The README's configuration
  * table lists every key (test/readme.test.ts checks it).
@@ -128,8 +143,9 @@ export const ConfigSchema = v.object({
   TRANSIENT_TOKEN_TTL_SECONDS: integer(DEFAULTS.transientTokenTtlSeconds, 60, 24 * 3600),
   UPSTREAM_TIMEOUT_MS: integer(DEFAULTS.timeoutMs, 1, 60_000),
   SESSION_CACHE_SECONDS: integer(DEFAULTS.sessionCacheSeconds, 0, 60),
+  SIGN_IN_FAILURE_BUDGET: integer(DEFAULTS.signInFailureBudget, 1, 100),
+  SIGN_IN_GUARD: signInGuard,
   SIGN_IN_LIMITER: limiter,
-  SIGN_IN_FAILURE_LIMITER: limiter,
   VERIFICATION_CODE_LIMITER: limiter,
   PIN_CREATE_LIMITER: limiter,
   PIN_POLL_LIMITER: limiter,
@@ -148,7 +164,10 @@ export type Config = {
   kv: KVNamespace
   keyring: Keyring
   signInLimiter: Settings['SIGN_IN_LIMITER']
-  signInFailureLimiter: Settings['SIGN_IN_FAILURE_LIMITER']
+  /** The worker-wide budget of failed password sign-ins (a Durable Object), if bound. */
+  signInGuard: Settings['SIGN_IN_GUARD']
+  /** Failed password sign-ins plus attempts in flight allowed within 60 s, worker-wide. */
+  signInFailureBudget: Settings['SIGN_IN_FAILURE_BUDGET']
   verificationCodeLimiter: Settings['VERIFICATION_CODE_LIMITER']
   pinCreateLimiter: Settings['PIN_CREATE_LIMITER']
   pinPollLimiter: Settings['PIN_POLL_LIMITER']
@@ -220,7 +239,8 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     kv: s.PLEX_AUTH_KV,
     keyring: keyring(current, previous),
     signInLimiter: s.SIGN_IN_LIMITER,
-    signInFailureLimiter: s.SIGN_IN_FAILURE_LIMITER,
+    signInGuard: s.SIGN_IN_GUARD,
+    signInFailureBudget: s.SIGN_IN_FAILURE_BUDGET,
     verificationCodeLimiter: s.VERIFICATION_CODE_LIMITER,
     pinCreateLimiter: s.PIN_CREATE_LIMITER,
     pinPollLimiter: s.PIN_POLL_LIMITER,

@@ -5,6 +5,7 @@
 import type { Config } from './config.ts'
 import type { PlexClient } from './plex.ts'
 import type { PlexDevice, Session, SessionStore } from './session-store.ts'
+import type { SignInGuard } from './sign-in-guard.ts'
 
 /** Bindings and variables the worker reads from `c.env` (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {
@@ -12,8 +13,10 @@ export interface Bindings {
   PLEX_AUTH_KV?: KVNamespace
   /** Workers Rate Limiting binding for sign-in, PIN creation and token exchange, per client IP (/64) and login. Optional: absent means no limiting. */
   SIGN_IN_LIMITER?: RateLimit
-  /** Rate Limiting binding: the budget of failed password sign-ins of the whole worker (one key). Optional. */
-  SIGN_IN_FAILURE_LIMITER?: RateLimit
+  /** Durable Object binding: the budget of failed password sign-ins of the whole worker. Optional: absent means no budget. */
+  SIGN_IN_GUARD?: DurableObjectNamespace<SignInGuard>
+  /** Failed password sign-ins plus attempts in flight the whole worker allows within 60 s (1 to 100). Default 3. */
+  SIGN_IN_FAILURE_BUDGET?: string
   /** Rate Limiting binding: 2FA code attempts per login. Optional. */
   VERIFICATION_CODE_LIMITER?: RateLimit
   /** Rate Limiting binding: PIN creations of the whole worker (one key). Optional. */

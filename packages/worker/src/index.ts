@@ -7,6 +7,8 @@ import type { Bindings } from './env.ts'
 
 export type { AppEnv, Bindings, Variables } from './env.ts'
 export type { ProblemBody, ProblemCode } from './problem.ts'
+/** The Durable Object behind SIGN_IN_GUARD: wrangler needs it exported from `main`. */
+export { SignInGuard } from './sign-in-guard.ts'
 
 /** The worker: wrangler's `main`. */
 export default { fetch: createApp().fetch } satisfies ExportedHandler<Bindings>

@@ -1,8 +1,18 @@
-import { env } from 'cloudflare:test'
+import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
+import { createFakePlex } from '@plex-auth/fake-plex'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { createApp } from '../src/app.ts'
+import { DEFAULTS } from '../src/config.ts'
 import { ipv6Network64 } from '../src/rate-limit.ts'
 import { API_ROUTES } from '../src/routes/index.ts'
 import { buildOpenApiDocument } from '../src/routes/openapi.ts'
+import {
+  FAILURE_WINDOW_MS,
+  PLEX_LOCKOUT_CLOSED_MS,
+  RESERVATION_MARGIN_MS,
+  SIGN_IN_GUARD_NAME,
+  SignInGuard,
+} from '../src/sign-in-guard.ts'
 import { sha256, toBase64url } from '../src/token-crypto.ts'
 import {
   ALICE_TOKEN,
@@ -15,6 +25,7 @@ import {
   expectProblem,
   type Harness,
   harness,
+  isolatedSignInGuard,
   json,
   MAIN_SERVER_ID,
   openKv,
@@ -323,7 +334,11 @@ describe('5. sign-in abuse', () => {
 
   it("one attacker guessing passwords cannot get the worker's address locked out at plex.tv", async () => {
     let clock = Date.now()
-    const h = harness({ now: () => clock, env: { SIGN_IN_FAILURE_LIMITER: countingLimiter(1) } })
+    const h = harness({
+      now: () => clock,
+      fake: { now: () => clock },
+      env: { SIGN_IN_GUARD: isolatedSignInGuard() },
+    })
     // Many addresses and logins, so no per-IP or per-login limit stops them: only the worker-wide budget.
     const answers: number[] = []
     for (let i = 0; i < 12; i++) {
@@ -331,10 +346,11 @@ describe('5. sign-in abuse', () => {
       answers.push(res.status)
       if (res.status === 429) expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(0)
     }
-    expect(answers.slice(0, 2)).toEqual([401, 401])
-    expect(answers.slice(2).every((s) => s === 429)).toBe(true)
+    // The default budget, SIGN_IN_FAILURE_BUDGET = 3, is below the fake's lockout at 5.
+    expect(answers.slice(0, 3)).toEqual([401, 401, 401])
+    expect(answers.slice(3).every((s) => s === 429)).toBe(true)
     const reachedPlex = h.fake.requests.filter((r) => r.url.endsWith('/users/signin')).length
-    expect(reachedPlex).toBe(2) // the fake locks the address out at 5
+    expect(reachedPlex).toBe(3) // the fake locks the address out at 5
     // PIN sign-in keeps working meanwhile.
     const pin = await createPin(h)
     h.fake.approvePin(pin.code, 'alice')
@@ -349,7 +365,8 @@ describe('5. sign-in abuse', () => {
   it('plex.tv saying the address is locked out pauses password sign-in without asking again', async () => {
     const h = harness({
       fake: { signInFailuresBeforeLockout: 1 },
-      env: { SIGN_IN_FAILURE_LIMITER: countingLimiter(100) },
+      // A budget far from spent: the pause below is the lockout's alone.
+      env: { SIGN_IN_GUARD: isolatedSignInGuard(), SIGN_IN_FAILURE_BUDGET: '100' },
     })
     await expectProblem(await signIn(h, { login: 'alice', password: 'x' }), 401, 'invalid_credentials')
     await expectProblem(await signIn(h, { login: 'alice', password: 'alice-password' }), 403, 'locked_out')
@@ -358,6 +375,104 @@ describe('5. sign-in abuse', () => {
     await expectProblem(res, 429, 'rate_limited')
     expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(600)
     expect(h.fake.requests.length).toBe(asked)
+  })
+
+  it('isolates guessing at once share one budget: attempts in flight count, plex.tv never locks the address', async () => {
+    let clock = Date.now()
+    const fake = createFakePlex({ now: () => clock })
+    // Four isolates of one deployment: their own app and memory, one plex.tv, one SignInGuard instance.
+    const guard = isolatedSignInGuard()
+    const isolates = Array.from({ length: 4 }, () => createApp({ fetch: fake.fetch, now: () => clock }))
+    const workerEnv = { ...env, SIGN_IN_LIMITER: undefined, SIGN_IN_GUARD: guard }
+    // As a deployment runs them: with an execution context, where the settle goes to waitUntil (chained
+    // on plex.tv's answer, so a client that disconnects cannot skip it).
+    let handedToWaitUntil = 0
+    const attempt = async (app: (typeof isolates)[number], login: string, password: string) => {
+      const ctx = createExecutionContext()
+      const waitUntil = ctx.waitUntil.bind(ctx)
+      ctx.waitUntil = (promise) => {
+        handedToWaitUntil++
+        waitUntil(promise)
+      }
+      const init = json({ login, password }, { 'CF-Connecting-IP': randomIp(), ...BEARER })
+      const res = await app.fetch(new Request('https://worker.test/v1/sign-in', init), workerEnv, ctx)
+      await waitOnExecutionContext(ctx)
+      return res
+    }
+    // Every guess is sent before plex.tv answers any: only a reservation made first can stop them.
+    const guesses = await Promise.all(
+      isolates.flatMap((app, i) =>
+        [0, 1, 2].map((j) => attempt(app, `victim${i}-${j}@example.com`, 'guess')),
+      ),
+    )
+    const statuses = guesses.map((res) => res.status).sort()
+    expect(statuses).toEqual([...Array(3).fill(401), ...Array(9).fill(429)])
+    for (const res of guesses.filter((r) => r.status === 429)) await expectProblem(res, 429, 'rate_limited')
+    // Another wave while those failures count: nothing more reaches plex.tv.
+    const again = await Promise.all(isolates.map((app) => attempt(app, 'victim@example.com', 'guess')))
+    expect(again.map((res) => res.status)).toEqual([429, 429, 429, 429])
+    const reachedPlex = fake.requests.filter((r) => r.url.endsWith('/users/signin')).length
+    expect(reachedPlex).toBeLessThan(5)
+    expect(handedToWaitUntil).toBe(reachedPlex)
+    clock += 61_000
+    const alice = await attempt(isolates[3]!, 'alice', 'alice-password')
+    expect(alice.status, await alice.clone().text()).toBe(201)
+  })
+
+  it('a reservation nobody settles (a cancelled invocation) frees itself instead of closing sign-in for good', async () => {
+    let clock = Date.now()
+    const guard = isolatedSignInGuard()
+    const h = harness({ now: () => clock, fake: { now: () => clock }, env: { SIGN_IN_GUARD: guard } })
+    const stub = guard.get(guard.idFromName(SIGN_IN_GUARD_NAME))
+    // Three invocations reserved a slot and were cancelled before they could settle it.
+    for (let i = 0; i < 3; i++) expect((await stub.reserve(clock)).ok).toBe(true)
+    const paused = await signIn(h, { login: 'alice', password: 'alice-password' })
+    await expectProblem(paused, 429, 'rate_limited')
+    // Plex may have counted each as a failure as late as its deadline: they count until a window after it.
+    const deadline = DEFAULTS.timeoutMs + RESERVATION_MARGIN_MS
+    expect(Number(paused.headers.get('Retry-After'))).toBeLessThanOrEqual(deadline / 1000)
+    clock += deadline + 1000
+    await expectProblem(await signIn(h, { login: 'alice', password: 'alice-password' }), 429, 'rate_limited')
+    clock += FAILURE_WINDOW_MS
+    expect((await signIn(h, { login: 'alice', password: 'alice-password' })).status).toBe(201)
+    // The slot of a sign-in that did settle is free again at once.
+    expect((await signIn(h, { login: 'alice', password: 'alice-password' })).status).toBe(201)
+  })
+
+  it('SignInGuard: reservations and failures share the budget, a lockout closes it, state survives eviction', async () => {
+    const guard = isolatedSignInGuard()
+    const stub = guard.get(guard.idFromName(SIGN_IN_GUARD_NAME))
+    const now = Date.now()
+    const limits = { budget: 2, holdMs: 15_000 }
+    const first = await stub.reserve(now, limits)
+    const second = await stub.reserve(now, limits)
+    if (!first.ok || !second.ok) expect.fail('two reservations within a budget of 2')
+    expect(await stub.reserve(now, limits)).toEqual({ ok: false, retryAfterSeconds: 15 })
+    await stub.settle(first.id, 'ok', now + 1000)
+    const third = await stub.reserve(now + 1000, limits)
+    if (!third.ok) expect.fail('a settled success frees its slot')
+    await stub.settle(second.id, 'failed', now + 2000)
+    await stub.settle(third.id, 'failed', now + 3000)
+    expect(await stub.reserve(now + 3000, limits)).toEqual({ ok: false, retryAfterSeconds: 59 })
+    // A fresh instance on the same storage (an eviction) still sees both failures.
+    await runInDurableObject(stub, (_instance, state) => {
+      const revived = new SignInGuard(state, env)
+      expect(revived.reserve(now + 3000, limits)).toMatchObject({ ok: false })
+      expect(revived.reserve(now + 2000 + FAILURE_WINDOW_MS, limits)).toMatchObject({ ok: true })
+    })
+    const lockedOut = await stub.reserve(now + 3000 + FAILURE_WINDOW_MS, { budget: 100 })
+    if (!lockedOut.ok) expect.fail('both failures left the window')
+    await stub.settle(lockedOut.id, 'locked_out', now + 70_000)
+    expect(await stub.reserve(now + 70_000, { budget: 100 })).toEqual({ ok: false, retryAfterSeconds: 900 })
+    expect((await stub.reserve(now + 70_000 + PLEX_LOCKOUT_CLOSED_MS, { budget: 100 })).ok).toBe(true)
+  })
+
+  it('SIGN_IN_FAILURE_BUDGET outside 1 to 100 is a misconfiguration, named', async () => {
+    for (const budget of ['0', '101', 'many']) {
+      const res = await harness().request('/v1/health', {}, { SIGN_IN_FAILURE_BUDGET: budget })
+      const body = await expectProblem(res, 500, 'misconfigured')
+      expect(body.detail).toContain('SIGN_IN_FAILURE_BUDGET')
+    }
   })
 
   it('2FA codes have their own small allowance per login', async () => {

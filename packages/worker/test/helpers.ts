@@ -43,8 +43,10 @@ export interface SignedIn {
 }
 
 /**
- * A fresh fake Plex and app. The rate-limit bindings are off unless `limiter` is set: miniflare's limiter
- * windows are shared by every test in the run. A test can pass its own (`countingLimiter`) in `env`.
+ * A fresh fake Plex and app. The rate-limit bindings and the worker-wide budget of failed sign-ins are
+ * off unless `limiter` is set: miniflare's limiter windows are shared by every test in the run, and most
+ * tests sign in again after a wrong password. With `limiter`, SIGN_IN_GUARD is a fresh instance of its
+ * own (`isolatedSignInGuard`). A test can pass its own (`countingLimiter`, a shared guard) in `env`.
  */
 export function harness(
   options: { fake?: FakePlexOptions; now?: () => number; limiter?: boolean; env?: Partial<Bindings> } = {},
@@ -68,10 +70,10 @@ export function harness(
   if (!options.limiter) {
     delete baseEnv.SIGN_IN_LIMITER
     delete baseEnv.PIN_POLL_LIMITER
-    delete baseEnv.SIGN_IN_FAILURE_LIMITER
     delete baseEnv.VERIFICATION_CODE_LIMITER
     delete baseEnv.PIN_CREATE_LIMITER
-  }
+    delete baseEnv.SIGN_IN_GUARD
+  } else baseEnv.SIGN_IN_GUARD = isolatedSignInGuard()
   Object.assign(baseEnv, options.env)
   const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) => {
     const res = await app.request(path, init, { ...baseEnv, ...envOverrides })
@@ -208,6 +210,21 @@ export async function openKv(
 
 /** A sealed KV value: `v2.<key id>.<iv>.<ciphertext>`, nothing readable. */
 export const SEALED_VALUE = /^v2\.[A-Za-z0-9_-]{11}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/
+
+/**
+ * SIGN_IN_GUARD with instances of its own: every name is prefixed with `scope` (default: a fresh one),
+ * so tests sharing the run's Durable Object namespace never share the worker's one instance. Pass the
+ * same object to several apps to let them share it, as a deployment's isolates do.
+ */
+export function isolatedSignInGuard(
+  scope: string = crypto.randomUUID(),
+): NonNullable<Bindings['SIGN_IN_GUARD']> {
+  const real = env.SIGN_IN_GUARD!
+  return {
+    idFromName: (name: string) => real.idFromName(`${scope}:${name}`),
+    get: (id: DurableObjectId) => real.get(id),
+  } as NonNullable<Bindings['SIGN_IN_GUARD']>
+}
 
 /** A Rate Limiting binding for one test: `limit` calls per key, ever (no window), recording every key. */
 export function countingLimiter(limit: number): RateLimit & { keys: string[] } {

@@ -2,10 +2,11 @@ import { isPlexError } from '@plex-auth/core'
 import { newDevice } from '../device.ts'
 import type { PlexClient } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
-import { clientIp, enforceRateLimit, loginKey, openPasswordSignIn } from '../rate-limit.ts'
+import { clientIp, enforceRateLimit, loginKey } from '../rate-limit.ts'
 import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
 import { SignedInResponse, SignInBody } from '../schemas.ts'
 import { sessionModeOf, startSession } from '../session.ts'
+import { guardPasswordSignIn } from '../sign-in-guard.ts'
 import { readBody, validate } from '../validation.ts'
 
 const FORM_BOOLEANS: Record<string, boolean> = {
@@ -29,7 +30,7 @@ function fromForm(body: Record<string, unknown>): Record<string, unknown> {
 /**
  * `POST /v1/sign-in`: signs in to plex.tv with a login and password (and a 2FA code when asked) as a new
  * Plex device, and opens a session for it. Limited per client IP (/64) and per login, 2FA codes per
- * login, and failures worker-wide, all before plex.tv is asked.
+ * login, and failures worker-wide (a slot reserved with SignInGuard), all before plex.tv is asked.
  */
 export const signIn = defineRoute(
   {
@@ -55,7 +56,7 @@ export const signIn = defineRoute(
     ],
   },
   async (c) => {
-    const { config, plexFor, now } = c.var
+    const { config, plexFor } = c.var
     const mode = sessionModeOf(c)
     const body = await readBody(c, { form: true })
     const isForm = c.req.header('Content-Type')?.toLowerCase().startsWith('application/x-www-form-urlencoded')
@@ -67,25 +68,21 @@ export const signIn = defineRoute(
     await enforceRateLimit(config.signInLimiter, [`ip:${clientIp(c)}`, login])
     // A 6-digit code is guessable where a password is not: codes get their own, smaller allowance.
     if (input.verificationCode) await enforceRateLimit(config.verificationCodeLimiter, [`2fa:${login}`])
-    const attempt = openPasswordSignIn(config.signInFailureLimiter, now)
     const device = newDevice(c.req.header('User-Agent'))
     let user: Awaited<ReturnType<PlexClient['postUsersSignInData']>>
     try {
-      user = await plexFor(device).postUsersSignInData({
-        login: input.login,
-        password: input.password,
-        rememberMe: input.rememberMe ?? false,
-        ...(input.verificationCode ? { verificationCode: input.verificationCode } : {}),
-      })
+      user = await guardPasswordSignIn(c, () =>
+        plexFor(device).postUsersSignInData({
+          login: input.login,
+          password: input.password,
+          rememberMe: input.rememberMe ?? false,
+          ...(input.verificationCode ? { verificationCode: input.verificationCode } : {}),
+        }),
+      )
     } catch (error) {
-      if (isPlexError(error, 'unauthorized')) {
-        await attempt.failed(false)
+      if (isPlexError(error, 'unauthorized'))
         throw new ProblemError('invalid_credentials', 'Plex did not accept this login and password.')
-      }
-      if (isPlexError(error, 'locked_out')) await attempt.failed(true)
       throw error
-    } finally {
-      attempt.done()
     }
     if (typeof user.authToken !== 'string' || user.authToken === '') {
       throw new ProblemError('upstream_invalid_response', 'Plex signed in without a token.')
