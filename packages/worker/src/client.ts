@@ -31,6 +31,9 @@ export type PinStatus = v.InferOutput<typeof s.PinStatusResponse>
 export type ServersResult = v.InferOutput<typeof s.ServersResponse>
 export type WorkerServer = ServersResult['servers'][number]
 export type HomeUsersResult = v.InferOutput<typeof s.HomeUsersResponse>
+export type SessionsResult = v.InferOutput<typeof s.SessionsResponse>
+/** One session of the account, as `listSessions` lists it (never its token). */
+export type WorkerSessionEntry = SessionsResult['sessions'][number]
 /** A member of the account's Plex Home, as a user picker needs it (no token). */
 export type WorkerHomeUser = HomeUsersResult['users'][number]
 
@@ -139,6 +142,14 @@ export interface CallOptions {
   headers?: HeadersInit
 }
 
+export interface GetUserOptions extends CallOptions {
+  /**
+   * `'plex'` (default): the whole account, from plex.tv. `'claims'`: for a Plex JWT session, what its
+   * verified JWT says (`id`, `uuid`, `username`, `email`, `friendlyName`, `title`), without a plex.tv call.
+   */
+  from?: 'plex' | 'claims'
+}
+
 export interface WaitForPinOptions extends CallOptions {
   /** First delay between polls. Default 1000 ms. */
   intervalMs?: number
@@ -153,14 +164,20 @@ export interface WorkerClient {
   health(options?: CallOptions): Promise<HealthResult>
   /** `POST /v1/sign-in`: login and password (and `verificationCode` after `verification_code_required`). */
   signIn(input: SignInInput, options?: CallOptions): Promise<SignedIn>
-  /** `GET /v1/user`: the session's account. */
-  getUser(options?: CallOptions): Promise<WorkerUser>
+  /** `GET /v1/user`: the session's account (`{ from: 'claims' }`: from its Plex JWT, no plex.tv call). */
+  getUser(options?: GetUserOptions): Promise<WorkerUser>
   /** `POST /v1/transient-token`: a short-lived token for one server (default PLEX_SERVER_URL). */
   getTransientToken(input?: TransientTokenInput, options?: CallOptions): Promise<TransientTokenResult>
   /** `GET /v1/source-connection`: how to reach a source, asked of the server. */
   getSourceConnection(input: SourceConnectionInput, options?: CallOptions): Promise<SourceConnectionResult>
   /** `POST /v1/sign-out`: ends the session (and clears the cookie). */
   signOut(options?: CallOptions): Promise<void>
+  /** `POST /v1/sign-out` with `{everywhere: true}`: ends every session of the account, this one too. */
+  signOutEverywhere(options?: CallOptions): Promise<void>
+  /** `GET /v1/sessions`: the account's sessions (`current` marks this one), never their tokens. */
+  listSessions(options?: CallOptions): Promise<SessionsResult>
+  /** `DELETE /v1/sessions/{id}`: ends one session of the account, by its `id` from `listSessions`. */
+  endSession(id: string, options?: CallOptions): Promise<void>
   /** `POST /v1/pins`: starts a PIN sign-in; open `authUrl` for the user, then poll with `pollToken`. */
   createPin(input?: CreatePinInput, options?: CallOptions): Promise<PinCreated>
   /** `GET /v1/pins/{id}` with the `X-Poll-Token` header: pending, or authorized (once) with the session. */
@@ -189,7 +206,7 @@ export interface WorkerClient {
 }
 
 interface RequestSpec {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   path: string
   query?: Record<string, string | undefined>
   body?: unknown
@@ -354,7 +371,7 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
   const client: WorkerClient = {
     health: (o) => call({ method: 'GET', path: '/v1/health' }, o),
     signIn: (input, o) => call({ method: 'POST', path: '/v1/sign-in', body: input }, o),
-    getUser: (o) => call({ method: 'GET', path: '/v1/user' }, o),
+    getUser: ({ from, ...o } = {}) => call({ method: 'GET', path: '/v1/user', query: { from } }, o),
     getTransientToken: (input = {}, o) =>
       call({ method: 'POST', path: '/v1/transient-token', body: input }, o),
     getSourceConnection: (input, o) =>
@@ -371,6 +388,11 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
         o,
       ),
     signOut: (o) => call({ method: 'POST', path: '/v1/sign-out', empty: true }, o),
+    signOutEverywhere: (o) =>
+      call({ method: 'POST', path: '/v1/sign-out', body: { everywhere: true }, empty: true }, o),
+    listSessions: (o) => call({ method: 'GET', path: '/v1/sessions' }, o),
+    endSession: (id, o) =>
+      call({ method: 'DELETE', path: `/v1/sessions/${encodeURIComponent(id)}`, empty: true }, o),
     createPin: (input = {}, o) => call({ method: 'POST', path: '/v1/pins', body: input }, o),
     pollPin: (pin, o = {}) =>
       call(

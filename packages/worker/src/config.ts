@@ -7,6 +7,11 @@ import { fromBase64, importEncryptionKey, type Keyring, keyring, type SealingKey
 export const DEFAULTS = {
   product: 'plex-auth',
   plexTvUrl: 'https://plex.tv',
+  clientsUrl: 'https://clients.plex.tv',
+  tokenKind: 'jwt',
+  keepAliveAfterDays: 7,
+  keepAliveMaxPages: 2,
+  keepAliveMaxPerRun: 40,
   appUrl: 'https://app.plex.tv/auth',
   sessionTtlSeconds: 30 * 24 * 3600,
   transientTokenTtlSeconds: 3600,
@@ -130,6 +135,16 @@ export const ConfigSchema = v.object({
   ),
   PLEX_TV_URL: baseUrl(DEFAULTS.plexTvUrl),
   PLEX_APP_URL: baseUrl(DEFAULTS.appUrl),
+  PLEX_CLIENTS_URL: baseUrl(DEFAULTS.clientsUrl),
+  PLEX_TOKEN_KIND: v.pipe(
+    setting,
+    v.toLowerCase(),
+    v.transform((value) => value || DEFAULTS.tokenKind),
+    v.picklist(['jwt', 'legacy']),
+  ),
+  KEEP_ALIVE_AFTER_DAYS: integer(DEFAULTS.keepAliveAfterDays, 1, 365),
+  KEEP_ALIVE_MAX_PAGES: integer(DEFAULTS.keepAliveMaxPages, 1, 10),
+  KEEP_ALIVE_MAX_PER_RUN: integer(DEFAULTS.keepAliveMaxPerRun, 1, 400),
   PLEX_SERVER_URL: v.pipe(
     setting,
     v.check((value) => value === '' || toHttpOrigin(value) !== undefined),
@@ -174,6 +189,16 @@ export type Config = {
   product: Settings['PLEX_PRODUCT']
   plexTvUrl: Settings['PLEX_TV_URL']
   appUrl: Settings['PLEX_APP_URL']
+  /** Where Plex's JWT endpoints live (PIN with a key, refresh, JWKS). */
+  clientsUrl: Settings['PLEX_CLIENTS_URL']
+  /** What a PIN sign-in gets: a Plex JWT with a device key sealed in the session, or a legacy token. */
+  tokenKind: Settings['PLEX_TOKEN_KIND']
+  /** The cron keeps alive sessions neither used nor kept alive for this many days. */
+  keepAliveAfterDays: Settings['KEEP_ALIVE_AFTER_DAYS']
+  /** KV list pages (of 100 sessions) the cron reads per run. */
+  keepAliveMaxPages: Settings['KEEP_ALIVE_MAX_PAGES']
+  /** Sessions the cron pings or refreshes per run (each: 1 or 2 plex.tv calls and 1 KV write). */
+  keepAliveMaxPerRun: Settings['KEEP_ALIVE_MAX_PER_RUN']
   /** Normalised origin of PLEX_SERVER_URL, if set. */
   serverUrl: Settings['PLEX_SERVER_URL']
   /** Origins a token may be sent to besides plex.tv (PLEX_SERVER_URL + ALLOWED_SERVER_URLS). */
@@ -247,6 +272,11 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     product: s.PLEX_PRODUCT,
     plexTvUrl: s.PLEX_TV_URL,
     appUrl: s.PLEX_APP_URL,
+    clientsUrl: s.PLEX_CLIENTS_URL,
+    tokenKind: s.PLEX_TOKEN_KIND,
+    keepAliveAfterDays: s.KEEP_ALIVE_AFTER_DAYS,
+    keepAliveMaxPages: s.KEEP_ALIVE_MAX_PAGES,
+    keepAliveMaxPerRun: s.KEEP_ALIVE_MAX_PER_RUN,
     serverUrl: s.PLEX_SERVER_URL,
     allowedServerOrigins,
     allowedOrigins: s.ALLOWED_ORIGINS,

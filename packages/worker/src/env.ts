@@ -32,6 +32,16 @@ export interface Bindings {
   PLEX_PRODUCT?: string
   /** Base URL of plex.tv. Default `https://plex.tv`. */
   PLEX_TV_URL?: string
+  /** Base URL of Plex's JWT endpoints (PIN with a device key, JWT refresh, JWKS). Default `https://clients.plex.tv`. */
+  PLEX_CLIENTS_URL?: string
+  /** `jwt` (default): PIN sign-ins hold a Plex JWT and a device key; `legacy`: a legacy token. */
+  PLEX_TOKEN_KIND?: string
+  /** The keep-alive cron pings or refreshes sessions neither used nor kept alive for this many days. Default 7. */
+  KEEP_ALIVE_AFTER_DAYS?: string
+  /** KV list pages (100 sessions each) the keep-alive cron reads per run (1 to 10). Default 2. */
+  KEEP_ALIVE_MAX_PAGES?: string
+  /** Sessions the keep-alive cron pings or refreshes per run (1 to 400). Default 40. */
+  KEEP_ALIVE_MAX_PER_RUN?: string
   /** Base URL of app.plex.tv's auth page for the PIN flow. Default `https://app.plex.tv/auth`. */
   PLEX_APP_URL?: string
   /** The default Plex Media Server (always allowed). Optional. */

@@ -4,11 +4,12 @@ export type { AppDeps } from './app.ts'
 export { createApp } from './app.ts'
 
 import type { Bindings } from './env.ts'
+import { scheduled } from './scheduled.ts'
 
 export type { AppEnv, Bindings, Variables } from './env.ts'
 export type { ProblemBody, ProblemCode } from './problem.ts'
 /** The Durable Object behind SIGN_IN_GUARD: wrangler needs it exported from `main`. */
 export { SignInGuard } from './sign-in-guard.ts'
 
-/** The worker: wrangler's `main`. */
-export default { fetch: createApp().fetch } satisfies ExportedHandler<Bindings>
+/** The worker: wrangler's `main`. `scheduled` is the keep-alive cron (wrangler.toml `[triggers]`). */
+export default { fetch: createApp().fetch, scheduled } satisfies ExportedHandler<Bindings>

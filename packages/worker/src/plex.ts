@@ -15,6 +15,7 @@ export function createPlex(config: Config, fetchImpl: typeof fetch, device: Plex
     deviceName: device.deviceName,
     product: config.product,
     plexTvUrl: config.plexTvUrl,
+    clientsUrl: config.clientsUrl,
     fetch: fetchImpl,
     timeoutMs: config.timeoutMs,
     retry: false,

@@ -14,7 +14,7 @@ export type ParameterSchema = v.ObjectSchema<v.ObjectEntries, undefined>
  * written. The app mounts it, the OpenAPI document, the 405/CORS table and the tests read it.
  */
 export interface RouteDescription {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'DELETE'
   /** The path as OpenAPI writes it: `{name}` for a path parameter (`/v1/pins/{id}`). */
   path: string
   summary: string

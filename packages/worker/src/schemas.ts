@@ -98,6 +98,42 @@ export const SessionExchangeBody = v.object({
   ),
 })
 
+/** `GET /v1/user` query. */
+export const UserQuery = v.object({
+  from: v.optional(
+    v.pipe(
+      v.picklist(['plex', 'claims']),
+      v.description(
+        '`plex` (default): the whole account from plex.tv, which also checks the token is still alive. `claims`: for a ' +
+          'Plex JWT session, answered from the verified claims of its JWT without calling plex.tv: only `id`, `uuid`, ' +
+          '`username`, `email`, `friendlyName` and `title`, and a token revoked at plex.tv is not noticed until its ' +
+          'JWT expires (7 days at most). A legacy session always asks plex.tv.',
+      ),
+    ),
+  ),
+})
+
+/** `POST /v1/sign-out`. */
+export const SignOutBody = v.object({
+  everywhere: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description(
+        "`true` ends every session of the account that this location's KV lists (at most 100), not only this one.",
+      ),
+    ),
+  ),
+})
+
+/** `DELETE /v1/sessions/{id}` path. */
+export const SessionIdParams = v.object({
+  id: v.pipe(
+    v.string(),
+    v.regex(/^[A-Za-z0-9_-]{22}$/),
+    v.description('The `id` of a session from GET /v1/sessions (not its token).'),
+  ),
+})
+
 // ---- responses (documentation only) ----
 
 export const HealthResponse = v.object({ status: v.literal('ok') })
@@ -212,6 +248,31 @@ export const HomeUsersResponse = v.object({
       restricted: v.pipe(v.boolean(), v.description('A managed user with content restrictions.')),
       admin: v.pipe(v.boolean(), v.description("The Home's admin (the account that owns it).")),
       protected: v.pipe(v.boolean(), v.description('The user has a PIN: switching to it needs `pin`.')),
+    }),
+  ),
+})
+
+export const SessionsResponse = v.object({
+  sessions: v.array(
+    v.object({
+      id: v.pipe(
+        v.string(),
+        v.description('Opaque; end the session with DELETE /v1/sessions/{id}. Not its token.'),
+      ),
+      createdAt: v.pipe(v.string(), v.isoTimestamp()),
+      lastUsedAt: v.pipe(
+        v.string(),
+        v.isoTimestamp(),
+        v.description('Recorded at most once a day: a use within the last 24 hours may not show yet.'),
+      ),
+      deviceName: v.pipe(v.string(), v.description('The name Plex shows under "Authorized Devices".')),
+      method: v.pipe(
+        v.picklist(['password', 'pin', 'token']),
+        v.description(
+          'How the session was opened: password sign-in, PIN sign-in, or a Plex token exchanged.',
+        ),
+      ),
+      current: v.pipe(v.boolean(), v.description('The session that asked.')),
     }),
   ),
 })

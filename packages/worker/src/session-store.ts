@@ -1,5 +1,6 @@
+import type { PlexDeviceKey } from '@plex-auth/core'
 import { ProblemError } from './problem.ts'
-import { type Keyring, open, randomToken, seal, sha256 } from './token-crypto.ts'
+import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './token-crypto.ts'
 
 /*
  * The only module that reads or writes KV. Layout (documented with examples in STORAGE.md):
@@ -7,6 +8,8 @@ import { type Keyring, open, randomToken, seal, sha256 } from './token-crypto.ts
  *   transient:<session hash>:<sha256(server target)>    a cached transient token
  *   servers:<session hash>                              servers discovered for a session
  *   pin:<Plex PIN id>                                   a PIN sign-in in progress: who may claim it (hashed)
+ *   user:<sha256(account uuid)>:<session id>            the account's sessions index: one entry per session
+ *   cron:keep-alive                                     where the keep-alive cron stopped (a list cursor)
  * Keys never carry a secret; every value is sealed whole with AES-GCM bound to its key; no metadata.
  * Expirations are absolute (computed once) and at least 60 s ahead (KV's minimum TTL).
  */
@@ -35,14 +38,36 @@ export interface HomeLink {
   userUuid: string
 }
 
+/** A Plex JWT session's own credentials: the device key that renews the JWT, and when the JWT expires. */
+export interface JwtCredentials {
+  /** The Ed25519 key of the session's device; its private half is the long-lived secret (no refresh token). */
+  deviceKey: PlexDeviceKey
+  /** ms since the epoch, the JWT's `exp` */
+  expiresAt: number
+}
+
 /** A valid session, opened. */
 export interface Session extends PlexDevice {
   hash: string
+  /**
+   * Public and opaque (128 random bits): names the session in GET /v1/sessions and DELETE
+   * /v1/sessions/{id}. Never the token. Absent on sessions created before sessions were listed.
+   */
+  id?: string
+  /** A legacy Plex token, or a Plex JWT when `jwt` is set. */
   plexToken: string
   source: SessionSource
   createdAt: number
   /** ms since the epoch */
   expiresAt: number
+  /** The Plex account (its uuid) whose sessions index lists this one. Absent on older sessions. */
+  accountUuid?: string
+  /** Set when `plexToken` is a Plex JWT (PIN sign-in with PLEX_TOKEN_KIND=jwt). */
+  jwt?: JwtCredentials
+  /** ms since the epoch: the last use recorded, at most once a day (keep-alive.ts). */
+  lastUsedAt?: number
+  /** ms since the epoch: the last keep-alive ping of a legacy token. */
+  lastPingAt?: number
   /** Set when the session came from a Plex Home switch. */
   home?: HomeLink
 }
@@ -62,15 +87,35 @@ export interface PendingPin extends PlexDevice {
   pollTokenHash: string
   /** ms since the epoch, when Plex lets the PIN expire */
   expiresAt: number
+  /** The device key the PIN was created with (PLEX_TOKEN_KIND=jwt): the PIN then yields a Plex JWT. */
+  deviceKey?: PlexDeviceKey
 }
+
+/** What a new session is made of; the store adds its hash, id and times. */
+export type CreateSessionInput = Omit<
+  Session,
+  'hash' | 'id' | 'createdAt' | 'expiresAt' | 'lastUsedAt' | 'lastPingAt'
+> & {
+  ttlSeconds: number
+}
+
+/** What the keep-alive may change in a session; everything else is written once, at sign-in. */
+export type SessionChanges = Partial<Pick<Session, 'plexToken' | 'jwt' | 'lastUsedAt' | 'lastPingAt'>>
 
 // What each value holds before it is sealed whole. `v` changes when a shape does.
 type StoredSession = { v: 2 } & Omit<Session, 'hash'>
 type StoredServers = { v: 2; servers: KnownServer[]; updatedAt: number }
 type StoredPin = { v: 2 } & Omit<PendingPin, 'id'>
 type StoredTransient = { v: 2; token: string; expiresAt: number }
+/** An index entry points at its session by hash; sealed, so it cannot be planted or moved to another account. */
+type StoredAccountEntry = { v: 2; session: string }
+type StoredCursor = { v: 2; cursor: string }
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
+/** A session id: 16 random bytes, base64url. */
+export const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
+/** At most this many sessions of one account are listed (and ended by sign-out everywhere): one list page. */
+export const MAX_ACCOUNT_SESSIONS = 100
 
 export const keys = {
   session: (sessionHash: string) => `session:${sessionHash}`,
@@ -79,15 +124,42 @@ export const keys = {
     `transient:${sessionHash}:${await sha256(target)}`,
   servers: (sessionHash: string) => `servers:${sessionHash}`,
   pin: (pinId: string) => `pin:${pinId}`,
+  accountPrefix: async (accountUuid: string) => `user:${await sha256(accountUuid)}:`,
+  accountEntry: async (accountUuid: string, sessionId: string) =>
+    `user:${await sha256(accountUuid)}:${sessionId}`,
+  keepAliveCursor: 'cron:keep-alive',
 }
 
 /** The storage of one request: KV, the keyring and the clock. */
 export interface SessionStore {
-  createSession(
-    input: PlexDevice & { plexToken: string; source: SessionSource; ttlSeconds: number; home?: HomeLink },
-  ): Promise<{ token: string; session: Session }>
+  /** Writes the session and its entry in the account's index (two writes). */
+  createSession(input: CreateSessionInput): Promise<{ token: string; session: Session }>
   getSession(token: string): Promise<Session | undefined>
-  deleteSession(sessionHash: string): Promise<void>
+  /** The session as KV has it now, by hash, bypassing this isolate's cache (which it then refreshes). */
+  reloadSession(sessionHash: string): Promise<Session | undefined>
+  /**
+   * Rewrites a session with the changes `change` makes to the value read from KV just before (bypassing
+   * the cache): none when the session is gone (a sign-out is never undone) or `change` returns undefined.
+   * Returns the session written, or undefined when nothing was. One read and at most one write.
+   */
+  updateSession(
+    session: Session,
+    change: (current: Session) => SessionChanges | undefined,
+  ): Promise<Session | undefined>
+  /** Deletes a session, its cached tokens and servers, and its entry in the account's sessions index. */
+  deleteSession(session: Pick<Session, 'hash' | 'id' | 'accountUuid'>): Promise<void>
+  /** The account's sessions this location's KV knows (at most MAX_ACCOUNT_SESSIONS): one list, two reads each. */
+  listAccountSessions(accountUuid: string): Promise<Session[]>
+  /** One session of the account by its public id (two reads), or undefined when it is not the account's. */
+  findAccountSession(accountUuid: string, sessionId: string): Promise<Session | undefined>
+  /** One page of session hashes, in key order (the keep-alive cron). */
+  listSessionHashes(options: {
+    cursor?: string
+    limit: number
+  }): Promise<{ hashes: string[]; cursor: string | undefined }>
+  /** Where the keep-alive cron stopped, and where it stops next (undefined: start over). */
+  getKeepAliveCursor(): Promise<string | undefined>
+  putKeepAliveCursor(cursor: string | undefined): Promise<void>
   getTransientToken(
     session: Session,
     target: string,
@@ -177,8 +249,31 @@ export function createSessionStore(
     }
   }
 
-  return {
-    async createSession({ plexToken, source, ttlSeconds, clientIdentifier, deviceName, home }) {
+  /** A session record opened from `sealed`, if it is one and has not expired. */
+  const sessionFrom = async (hash: string, sealed: string | null): Promise<Session | undefined> => {
+    const opened = await read<StoredSession>(keys.session(hash), sealed)
+    if (!opened) return undefined
+    const { v: _version, ...stored } = opened.record
+    if (typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
+    if (stored.jwt !== undefined && !(typeof stored.jwt === 'object' && stored.jwt.expiresAt > 0))
+      return undefined
+    // A value sealed with a previous key is not re-sealed here: a write on read could bring back a
+    // session that a sign-out deleted while this read was in flight (KV is eventually consistent).
+    return { hash, ...stored }
+  }
+
+  /** Remembers a sealed session value this isolate just read or wrote (when the cache is on). */
+  const remember = (k: string, value: string | null): void => {
+    if (sessionCacheSeconds <= 0 || value === null) {
+      sessionReads.delete(k)
+      return
+    }
+    if (sessionReads.size >= MAX_CACHED_SESSIONS) sessionReads.clear()
+    sessionReads.set(k, { value, until: now() + sessionCacheSeconds * 1000 })
+  }
+
+  const store: SessionStore = {
+    async createSession({ ttlSeconds, ...fields }) {
       const token = randomToken()
       const hash = await sha256(token)
       const createdAt = now()
@@ -186,40 +281,71 @@ export function createSessionStore(
       if (expiration === undefined)
         throw new ProblemError('misconfigured', 'The session lifetime is too short.')
       const session: Session = {
+        ...fields,
         hash,
-        plexToken,
-        source,
+        id: toBase64url(crypto.getRandomValues(new Uint8Array(16))),
         createdAt,
         expiresAt: expiration * 1000,
-        clientIdentifier,
-        deviceName,
-        ...(home ? { home } : {}),
+        lastUsedAt: createdAt,
       }
       const { hash: _key, ...stored } = session
-      await write(keys.session(hash), { v: 2, ...stored } satisfies StoredSession, expiration)
+      const writes = [write(keys.session(hash), { v: 2, ...stored } satisfies StoredSession, expiration)]
+      // The index entry lives exactly as long as its session. Written side by side: an entry whose session
+      // write failed points at nothing and is skipped when listed; a session whose entry write failed
+      // fails the sign-in, so nobody holds a session that sign-out everywhere cannot see.
+      if (session.accountUuid !== undefined && session.id !== undefined) {
+        const entry: StoredAccountEntry = { v: 2, session: hash }
+        writes.push(write(await keys.accountEntry(session.accountUuid, session.id), entry, expiration))
+      }
+      await Promise.all(writes)
       return { token, session }
     },
 
     async getSession(token) {
       if (!SESSION_TOKEN.test(token)) return undefined
       const hash = await sha256(token)
-      const k = keys.session(hash)
-      const opened = await read<StoredSession>(k, await readSession(k))
-      if (!opened) return undefined
-      const { v: _version, ...stored } = opened.record
-      if (typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
-      // A value sealed with a previous key is not re-sealed here: a write on read could bring back a
-      // session that a sign-out deleted while this read was in flight (KV is eventually consistent).
-      return { hash, ...stored }
+      return sessionFrom(hash, await readSession(keys.session(hash)))
     },
 
-    async deleteSession(sessionHash) {
+    async reloadSession(sessionHash) {
+      const k = keys.session(sessionHash)
+      const value = await kv.get(k)
+      remember(k, value)
+      return sessionFrom(sessionHash, value)
+    },
+
+    async updateSession(session, change) {
+      const current = await store.reloadSession(session.hash)
+      // Gone (signed out, here or at another location this KV already heard from): never written back.
+      if (!current) return undefined
+      const changes = change(current)
+      if (!changes) return undefined
+      const next: Session = { ...current, ...changes }
+      const expiration = expirationOf(next.expiresAt)
+      if (expiration === undefined) return undefined
+      const k = keys.session(session.hash)
+      const { hash: _key, ...stored } = next
+      const sealed = await seal(ring, JSON.stringify({ v: 2, ...stored } satisfies StoredSession), k)
+      try {
+        await kv.put(k, sealed, { expiration })
+      } catch {
+        // KV allows one write per second per key: a keep-alive write that loses is tried again next time.
+        return undefined
+      }
+      remember(k, sealed)
+      return next
+    },
+
+    async deleteSession(target) {
+      const sessionHash = target.hash
       sessionReads.delete(keys.session(sessionHash))
       await kv.delete(keys.session(sessionHash))
-      // Cached tokens and servers are only reachable through the session, so they are dead already; delete
-      // them anyway. KV lists are eventually consistent: a key written seconds ago may be missed and then
-      // simply expires (its expiration never outlives the session's).
+      // Cached tokens, servers and the index entry are only reachable through the session, so they are dead
+      // already; delete them anyway. KV lists are eventually consistent: a key written seconds ago may be
+      // missed and then simply expires (its expiration never outlives the session's).
       const cleanup: Promise<unknown>[] = [kv.delete(keys.servers(sessionHash))]
+      if (target.accountUuid !== undefined && target.id !== undefined)
+        cleanup.push(keys.accountEntry(target.accountUuid, target.id).then((k) => kv.delete(k)))
       try {
         const listed = await kv.list({ prefix: keys.transientPrefix(sessionHash) })
         for (const entry of listed.keys) cleanup.push(kv.delete(entry.name))
@@ -227,6 +353,40 @@ export function createSessionStore(
         // best effort, see above
       }
       await Promise.allSettled(cleanup)
+    },
+
+    async listAccountSessions(accountUuid) {
+      const prefix = await keys.accountPrefix(accountUuid)
+      const listed = await kv.list({ prefix, limit: MAX_ACCOUNT_SESSIONS })
+      const sessions = await Promise.all(
+        listed.keys.map((key) => sessionOfEntry(accountUuid, key.name.slice(prefix.length))),
+      )
+      return sessions.filter((session): session is Session => session !== undefined)
+    },
+
+    async findAccountSession(accountUuid, sessionId) {
+      return SESSION_ID.test(sessionId) ? sessionOfEntry(accountUuid, sessionId) : undefined
+    },
+
+    async listSessionHashes({ cursor, limit }) {
+      const listed = await kv.list({ prefix: keys.session(''), limit, ...(cursor ? { cursor } : {}) })
+      return {
+        hashes: listed.keys.map((key) => key.name.slice(keys.session('').length)),
+        cursor: listed.list_complete ? undefined : listed.cursor,
+      }
+    },
+
+    async getKeepAliveCursor() {
+      const k = keys.keepAliveCursor
+      const stored = (await read<StoredCursor>(k, await kv.get(k)))?.record
+      return typeof stored?.cursor === 'string' ? stored.cursor : undefined
+    },
+
+    async putKeepAliveCursor(cursor) {
+      const k = keys.keepAliveCursor
+      if (cursor === undefined) await kv.delete(k)
+      // Two days: a run that stopped halfway is resumed tomorrow; an older cursor is not trusted.
+      else await write(k, { v: 2, cursor } satisfies StoredCursor, Math.ceil(now() / 1000) + 2 * 86_400)
     },
 
     async getTransientToken(session, target) {
@@ -285,4 +445,18 @@ export function createSessionStore(
       await kv.delete(keys.pin(id))
     },
   }
+
+  /**
+   * The session an index entry names, when the entry opens under its own key (so it was not planted or
+   * moved) and the session says it is this account's under this id.
+   */
+  async function sessionOfEntry(accountUuid: string, sessionId: string): Promise<Session | undefined> {
+    const k = await keys.accountEntry(accountUuid, sessionId)
+    const entry = (await read<StoredAccountEntry>(k, await kv.get(k)))?.record
+    if (typeof entry?.session !== 'string') return undefined
+    const session = await sessionFrom(entry.session, await readSession(keys.session(entry.session)))
+    return session?.accountUuid === accountUuid && session.id === sessionId ? session : undefined
+  }
+
+  return store
 }

@@ -1,9 +1,10 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { AppEnv } from './env.ts'
+import { keepAliveOnUse, settleKeepAlive } from './keep-alive.ts'
 import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
-import type { HomeLink, PlexDevice, SessionSource } from './session-store.ts'
+import type { HomeLink, JwtCredentials, PlexDevice, Session, SessionSource } from './session-store.ts'
 
 /** `__Host-`: the browser only accepts it Secure, on Path=/ and without Domain, so no subdomain can plant it. */
 export const SESSION_COOKIE = '__Host-plex_session'
@@ -19,8 +20,41 @@ export const clearedSessionCookie = `${SESSION_COOKIE}=; Max-Age=0; Path=/; Http
 /**
  * Authenticates the request by `Authorization: Bearer <token>` or by the session cookie, and puts the
  * session on `c.var.session`. Cookie-authenticated requests that change state need an allowed Origin.
+ * Then keeps the session alive when that is due (keep-alive.ts): a legacy token is pinged at most once a
+ * day, a Plex JWT renewed once less than a day of it remains, after the answer (`waitUntil`).
  */
 export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await authenticate(c)
+  const { session, store, plexFor, now } = c.var
+  const kept = await keepAliveOnUse({ store, plexFor, now }, session, waitUntilOf(c))
+  if (kept === 'ended') throw sessionEnded(c)
+  if (kept !== session) {
+    c.set('session', kept)
+    c.set('plex', plexFor(kept))
+  }
+  await next()
+}
+
+/**
+ * `requireSession` without the keep-alive, for the routes that end the session: a renewal written after
+ * the deletion would bring the session back.
+ */
+export const requireSessionToEnd: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await authenticate(c)
+  await next()
+}
+
+/** The request's `waitUntil`, or undefined where there is no execution context (app.request in tests). */
+function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const context = c.executionCtx
+    return (promise) => context.waitUntil(promise)
+  } catch {
+    return undefined
+  }
+}
+
+async function authenticate(c: Context<AppEnv>): Promise<void> {
   const authorization = c.req.header('Authorization')
   let token: string | undefined
   let via: 'bearer' | 'cookie' = 'bearer'
@@ -39,7 +73,6 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('session', session)
   c.set('sessionVia', via)
   c.set('plex', c.var.plexFor(session))
-  await next()
 }
 
 function unauthenticated(via: 'bearer' | 'cookie', detail: string): ProblemError {
@@ -147,6 +180,10 @@ export async function startSession(
     mode: SessionMode
     status?: 200 | 201
     extra?: object
+    /** The device key and expiry when `plexToken` is a Plex JWT. */
+    jwt?: JwtCredentials
+    /** Whose sessions index lists the session. Default: `home.adminUuid` after a Home switch, else `user.uuid`. */
+    accountUuid?: string
     /** A Plex Home switch: the token switched from, sealed with the session. */
     home?: HomeLink
   },
@@ -158,6 +195,8 @@ export async function startSession(
     ttlSeconds: config.sessionTtlSeconds,
     clientIdentifier: input.device.clientIdentifier,
     deviceName: input.device.deviceName,
+    ...(input.jwt ? { jwt: input.jwt } : {}),
+    ...accountOf(input),
     ...(input.home ? { home: input.home } : {}),
   })
   const expiresAt = new Date(session.expiresAt).toISOString()
@@ -173,10 +212,41 @@ export async function startSession(
   )
 }
 
+/** The account whose sessions index lists a new session. */
+function accountOf(input: { accountUuid?: string; user: object; home?: HomeLink }): { accountUuid?: string } {
+  // A session switched to a Home user holds the token of the account it came from: it is that account's
+  // (listed with it, ended by its sign-out everywhere).
+  const uuid = input.accountUuid ?? input.home?.adminUuid ?? (input.user as { uuid?: unknown }).uuid
+  return typeof uuid === 'string' && uuid !== '' ? { accountUuid: uuid } : {}
+}
+
 /** Plex no longer accepts the session's token: the session is deleted and the client must sign in again. */
 export async function rejectSession(c: Context<AppEnv>): Promise<never> {
-  await c.var.store.deleteSession(c.var.session.hash)
-  throw new ProblemError('plex_token_rejected', 'Plex no longer accepts this session; sign in again.', {
+  await c.var.store.deleteSession(c.var.session)
+  throw sessionEnded(c)
+}
+
+function sessionEnded(c: Context<AppEnv>): ProblemError {
+  return new ProblemError('plex_token_rejected', 'Plex no longer accepts this session; sign in again.', {
     headers: c.var.sessionVia === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {},
   })
+}
+
+/**
+ * Ends a session (the request's own or another of the same account): revokes at plex.tv, as the
+ * session's own device, a token the worker obtained itself (password, PIN; best effort), so that device
+ * leaves the user's "Authorized Devices", then deletes the session, its cached tokens and its index entry.
+ * A token the frontend brought (`POST /v1/sessions`) is left alone: it is not ours to end.
+ */
+export async function endSession(c: Context<AppEnv>, session: Session): Promise<void> {
+  // A keep-alive of this session running in this isolate would write it back after the deletion.
+  await settleKeepAlive(session.hash)
+  if (session.source !== 'exchange') {
+    try {
+      await c.var.plexFor(session).signOut({ token: session.plexToken })
+    } catch {
+      // Best effort: the session ends here whatever plex.tv says.
+    }
+  }
+  await c.var.store.deleteSession(session)
 }

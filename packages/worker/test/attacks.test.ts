@@ -730,7 +730,7 @@ describe('11. real lifetimes are documented', () => {
     const h = harness()
     await h.signIn()
     for (const entry of await dumpKv())
-      expect(entry.name).toMatch(/^(session|transient|servers|pin):[A-Za-z0-9_:-]+$/)
+      expect(entry.name).toMatch(/^(session|transient|servers|pin|user|cron):[A-Za-z0-9_:-]+$/)
   })
 })
 

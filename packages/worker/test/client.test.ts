@@ -461,9 +461,14 @@ describe('coverage of the API', () => {
       client.exchangeToken({ plexToken: ALICE_TOKEN }),
       alice.getServers(),
       alice.getHomeUsers(),
+      alice.listSessions(),
+      alice.endSession('x'.repeat(22)),
     ])
     const dana = await alice.switchHomeUser({ uuid: 'da4a000000000da4' })
     await alice.withSession({ bearer: dana.session.token! }).signOut()
+    await client
+      .withSession({ bearer: (await client.exchangeToken({ plexToken: ALICE_TOKEN })).session.token! })
+      .signOutEverywhere()
     const reached = sent.map((s) => `${s.method} ${new URL(s.url).pathname}`)
     for (const route of API_ROUTES) {
       expect(

@@ -79,7 +79,7 @@ export const homeSwitch = defineRoute(
         mode,
         ...(home ? { home } : {}),
       })
-      await store.deleteSession(session.hash)
+      await store.deleteSession(session)
       return res
     }
 

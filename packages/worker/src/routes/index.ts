@@ -6,7 +6,9 @@ import { homeUsers } from './home-users.ts'
 import { openApiDocument } from './openapi.ts'
 import { createPin, pollPin } from './pins.ts'
 import { servers } from './servers.ts'
+import { sessionDelete } from './session-delete.ts'
 import { sessions } from './sessions.ts'
+import { sessionsList } from './sessions-list.ts'
 import { signIn } from './sign-in.ts'
 import { signOut } from './sign-out.ts'
 import { sourceConnection } from './source-connection.ts'
@@ -24,6 +26,8 @@ export const API_ROUTES: readonly Route[] = [
   createPin,
   pollPin,
   sessions,
+  sessionsList,
+  sessionDelete,
   servers,
   homeUsers,
   homeSwitch,

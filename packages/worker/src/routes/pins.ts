@@ -1,5 +1,6 @@
 import { isPlexError } from '@plex-auth/core'
 import { newDevice } from '../device.ts'
+import { jwtExpiresAt } from '../jwt-session.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
 import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
@@ -30,7 +31,9 @@ function expired(): ProblemError {
  * `POST /v1/pins`: starts a PIN sign-in (Plex's recommended way: no password reaches us) as a new Plex
  * device. Answers the app.plex.tv URL to open and a `pollToken`: Plex PIN ids are guessable, so only the
  * holder of the poll token (stored hashed) can claim the PIN here, and only the PIN's own random client
- * identifier can claim it at plex.tv. Limited per client IP (/64) and worker-wide.
+ * identifier can claim it at plex.tv. Limited per client IP (/64) and worker-wide. With
+ * PLEX_TOKEN_KIND=jwt (the default) the device gets an Ed25519 key, sealed with the PIN record, and the
+ * PIN yields a Plex JWT for it.
  */
 export const createPin = defineRoute(
   {
@@ -54,12 +57,20 @@ export const createPin = defineRoute(
     await enforceRateLimit(config.pinCreateLimiter, ['pins:all'])
     const device = newDevice(c.req.header('User-Agent'))
     const plex = plexFor(device)
-    const pin = await plex.createPin({ strong: true })
+    // Generated here, not at the poll: plex.tv binds the PIN to the key's public half.
+    const deviceKey = config.tokenKind === 'jwt' ? await plex.generateDeviceKey() : undefined
+    const pin = await plex.createPin({ strong: true, ...(deviceKey ? { deviceKey } : {}) })
     const pollToken = randomToken()
     const parsed = Date.parse(pin.expiresAt)
     const expiresAt = Number.isFinite(parsed) ? parsed : now() + pin.expiresIn * 1000
     const id = String(pin.id)
-    await store.createPin({ id, pollTokenHash: await sha256(pollToken), expiresAt, ...device })
+    await store.createPin({
+      id,
+      pollTokenHash: await sha256(pollToken),
+      expiresAt,
+      ...device,
+      ...(deviceKey ? { deviceKey } : {}),
+    })
     const authUrl = plex.buildAuthUrl({
       code: pin.code,
       appUrl: config.appUrl,
@@ -125,7 +136,11 @@ export const pollPin = defineRoute(
     const plex = plexFor(pin)
     let authToken: string | null
     try {
-      ;({ authToken } = await plex.checkPin({ id: Number(id) }))
+      // With a key, each poll proves possession of it (a fresh device JWT) and authToken is a Plex JWT.
+      ;({ authToken } = await plex.checkPin({
+        id: Number(id),
+        ...(pin.deviceKey ? { deviceKey: pin.deviceKey } : {}),
+      }))
     } catch (error) {
       // Quirk: plex.tv answers an expired PIN with 404 (code 1020).
       if (isPlexError(error, 'not_found')) throw expired()
@@ -137,6 +152,7 @@ export const pollPin = defineRoute(
       return c.json({ status: 'pending' as const })
     }
     lastPendingCheck.delete(pin.pollTokenHash)
+    const jwt = pin.deviceKey ? { deviceKey: pin.deviceKey, expiresAt: jwtExpiresAt(authToken) } : undefined
     let user: object
     try {
       user = await plex.getTokenDetails({ token: authToken })
@@ -152,6 +168,7 @@ export const pollPin = defineRoute(
       device: { clientIdentifier: pin.clientIdentifier, deviceName: pin.deviceName },
       user,
       mode,
+      ...(jwt ? { jwt } : {}),
       status: 200,
       extra: { status: 'authorized' },
     })

@@ -1,34 +1,43 @@
 import { defineRoute } from '../route.ts'
-import { clearedSessionCookie, requireSession } from '../session.ts'
-import { readBody } from '../validation.ts'
+import { SignOutBody } from '../schemas.ts'
+import { clearedSessionCookie, endSession, requireSessionToEnd } from '../session.ts'
+import { readBody, validate } from '../validation.ts'
+
+/** Sessions ended at once by sign-out everywhere: each is a plex.tv call and a few KV operations. */
+const PARALLEL_ENDS = 6
 
 /**
- * `POST /v1/sign-out`: revokes at plex.tv the Plex token the worker obtained itself (password or PIN
- * sign-in; best effort), as the session's own device, so exactly that device leaves the user's
- * "Authorized Devices"; deletes the session and its cached tokens, and clears the cookie. A token the
- * frontend brought (`POST /v1/sessions`) is left alone: it is not ours to end.
+ * `POST /v1/sign-out`: ends the session (endSession: revokes at plex.tv a token the worker obtained itself,
+ * as the session's own device, and deletes the session and its cached tokens) and clears the cookie.
+ * `{everywhere: true}` ends every session of the account the index lists here first. The index is as
+ * consistent as KV: a session opened at another location in the last ~60 s may not be listed yet.
  */
 export const signOut = defineRoute(
   {
     method: 'POST',
     path: '/v1/sign-out',
-    summary: 'Ends the session: deletes it and its cached tokens, clears the cookie',
+    summary: 'Ends the session (or, with `everywhere`, every session of the account); clears the cookie',
+    description:
+      "Revokes at plex.tv, as each session's own device, the tokens the worker obtained itself (password and PIN " +
+      'sign-ins; best effort), so those devices leave the account\'s "Authorized Devices". With `everywhere: true`, ' +
+      "every session of the account that this location's KV lists: one opened elsewhere in the last minute may be missed.",
     session: true,
+    request: { body: { schema: SignOutBody, optional: true } },
     response: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
-    problems: ['unauthenticated', 'origin_not_allowed'],
+    problems: ['invalid_request', 'unsupported_media_type', 'origin_not_allowed', 'unauthenticated'],
   },
-  requireSession,
+  requireSessionToEnd,
   async (c) => {
-    const { plex, session, store } = c.var
-    await readBody(c, { optional: true })
-    if (session.source !== 'exchange') {
-      try {
-        await plex.signOut({ token: session.plexToken })
-      } catch {
-        // Best effort: the session ends here whatever plex.tv says.
-      }
+    const { session, store } = c.var
+    const input = validate(SignOutBody, await readBody(c, { optional: true }))
+    if (input.everywhere && session.accountUuid !== undefined) {
+      const others = (await store.listAccountSessions(session.accountUuid)).filter(
+        (s) => s.hash !== session.hash,
+      )
+      for (let i = 0; i < others.length; i += PARALLEL_ENDS)
+        await Promise.all(others.slice(i, i + PARALLEL_ENDS).map((other) => endSession(c, other)))
     }
-    await store.deleteSession(session.hash)
+    await endSession(c, session)
     c.header('Set-Cookie', clearedSessionCookie)
     return c.body(null, 204)
   },

@@ -22,17 +22,22 @@ describe('the route registry (src/routes/index.ts)', () => {
     expect(API_ROUTES.every((route) => ROUTES.includes(route) && route.path.startsWith('/v1/'))).toBe(true)
   })
 
-  it('gives the 405 and CORS table its methods: GET with HEAD unless it changes state, POST alone', async () => {
+  it('gives the 405 and CORS table its methods: GET with HEAD unless it changes state, others alone', async () => {
     const h = harness()
+    const methodsOf = (route: Route): string[] =>
+      route.method === 'GET' && !route.changesState ? ['GET', 'HEAD'] : [route.method]
     for (const route of ROUTES) {
       const path = examplePath(route)
-      const expected = route.method === 'POST' ? ['POST'] : route.changesState ? ['GET'] : ['GET', 'HEAD']
+      // Every route at this path (GET and POST /v1/sessions share one), in registry order.
+      const expected = ROUTES.filter((r) => r.pattern.test(path)).flatMap(methodsOf)
       expect(methodsFor(path), path).toEqual(expected)
-      const wrong = route.method === 'GET' ? 'POST' : 'GET'
+      const wrong = ['POST', 'GET', 'DELETE', 'PUT'].find((method) => !expected.includes(method))!
       const res = await h.request(path, { method: wrong })
       expect(res.status, `${wrong} ${path}`).toBe(405)
       expect(res.headers.get('Allow')).toBe([...methodsFor(path)!, 'OPTIONS'].join(', '))
     }
+    expect(methodsFor('/v1/sessions')).toEqual(['POST', 'GET', 'HEAD'])
+    expect(methodsFor('/v1/sessions/abc')).toEqual(['DELETE'])
     expect(methodsFor('/v1/nope')).toBeUndefined()
     expect(methodsFor('/v1/pins/1/2')).toBeUndefined()
   })

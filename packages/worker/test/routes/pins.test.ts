@@ -16,8 +16,12 @@ import {
   SEALED_VALUE,
   TOKEN_PATTERN,
 } from '../helpers.ts'
+import { ALICE_UUID, pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
 
 beforeEach(clearKv)
+
+/** PIN sign-ins with a legacy token, as before Plex JWTs (PLEX_TOKEN_KIND=legacy). */
+const LEGACY = { env: { PLEX_TOKEN_KIND: 'legacy' } }
 
 interface PinCreated {
   id: string
@@ -37,8 +41,8 @@ const poll = (h: Harness, pin: { id: string; pollToken: string }, headers: Recor
   h.request(`/v1/pins/${pin.id}`, { headers: { 'X-Poll-Token': pin.pollToken, ...headers } })
 
 describe('POST /v1/pins', () => {
-  it('creates a strong PIN at plex.tv and answers the app.plex.tv URL and a poll token', async () => {
-    const h = harness()
+  it('creates a strong PIN at plex.tv and answers the app.plex.tv URL and a poll token (legacy)', async () => {
+    const h = harness(LEGACY)
     const pin = await createPin(h)
     expect(pin.id).toMatch(/^\d+$/)
     expect(pin.pollToken).toMatch(TOKEN_PATTERN)
@@ -56,8 +60,8 @@ describe('POST /v1/pins', () => {
     expect(call.headers['x-plex-client-identifier']).toBe(fragment.get('clientID'))
   })
 
-  it('stores only the hash of the poll token, once, under pin:<id>', async () => {
-    const h = harness()
+  it('stores only the hash of the poll token, once, under pin:<id> (legacy)', async () => {
+    const h = harness(LEGACY)
     const pin = await createPin(h)
     const [entry, ...rest] = await expectKvClean([pin.pollToken])
     expect(rest).toEqual([])
@@ -101,9 +105,9 @@ describe('POST /v1/pins', () => {
 })
 
 describe('GET /v1/pins/{id}', () => {
-  it('pending, then authorized with a session and the cookie exactly once', async () => {
+  it('pending, then authorized with a session and the cookie exactly once (legacy)', async () => {
     let clock = Date.now()
-    const h = harness({ now: () => clock })
+    const h = harness({ now: () => clock, ...LEGACY })
     const pin = await createPin(h)
     const first = await poll(h, pin)
     expect(first.status).toBe(200)
@@ -136,8 +140,13 @@ describe('GET /v1/pins/{id}', () => {
       new URLSearchParams(new URL(pin.authUrl).hash.slice(2)).get('clientID'),
     )
     const entries = await expectKvClean([plexToken, sessionToken, pin.pollToken])
-    expect(entries.map((e) => e.name)).toEqual([`session:${await sha256(sessionToken)}`])
-    expect((await openKv(entries[0]!.name, entries[0]!.value))!.source).toBe('pin')
+    expect(entries.map((e) => e.name.split(':').slice(0, 2).join(':'))).toEqual([
+      `session:${await sha256(sessionToken)}`,
+      `user:${await sha256('a11ce0000000a11c')}`,
+    ])
+    const stored = (await openKv(entries[0]!.name, entries[0]!.value))!
+    expect(stored.source).toBe('pin')
+    expect(stored).not.toHaveProperty('jwt')
     expect(before.map((e) => e.name)).toEqual([`pin:${pin.id}`])
 
     // Claimed: polling again never opens a second session.
@@ -274,5 +283,81 @@ describe('GET /v1/pins/{id}', () => {
     await expectProblem(await poll(h, pin), 502, 'upstream_error')
     h.fake.approvePin(pin.code, 'alice')
     expect(((await (await poll(h, pin)).json()) as { status: string }).status).toBe('authorized')
+  })
+})
+
+describe('PIN sign-in with a Plex JWT (PLEX_TOKEN_KIND=jwt, the default)', () => {
+  it('creates a device key for the PIN: its public JWK goes to clients.plex.tv, the private key stays sealed', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    const call = h.fake.requests.at(-1)!
+    expect(call.method).toBe('POST')
+    expect(call.url).toBe('https://clients.plex.tv/api/v2/pins')
+    const sent = JSON.parse(call.body) as { jwk: Record<string, string>; strong: boolean }
+    expect(sent.strong).toBe(true)
+    expect(Object.keys(sent.jwk).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'x'])
+    // The PIN record holds the whole key, sealed: `d` appears nowhere in plaintext.
+    const [entry] = await dumpKv()
+    const record = (await openKv(entry!.name, entry!.value))!
+    const deviceKey = record.deviceKey as { kid: string; privateJwk: { d: string; x: string } }
+    expect(deviceKey.kid).toBe(sent.jwk.kid)
+    expect(deviceKey.privateJwk.x).toBe(sent.jwk.x)
+    await expectKvClean([deviceKey.privateJwk.d, pin.pollToken, ...(await sealedSecrets())])
+  })
+
+  it('the session holds the Plex JWT and the key, sealed; plex.tv calls carry the JWT as the PIN device', async () => {
+    const h = harness()
+    const pin = await createPin(h)
+    expect(h.fake.approvePin(pin.code, 'alice')).toBe('')
+    const res = await poll(h, pin, { 'X-Session-Mode': 'bearer' })
+    const body = (await res.json()) as { status: string; session: { token: string }; user: object }
+    expect(body).toMatchObject({ status: 'authorized', user: { username: 'alice' } })
+    // The poll proved possession of the key with a device JWT, at clients.plex.tv.
+    const check = h.fake.requests.find((r) =>
+      r.url.startsWith(`https://clients.plex.tv/api/v2/pins/${pin.id}?`),
+    )
+    expect(new URL(check!.url).searchParams.get('deviceJWT')).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/)
+    const jwt = h.plexTokens.at(-1)!
+    expect(jwt.split('.')).toHaveLength(3)
+    expect(JSON.stringify(body)).not.toContain(jwt)
+
+    const stored = (await storedSession(body.session.token))!
+    expect(stored).toMatchObject({ source: 'pin', plexToken: jwt, accountUuid: ALICE_UUID })
+    const credentials = stored.jwt as { expiresAt: number; deviceKey: { kid: string } }
+    expect(credentials.expiresAt).toBeGreaterThan(Date.now() + 6.9 * 24 * 3600_000)
+    expect(credentials.deviceKey.kid).toBe(h.fake.deviceKeys('alice')[0]!.thumbprint)
+
+    expect((await h.request('/v1/user', { headers: bearer(body.session.token) })).status).toBe(200)
+    const call = h.fake.requests.at(-1)!
+    expect(call.url).toBe('https://plex.tv/api/v2/user')
+    expect(call.headers['x-plex-token']).toBe(jwt)
+    const clientIdentifier = new URLSearchParams(new URL(pin.authUrl).hash.slice(2)).get('clientID')
+    expect(call.headers['x-plex-client-identifier']).toBe(clientIdentifier)
+    expect(h.fake.devices('alice').map((d) => d.clientIdentifier)).toEqual([clientIdentifier])
+    await expectKvClean([body.session.token, pin.pollToken, ...(await sealedSecrets())])
+
+    // Sign-out revokes the JWT as the PIN's device: the device leaves "Authorized Devices".
+    expect(
+      (await h.request('/v1/sign-out', { method: 'POST', headers: bearer(body.session.token) })).status,
+    ).toBe(204)
+    expect(h.fake.requests.find((r) => r.method === 'DELETE')!.headers['x-plex-token']).toBe(jwt)
+    expect(h.fake.devices('alice')).toEqual([])
+    expect(await dumpKv()).toEqual([])
+  })
+
+  it('honours PLEX_CLIENTS_URL', async () => {
+    const h = harness({ env: { PLEX_CLIENTS_URL: 'https://plex.tv/' } })
+    const session = await pinSignIn(h)
+    expect(session.plexToken.split('.')).toHaveLength(3)
+    const jwtCalls = h.fake.requests.filter((r) => /\/api\/v2\/pins/.test(r.url))
+    expect(jwtCalls.length).toBeGreaterThan(0)
+    for (const call of jwtCalls) expect(call.url).toMatch(/^https:\/\/plex\.tv\/api\/v2\/pins/)
+  })
+
+  it('PLEX_TOKEN_KIND must be jwt or legacy', async () => {
+    const h = harness({ env: { PLEX_TOKEN_KIND: 'both' } })
+    const body = await expectProblem(await h.request('/v1/pins', { method: 'POST' }), 500, 'misconfigured')
+    expect(body.detail).toContain('PLEX_TOKEN_KIND')
+    expect(body.detail).not.toContain('both')
   })
 })

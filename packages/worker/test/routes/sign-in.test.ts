@@ -123,7 +123,8 @@ describe('POST /v1/sign-in', () => {
     const h = harness()
     const { token, plexToken } = await h.signIn()
     const entries = await expectKvClean([token, plexToken, 'alice-password'])
-    expect(entries).toHaveLength(1)
+    // The session, and its entry in the account's sessions index (user:…).
+    expect(entries.map((e) => e.name.split(':')[0])).toEqual(['session', 'user'])
     const [entry] = entries
     expect(entry!.name).toBe(`session:${await sha256(token)}`)
     expect(entry!.value).toMatch(SEALED_VALUE)

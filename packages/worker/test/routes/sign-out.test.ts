@@ -19,8 +19,9 @@ describe('POST /v1/sign-out', () => {
     const h = harness()
     const { token } = await h.signIn()
     await h.request('/v1/transient-token', json({}, bearer(token)))
-    // The session, the servers it discovered to learn what it may send to PLEX_SERVER_URL, the cached token.
-    expect((await dumpKv()).length).toBe(3)
+    // The session, its index entry, the servers it discovered to learn what it may send to PLEX_SERVER_URL,
+    // the cached token.
+    expect((await dumpKv()).length).toBe(4)
     const res = await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })
     expect(res.status).toBe(204)
     expect(res.headers.get('Set-Cookie')).toBe(

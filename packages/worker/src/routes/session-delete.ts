@@ -1,0 +1,41 @@
+import { ProblemError } from '../problem.ts'
+import { defineRoute } from '../route.ts'
+import { SessionIdParams } from '../schemas.ts'
+import { clearedSessionCookie, endSession, requireSessionToEnd } from '../session.ts'
+import { validate } from '../validation.ts'
+
+/**
+ * `DELETE /v1/sessions/{id}`: ends one session of the signed-in account, like its own sign-out would
+ * (revoking at plex.tv a token the worker obtained). Another account's session id is 404, the same
+ * answer as an unknown one, so ids cannot be probed. Ending the asking session also clears its cookie.
+ */
+export const sessionDelete = defineRoute(
+  {
+    method: 'DELETE',
+    path: '/v1/sessions/{id}',
+    summary: 'End one session of the account (by its `id` from GET /v1/sessions)',
+    session: true,
+    request: { params: SessionIdParams },
+    response: {
+      status: 204,
+      description: 'Ended (the cookie is cleared when it was this session)',
+      setsCookie: true,
+    },
+    problems: ['invalid_request', 'not_found', 'origin_not_allowed', 'unauthenticated'],
+  },
+  requireSessionToEnd,
+  async (c) => {
+    const { session, store } = c.var
+    const { id } = validate(SessionIdParams, { id: c.req.param('id') })
+    const target =
+      session.id === id
+        ? session
+        : session.accountUuid === undefined
+          ? undefined
+          : await store.findAccountSession(session.accountUuid, id)
+    if (!target) throw new ProblemError('not_found', 'This account has no session with this id.')
+    await endSession(c, target)
+    if (target.hash === session.hash) c.header('Set-Cookie', clearedSessionCookie)
+    return c.body(null, 204)
+  },
+)

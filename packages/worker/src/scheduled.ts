@@ -1,0 +1,113 @@
+import { configFor } from './config.ts'
+import type { Bindings } from './env.ts'
+import { dueOnSchedule, type KeepAliveDeps, keepAlive } from './keep-alive.ts'
+import { createPlex } from './plex.ts'
+import { createSessionStore } from './session-store.ts'
+
+/*
+ * The keep-alive cron (wrangler.toml `[triggers] crons`): sessions nobody has used for
+ * KEEP_ALIVE_AFTER_DAYS are pinged (legacy tokens) or have their Plex JWT renewed (less than a day left),
+ * so a session opened months ago still works when its user comes back. Bounded per run, for Workers'
+ * per-invocation limits: KEEP_ALIVE_MAX_PAGES list pages of SESSIONS_PER_PAGE sessions (one KV read each)
+ * and KEEP_ALIVE_MAX_PER_RUN keep-alives (each one or two plex.tv calls, one read and one write). A run
+ * that stops early leaves a cursor (`cron:keep-alive`), and the next run goes on from there.
+ */
+
+/** Sessions per KV list page. */
+export const SESSIONS_PER_PAGE = 100
+
+/** What one run did, logged as one line (counts only, nothing about any session). */
+export interface KeepAliveReport {
+  pages: number
+  sessionsRead: number
+  pinged: number
+  refreshed: number
+  ended: number
+  failed: number
+  /** Whether the run reached the end of the sessions (the next run starts over). */
+  complete: boolean
+}
+
+export interface KeepAliveRunOptions {
+  /** The clock, ms since the epoch. Default Date.now. */
+  now?: () => number
+  /** The fetch used for plex.tv. Default the global fetch. */
+  fetch?: typeof fetch
+  /** Sessions per list page. Default SESSIONS_PER_PAGE. */
+  pageSize?: number
+}
+
+/**
+ * One run of the keep-alive cron over the sessions in KV. Sequential: a session key is written at most
+ * once per run, far under KV's one write per second per key, and plex.tv is asked one call at a time.
+ * @example await runKeepAlive(env, { now: () => Date.now() })
+ */
+export async function runKeepAlive(
+  env: Bindings,
+  options: KeepAliveRunOptions = {},
+): Promise<KeepAliveReport> {
+  const now = options.now ?? Date.now
+  const upstream: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init))
+  const config = await configFor(env)
+  // No isolate cache: every session is read once, and the cron must see KV as it is.
+  const store = createSessionStore(config.kv, config.keyring, now)
+  const deps: KeepAliveDeps = { store, now, plexFor: (device) => createPlex(config, upstream, device) }
+  const idleMs = config.keepAliveAfterDays * 24 * 3600 * 1000
+  const report: KeepAliveReport = {
+    pages: 0,
+    sessionsRead: 0,
+    pinged: 0,
+    refreshed: 0,
+    ended: 0,
+    failed: 0,
+    complete: false,
+  }
+  let cursor = await store.getKeepAliveCursor()
+  let kept = 0
+  pages: while (report.pages < config.keepAliveMaxPages) {
+    const limit = options.pageSize ?? SESSIONS_PER_PAGE
+    let page: Awaited<ReturnType<typeof store.listSessionHashes>>
+    try {
+      page = await store.listSessionHashes({ limit, ...(cursor ? { cursor } : {}) })
+    } catch (error) {
+      // A cursor KV no longer takes: start over rather than stop for good.
+      if (cursor === undefined) throw error
+      cursor = undefined
+      page = await store.listSessionHashes({ limit })
+    }
+    report.pages++
+    for (const hash of page.hashes) {
+      // Stopped mid-page: the next run reads this page again; what was done here is no longer due.
+      if (kept >= config.keepAliveMaxPerRun) break pages
+      const session = await store.reloadSession(hash)
+      report.sessionsRead++
+      if (!session || !dueOnSchedule(session, now(), idleMs)) continue
+      kept++
+      const outcome = await keepAlive(deps, session, (current, at) => dueOnSchedule(current, at, idleMs), {
+        fresh: true,
+      })
+      if (outcome.result === 'ended') report.ended++
+      else if (outcome.result === 'failed') report.failed++
+      else if (outcome.result === 'done' && outcome.action === 'refresh') report.refreshed++
+      else if (outcome.result === 'done' && outcome.action === 'ping') report.pinged++
+    }
+    cursor = page.cursor
+    if (cursor === undefined) {
+      report.complete = true
+      break
+    }
+  }
+  await store.putKeepAliveCursor(report.complete ? undefined : cursor)
+  return report
+}
+
+/** The Worker's `scheduled` handler: one keep-alive run, its report logged as one line. */
+export const scheduled: ExportedHandlerScheduledHandler<Bindings> = (_controller, env, ctx) => {
+  ctx.waitUntil(
+    runKeepAlive(env).then(
+      (report) => console.log(JSON.stringify({ keepAlive: report })),
+      (error: unknown) =>
+        console.error(JSON.stringify({ keepAlive: 'failed', error: (error as Error)?.name ?? 'Error' })),
+    ),
+  )
+}

@@ -1,0 +1,61 @@
+import { expect } from 'vitest'
+import { sha256 } from '../src/token-crypto.ts'
+import { dumpKv, type Harness, json, openKv } from './helpers.ts'
+
+/** The uuids of the fake's seed accounts (packages/fake-plex/src/seed.ts). */
+export const ALICE_UUID = 'a11ce0000000a11c'
+
+export interface PinSession {
+  /** The session token (bearer). */
+  token: string
+  /** The Plex token plex.tv issued for the PIN: a Plex JWT unless PLEX_TOKEN_KIND=legacy. */
+  plexToken: string
+  /** The PIN's (and so the session's) own Plex device. */
+  clientIdentifier: string
+}
+
+/**
+ * A PIN sign-in through the worker in bearer mode: POST /v1/pins, the user approves at the fake plex.tv,
+ * one poll claims the session. With the default PLEX_TOKEN_KIND (jwt) the session holds a Plex JWT.
+ */
+export async function pinSignIn(
+  h: Harness,
+  login = 'alice',
+  headers: Record<string, string> = {},
+): Promise<PinSession> {
+  const created = await h.request('/v1/pins', json({}, headers))
+  expect(created.status, await created.clone().text()).toBe(201)
+  const pin = (await created.json()) as { id: string; code: string; pollToken: string; authUrl: string }
+  h.fake.approvePin(pin.code, login)
+  const res = await h.request(`/v1/pins/${pin.id}`, {
+    headers: { 'X-Poll-Token': pin.pollToken, 'X-Session-Mode': 'bearer', ...headers },
+  })
+  const body = (await res.json()) as { status: string; session: { token: string } }
+  expect(body.status).toBe('authorized')
+  const clientIdentifier = new URLSearchParams(new URL(pin.authUrl).hash.slice(2)).get('clientID')!
+  return { token: body.session.token, plexToken: h.plexTokens.at(-1)!, clientIdentifier }
+}
+
+/**
+ * The secrets sealed in KV right now, found by opening every value with the test key: the Plex tokens
+ * and the private halves (`d`) of device keys. For `expectKvClean`, which then checks that none of them
+ * appears in plaintext in any key or value.
+ */
+export async function sealedSecrets(): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await dumpKv()) {
+    const record = await openKv(entry.name, entry.value)
+    const jwt = record?.jwt as { deviceKey?: { privateJwk?: { d?: string } } } | undefined
+    const pinKey = record?.deviceKey as { privateJwk?: { d?: string } } | undefined
+    for (const secret of [record?.plexToken, jwt?.deviceKey?.privateJwk?.d, pinKey?.privateJwk?.d])
+      if (typeof secret === 'string') out.push(secret)
+  }
+  return out
+}
+
+/** The opened session record stored for a session token. */
+export async function storedSession(token: string): Promise<Record<string, unknown> | undefined> {
+  const name = `session:${await sha256(token)}`
+  const entry = (await dumpKv()).find((e) => e.name === name)
+  return entry ? openKv(entry.name, entry.value) : undefined
+}
