@@ -324,6 +324,62 @@ describe('demo page in Chromium', () => {
     expect(problems).toEqual([])
   }, 120_000)
 
+  it('Plex Home: a wrong PIN reads as such, the right one switches to Kids, and back without a PIN', async () => {
+    await page.goto(`${pageUrl}/`)
+    await expect.poll(() => status().textContent()).toBe('Not signed in.')
+    await signInWithPassword('alice', 'alice-password')
+    await expect.poll(() => page.locator('#account-username').textContent()).toBe('alice')
+    await expectSessionCookie()
+    await page.getByRole('button', { name: 'Show Home users' }).click()
+    await expect.poll(() => status().textContent()).toBe('This Plex Home has 3 users.')
+    expect(await page.getByLabel(/^Alice Admin/).isDisabled()).toBe(true) // the user signed in now
+    const pin = page.getByLabel('PIN of Kids')
+
+    // Kids is protected: picking it shows the PIN field; Dana is not.
+    const pick = (name: string) => page.locator('#home-list label', { hasText: name }).click()
+    await pick('Dana')
+    expect(await page.locator('#home-pin-field').isVisible()).toBe(false)
+    await pick('Kids')
+    expect(await page.getByLabel(/^Kids Managed user · restricted · needs a PIN$/).isChecked()).toBe(true)
+    await expect(pin.isVisible()).resolves.toBe(true)
+    await pin.fill('9999')
+    await page.getByRole('button', { name: 'Switch to Kids' }).click()
+    await expect.poll(() => alert().textContent()).toBe(
+      'Home PIN required. This Home user needs its PIN: it was missing or wrong.',
+    )
+    expect(await pin.getAttribute('aria-invalid')).toBe('true')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('home-pin')
+    expect(await page.locator('#account-username').textContent()).toBe('alice') // still alice
+    await screenshot('home-wrong-pin')
+
+    await pin.fill('1234')
+    const before = await sessionCookie()
+    await page.getByRole('button', { name: 'Switch to Kids' }).click()
+    await expect.poll(() => status().textContent()).toBe('Switched to Kids.')
+    expect(await page.locator('#account-username').textContent()).toBe('Kids')
+    expect(await page.locator('#account-email').textContent()).toBe('None (a managed Home user)')
+    expect(await alert().isVisible()).toBe(false)
+    // A new session, in a new cookie; the old session token no longer works.
+    await expectSessionCookie()
+    expect((await sessionCookie())!.value).not.toBe(before!.value)
+    const old = await fetch(`${workerUrl}/v1/user`, { headers: { Authorization: `Bearer ${before!.value}` } })
+    expect(old.status).toBe(401)
+    await old.body?.cancel()
+    expect(await page.getByLabel(/^Kids Managed user/).isDisabled()).toBe(true)
+    await screenshot('home-switched-to-kids')
+
+    // Back to alice: no PIN field, the worker kept alice's session for it.
+    await pick('Alice')
+    expect(await page.locator('#home-pin-field').isVisible()).toBe(false)
+    await page.getByRole('button', { name: /^Switch (back )?to Alice$/ }).click()
+    await expect.poll(() => status().textContent()).toBe('Switched to Alice.')
+    expect(await page.locator('#account-username').textContent()).toBe('alice')
+    await expectSessionCookie()
+    await expectNoTokensInPage()
+    await signOut()
+    expect(problems).toEqual([])
+  }, 60_000)
+
   it('leaves /v1/*, /openapi.json, /docs and unknown paths to the worker', async () => {
     const health = await fetch(`${workerUrl}/v1/health`)
     expect(health.status).toBe(200)

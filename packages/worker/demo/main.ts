@@ -9,17 +9,25 @@
 //   short-lived, valid for one server, and exactly what a frontend needs to talk to that server.
 // - Nothing is written to localStorage, sessionStorage or document.cookie.
 // - A source connection answer can carry an `accessToken`: it is never shown.
-import { createWorkerClient, isWorkerProblemError, type WorkerUser } from '@plex-auth/worker/client'
+import {
+  createWorkerClient,
+  isWorkerProblemError,
+  type WorkerHomeUser,
+  type WorkerUser,
+} from '@plex-auth/worker/client'
 import {
   byId,
   clearAccount,
   clearError,
+  clearHomeUsers,
   clearServers,
   clearSourceConnection,
   clearTransientToken,
   markInvalidFields,
+  renderHomeUsers,
   renderServers,
   say,
+  selectedHomeUser,
   selectedServer,
   showAccount,
   showError,
@@ -47,7 +55,16 @@ const connectionButton = byId('get-source-connection', HTMLButtonElement)
 const transientResult = byId('transient-result', HTMLElement)
 const connectionResult = byId('connection-result', HTMLElement)
 const signOutButton = byId('sign-out', HTMLButtonElement)
+const listHomeButton = byId('list-home', HTMLButtonElement)
+const homeForm = byId('home-form', HTMLFormElement)
+const homeNone = byId('home-none', HTMLParagraphElement)
+const homePinField = byId('home-pin-field', HTMLDivElement)
+const homePin = byId('home-pin', HTMLInputElement)
+const homeSwitchButton = byId('home-switch', HTMLButtonElement)
 let pinController: AbortController | undefined
+/** The account the session speaks for, and the members of its Plex Home once listed. */
+let currentUser: WorkerUser | undefined
+let homeUsers: WorkerHomeUser[] = []
 
 /**
  * Runs an action with its button disabled and marked busy; shows any error in the alert region; a lost
@@ -77,10 +94,11 @@ async function run(button: HTMLButtonElement | null, action: () => Promise<void>
 
 /** Shows the account; `moveFocus` after a sign-in, so keyboard and screen reader users land on it. */
 function showSignedIn(user: WorkerUser, moveFocus: boolean): void {
+  currentUser = user
   showAccount(user)
   signedOut.hidden = true
   signedIn.hidden = false
-  say(`Signed in as ${user.username || user.email}.`)
+  say(`Signed in as ${user.username || user.email || user.title}.`)
   if (moveFocus) byId('account-heading', HTMLHeadingElement).focus()
 }
 
@@ -96,7 +114,29 @@ function showSignedOut(): void {
   connectionResult.hidden = true
   clearSourceConnection()
   clearAccount()
+  currentUser = undefined
+  clearHome()
   updateServerButtons()
+}
+
+/** Servers and their results belong to the account: a Home switch clears them. */
+function clearServerPanels(): void {
+  serverFieldset.hidden = true
+  clearServers()
+  transientResult.hidden = true
+  clearTransientToken()
+  connectionResult.hidden = true
+  clearSourceConnection()
+}
+
+function clearHome(): void {
+  homeUsers = []
+  homeForm.hidden = true
+  homeNone.hidden = true
+  clearHomeUsers()
+  homePin.value = ''
+  homePin.removeAttribute('aria-invalid')
+  updateHomeForm()
 }
 
 function updateServerButtons(): void {
@@ -167,6 +207,82 @@ passwordForm.addEventListener('submit', (event) => {
       throw error
     }
   })
+})
+
+// ---- Plex Home ----
+
+/**
+ * Whether this session switches to `user` without a PIN: back to the admin from a managed user (the
+ * worker keeps the admin's session for it), or to anyone unprotected.
+ */
+function pinless(user: WorkerHomeUser): boolean {
+  if (!user.protected) return true
+  const me = homeUsers.find((member) => member.uuid === currentUser?.uuid)
+  return user.admin && me !== undefined && !me.admin
+}
+
+/** The PIN field only for a user who needs one; the button names whom it switches to. */
+function updateHomeForm(): void {
+  const target = homeUsers.find((user) => user.uuid === selectedHomeUser())
+  const needsPin = target !== undefined && !pinless(target)
+  homePinField.hidden = !needsPin
+  homePin.required = needsPin
+  if (!needsPin) homePin.value = ''
+  byId('home-pin-name', HTMLSpanElement).textContent = target?.title ?? ''
+  const back = target?.admin && pinless(target) && target.protected
+  homeSwitchButton.textContent = target
+    ? `${back ? 'Switch back to' : 'Switch to'} ${target.title}`
+    : 'Switch'
+  homeSwitchButton.disabled = !target || homeSwitchButton.hasAttribute('aria-busy')
+}
+
+function showHome(): void {
+  renderHomeUsers(homeUsers, currentUser?.uuid, pinless, () => {
+    homePin.removeAttribute('aria-invalid')
+    updateHomeForm()
+  })
+  homeForm.hidden = homeUsers.length === 0
+  homeNone.hidden = homeUsers.length > 0
+  updateHomeForm()
+}
+
+listHomeButton.addEventListener('click', () =>
+  run(listHomeButton, async () => {
+    ;({ users: homeUsers } = await worker.getHomeUsers())
+    showHome()
+    const count = homeUsers.length
+    say(
+      count
+        ? `This Plex Home has ${count} ${count === 1 ? 'user' : 'users'}.`
+        : 'This account has no Plex Home.',
+    )
+  }),
+)
+
+homeForm.addEventListener('submit', (event) => {
+  event.preventDefault()
+  const uuid = selectedHomeUser()
+  const target = homeUsers.find((user) => user.uuid === uuid)
+  if (!uuid || !target) return
+  run(homeSwitchButton, async () => {
+    const pin = homePin.value.trim()
+    try {
+      // A new session for that user: the worker replaces the cookie and ends the old session.
+      const { user } = await worker.switchHomeUser(homePinField.hidden || !pin ? { uuid } : { uuid, pin })
+      homePin.removeAttribute('aria-invalid')
+      clearServerPanels()
+      showSignedIn(user, true)
+      showHome()
+      say(`Switched to ${user.title}.`)
+    } catch (error) {
+      if (isWorkerProblemError(error, 'home_pin_required', 'invalid_request') && !homePinField.hidden) {
+        homePin.setAttribute('aria-invalid', 'true')
+        homePin.focus()
+        homePin.select()
+      }
+      throw error
+    }
+  }).finally(updateHomeForm)
 })
 
 // ---- servers, transient token, source connection ----

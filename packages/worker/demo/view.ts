@@ -5,6 +5,7 @@ import {
   isWorkerProblemError,
   type SourceConnectionResult,
   type TransientTokenResult,
+  type WorkerHomeUser,
   type WorkerServer,
   type WorkerUser,
 } from '@plex-auth/worker/client'
@@ -71,7 +72,8 @@ thumb.addEventListener('error', () => {
 export function showAccount(user: WorkerUser): void {
   const name = user.username || user.title
   byId('account-username', HTMLElement).textContent = name
-  byId('account-email', HTMLElement).textContent = user.email
+  // A managed Home user has no username and no email.
+  byId('account-email', HTMLElement).textContent = user.email ?? 'None (a managed Home user)'
   byId('account-initial', HTMLSpanElement).textContent = (name || user.email || '?').slice(0, 1).toUpperCase()
   if (typeof user.thumb === 'string' && /^https:\/\//.test(user.thumb)) {
     thumb.src = user.thumb
@@ -116,6 +118,56 @@ export function renderServers(servers: WorkerServer[], onChange: () => void): vo
     row.append(input, label)
     serverList.append(row)
   })
+}
+
+const homeList = byId('home-list', HTMLDivElement)
+
+/**
+ * One radio per Home user, the one signed in disabled and marked; `pinless` says which protected users
+ * need no PIN from this session (the admin, when switching back). `onChange` runs when one is picked.
+ */
+export function renderHomeUsers(
+  users: WorkerHomeUser[],
+  current: string | undefined,
+  pinless: (user: WorkerHomeUser) => boolean,
+  onChange: () => void,
+): void {
+  homeList.replaceChildren()
+  users.forEach((user, index) => {
+    const input = document.createElement('input')
+    input.type = 'radio'
+    input.name = 'home-user'
+    input.id = `home-user-${index}`
+    input.value = user.uuid
+    input.disabled = user.uuid === current
+    input.addEventListener('change', onChange)
+    const name = document.createElement('span')
+    name.className = 'choice-name'
+    name.textContent = user.title
+    const meta = document.createElement('span')
+    meta.className = 'choice-meta'
+    const facts = [user.admin ? 'Admin' : 'Managed user']
+    if (user.restricted) facts.push('restricted')
+    if (user.uuid === current) facts.push('signed in now')
+    else if (user.protected) facts.push(pinless(user) ? 'no PIN needed to switch back' : 'needs a PIN')
+    meta.textContent = facts.join(' · ')
+    const label = document.createElement('label')
+    label.htmlFor = input.id
+    label.append(name, ' ', meta)
+    const row = document.createElement('div')
+    row.className = 'choice'
+    row.append(input, label)
+    homeList.append(row)
+  })
+}
+
+/** The uuid of the Home user picked, if any. */
+export function selectedHomeUser(): string | undefined {
+  return homeList.querySelector<HTMLInputElement>('input[name=home-user]:checked:not(:disabled)')?.value
+}
+
+export function clearHomeUsers(): void {
+  homeList.replaceChildren()
 }
 
 export function selectedServer(): string | undefined {
