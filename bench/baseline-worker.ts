@@ -4,6 +4,10 @@ import { createPlexClient } from '@plex-auth/core'
 import { Hono } from 'hono'
 import { publicUser } from '../packages/worker/src/session.ts'
 
+// wrangler reads the root wrangler.toml for this worker too, and refuses to start unless every Durable
+// Object class it binds is exported. The baseline never uses it.
+export { SignInGuard } from '../packages/worker/src/sign-in-guard.ts'
+
 interface BaselineBindings {
   PLEX_TV_URL: string
   BENCH_PLEX_TOKEN: string
