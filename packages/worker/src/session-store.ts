@@ -36,6 +36,8 @@ export interface HomeLink {
   adminUuid: string
   /** The Home user `plexToken` speaks for. */
   userUuid: string
+  /** When `adminToken` is a Plex JWT: its device key and expiry, renewed on the switch back. */
+  adminJwt?: JwtCredentials
 }
 
 /** A Plex JWT session's own credentials: the device key that renews the JWT, and when the JWT expires. */

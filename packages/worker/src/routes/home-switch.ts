@@ -1,12 +1,13 @@
 import { isPlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
+import { jwtRefreshDue, renewJwt } from '../jwt-session.ts'
 import { ProblemError } from '../problem.ts'
 import { enforceRateLimit } from '../rate-limit.ts'
 import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { HomeSwitchBody, SignedInResponse } from '../schemas.ts'
 import { rejectSession, requireSession, sessionModeOf, startSession } from '../session.ts'
-import type { HomeLink } from '../session-store.ts'
+import type { HomeLink, JwtCredentials } from '../session-store.ts'
 import { sha256 } from '../token-crypto.ts'
 import { readBody, validate } from '../validation.ts'
 
@@ -18,6 +19,29 @@ async function accountOf(c: Context<AppEnv>, token: string): Promise<object & { 
     if (isPlexError(error, 'unauthorized')) await rejectSession(c)
     throw error
   }
+}
+
+/** The account switched from, as a Home link carries it (without the Home user). */
+type SwitchedFrom = Omit<HomeLink, 'userUuid'>
+
+/**
+ * The admin's credentials, usable now: a Plex JWT with less than a day left (or expired: nothing renews
+ * it while a managed user holds the session) is renewed first, with its own device key. A key plex.tv no
+ * longer knows ends the session.
+ */
+async function freshAdmin(c: Context<AppEnv>, from: SwitchedFrom): Promise<SwitchedFrom> {
+  const { session, plex, now } = c.var
+  const admin = { ...session, plexToken: from.adminToken, ...(from.adminJwt ? { jwt: from.adminJwt } : {}) }
+  if (!from.adminJwt || !jwtRefreshDue(admin, now())) return from
+  let renewed: { plexToken?: string; jwt?: JwtCredentials }
+  try {
+    renewed = await renewJwt(plex, admin)
+  } catch (error) {
+    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
+    throw error
+  }
+  if (!renewed.plexToken || !renewed.jwt) return from
+  return { ...from, adminToken: renewed.plexToken, adminJwt: renewed.jwt }
 }
 
 /**
@@ -70,7 +94,12 @@ export const homeSwitch = defineRoute(
         `home-pin:${await sha256(session.clientIdentifier)}:${input.uuid}`,
       ])
     const device = { clientIdentifier: session.clientIdentifier, deviceName: session.deviceName }
-    const open = async (plexToken: string, user: object, home?: HomeLink): Promise<Response> => {
+    const open = async (
+      plexToken: string,
+      user: object,
+      home?: HomeLink,
+      jwt?: JwtCredentials,
+    ): Promise<Response> => {
       const res = await startSession(c, {
         plexToken,
         source: session.source,
@@ -78,23 +107,31 @@ export const homeSwitch = defineRoute(
         user,
         mode,
         ...(home ? { home } : {}),
+        ...(jwt ? { jwt } : {}),
       })
       await store.deleteSession(session)
       return res
     }
 
     // The account switched from, or this session's own when it came from no switch.
-    let from: Omit<HomeLink, 'userUuid'>
+    let from: SwitchedFrom
     if (session.home) {
-      from = { adminToken: session.home.adminToken, adminUuid: session.home.adminUuid }
-      // Back to the account switched from: its token is here, no PIN and no switch at plex.tv.
-      if (input.uuid === from.adminUuid) return open(from.adminToken, await accountOf(c, from.adminToken))
-      if (input.uuid === session.home.userUuid)
+      const { userUuid, ...link } = session.home
+      if (input.uuid === userUuid)
         return open(session.plexToken, await accountOf(c, session.plexToken), session.home)
+      from = await freshAdmin(c, link)
+      // Back to the account switched from: its token is here, no PIN and no switch at plex.tv. A Plex
+      // JWT goes back with its device key, so the session renews it again.
+      if (input.uuid === from.adminUuid)
+        return open(from.adminToken, await accountOf(c, from.adminToken), undefined, from.adminJwt)
     } else {
       const account = await accountOf(c, session.plexToken)
-      if (input.uuid === account.uuid) return open(session.plexToken, account)
-      from = { adminToken: session.plexToken, adminUuid: account.uuid }
+      if (input.uuid === account.uuid) return open(session.plexToken, account, undefined, session.jwt)
+      from = {
+        adminToken: session.plexToken,
+        adminUuid: account.uuid,
+        ...(session.jwt ? { adminJwt: session.jwt } : {}),
+      }
     }
 
     let switched: Awaited<ReturnType<typeof plex.switchHomeUser>>

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   ALLOWED_ORIGIN,
   bearer,
@@ -13,6 +13,7 @@ import {
   type SignedIn,
   TOKEN_PATTERN,
 } from '../helpers.ts'
+import { pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
 
 beforeEach(clearKv)
 
@@ -49,7 +50,11 @@ const upstreamTokens = (h: Harness) => [
 /** Who a Plex token speaks for, asked of the fake plex.tv directly. */
 async function plexUserOf(h: Harness, token: string): Promise<Record<string, unknown>> {
   const res = await h.fake.fetch('https://plex.tv/api/v2/user', {
-    headers: { 'X-Plex-Token': token, 'X-Plex-Client-Identifier': 'test-inspector', Accept: 'application/json' },
+    headers: {
+      'X-Plex-Token': token,
+      'X-Plex-Client-Identifier': 'test-inspector',
+      Accept: 'application/json',
+    },
   })
   return (await res.json()) as Record<string, unknown>
 }
@@ -164,7 +169,11 @@ describe('POST /v1/home/switch', () => {
     await expectProblem(await switchTo(h, dana.token, { uuid: KIDS_UUID }), 403, 'home_pin_required')
     const kids = await switched(h, dana.token, { uuid: KIDS_UUID, pin: '1234' })
     expect(kids.body.user).toMatchObject({ uuid: KIDS_UUID })
-    expect(switchCalls(h).slice(-2).map((r) => r.headers['x-plex-token'])).toEqual([plexToken, plexToken])
+    expect(
+      switchCalls(h)
+        .slice(-2)
+        .map((r) => r.headers['x-plex-token']),
+    ).toEqual([plexToken, plexToken])
     const sessions = (await dumpKv()).filter((entry) => entry.name.startsWith('session:'))
     expect(sessions).toHaveLength(1)
     expect(await openKv(sessions[0]!.name, sessions[0]!.value)).toMatchObject({
@@ -184,7 +193,10 @@ describe('POST /v1/home/switch', () => {
       403,
       'origin_not_allowed',
     )
-    const res = await h.request('/v1/home/switch', json({ uuid: DANA_UUID }, { ...cookie, Origin: ALLOWED_ORIGIN }))
+    const res = await h.request(
+      '/v1/home/switch',
+      json({ uuid: DANA_UUID }, { ...cookie, Origin: ALLOWED_ORIGIN }),
+    )
     expect(res.status, await res.clone().text()).toBe(201)
     const body = (await res.json()) as SignedIn
     expect(body.session).not.toHaveProperty('token')
@@ -248,5 +260,54 @@ describe('POST /v1/home/switch', () => {
     expect(tokens.length).toBeGreaterThanOrEqual(3) // alice's, Kids', Dana's
     const entries = await expectKvClean([...tokens, token, kids.token, dana.token, back.token, '1234'])
     expect(entries.filter((entry) => entry.name.startsWith('session:'))).toHaveLength(1)
+  })
+})
+
+describe('POST /v1/home/switch from a Plex JWT session (PIN sign-in)', () => {
+  const DAY = 24 * 3600_000
+  let start: number
+  beforeEach(() => {
+    start = Date.now()
+    vi.useFakeTimers({ toFake: ['Date'], now: start })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+  const renewals = (h: Harness) => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/auth/token'))
+
+  it("carries the admin's JWT and device key, and renews the JWT on the switch back once due", async () => {
+    const h = harness()
+    const alice = await pinSignIn(h)
+    const signedIn = (await storedSession(alice.token))!
+    const jwt = signedIn.jwt as { expiresAt: number; deviceKey: unknown }
+    expect(jwt).toBeDefined()
+    const dana = await switched(h, alice.token, { uuid: DANA_UUID })
+    expect(switchCalls(h).at(-1)!.headers['x-plex-token']).toBe(alice.plexToken)
+    const managed = (await storedSession(dana.token))!
+    expect(managed).not.toHaveProperty('jwt') // Dana's own token is a legacy one
+    expect(managed.home).toEqual({
+      adminToken: alice.plexToken,
+      adminUuid: ALICE_UUID,
+      userUuid: DANA_UUID,
+      adminJwt: jwt,
+    })
+
+    // Eight days on, alice's JWT has expired while Dana held the session: the switch back renews it
+    // with alice's device key, and the session it opens renews it from then on.
+    vi.setSystemTime(start + 8 * DAY)
+    const back = await switched(h, dana.token, { uuid: ALICE_UUID })
+    expect(back.body.user).toMatchObject({ uuid: ALICE_UUID, username: 'alice' })
+    expect(renewals(h)).toHaveLength(1)
+    expect(renewals(h)[0]!.headers['x-plex-client-identifier']).toBe(alice.clientIdentifier)
+    const restored = (await storedSession(back.token))!
+    expect(restored).not.toHaveProperty('home')
+    expect(restored.plexToken).not.toBe(alice.plexToken)
+    expect(restored.jwt).toEqual({ deviceKey: jwt.deviceKey, expiresAt: expect.any(Number) })
+    expect((restored.jwt as { expiresAt: number }).expiresAt).toBeGreaterThan(Date.now() + 6 * DAY)
+    expect(tokenSentTo(h, '/api/v2/user')).toBe(restored.plexToken)
+    // The device key's private half and every token stay sealed.
+    const secrets = [...(await sealedSecrets()), alice.plexToken, dana.token, back.token]
+    const d = (jwt.deviceKey as { privateJwk: { d: string } }).privateJwk.d
+    await expectKvClean([...secrets, d])
   })
 })
