@@ -2,8 +2,9 @@
 // worker started exactly as `npm run demo` starts it. Signs in by PIN (approving on the fake's
 // app.plex.tv page), signs out, signs in by password with 2FA, lists servers, gets a transient token and
 // source connection information, signs out; checks the cookie flags and that no Plex token or session
-// token reaches the page's cookies, storage or HTML. Then a phone-sized, dark-themed visit: no sideways
-// scrolling. Screenshots of each step go to artifacts/browser/.
+// token reaches the page's cookies, storage or HTML. Then Plex Home (a wrong PIN, the right one, the switch
+// back), the sessions list with a second browser signed in (ending it, then signing out everywhere), and
+// a phone-sized, dark-themed visit: no sideways scrolling. Screenshots of each step go to artifacts/browser/.
 //
 // The page is the built demo (static assets): build it first, `node packages/worker/scripts/build-demo.mjs`.
 // UPDATE_SCREENSHOTS=1 also writes the README's screenshots, docs/demo.png (light, desktop) and
@@ -30,6 +31,8 @@ const ARGS = [
   '--disable-sync',
 ]
 const SESSION_COOKIE = '__Host-plex_session'
+/** A second browser's User-Agent, so its session has a device name of its own. */
+const FIREFOX_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:133.0) Gecko/20100101 Firefox/133.0'
 /** The seed's long-lived tokens (packages/fake-plex/README.md), the share token included. */
 const SEED_TOKENS = [
   'ALiCeT0kenFaKe9x2Qm7',
@@ -194,7 +197,7 @@ async function failedWith(box: ReturnType<Page['locator']>): Promise<never> {
 }
 
 async function signOut(): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click()
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click()
   await expect.poll(() => status().textContent()).toBe('Signed out.')
   await expect.poll(sessionCookie).toBeUndefined()
   await expect(page.getByRole('button', { name: 'Sign in with Plex' }).isVisible()).resolves.toBe(true)
@@ -344,9 +347,9 @@ describe('demo page in Chromium', () => {
     await expect(pin.isVisible()).resolves.toBe(true)
     await pin.fill('9999')
     await page.getByRole('button', { name: 'Switch to Kids' }).click()
-    await expect.poll(() => alert().textContent()).toBe(
-      'Home PIN required. This Home user needs its PIN: it was missing or wrong.',
-    )
+    await expect
+      .poll(() => alert().textContent())
+      .toBe('Home PIN required. This Home user needs its PIN: it was missing or wrong.')
     expect(await pin.getAttribute('aria-invalid')).toBe('true')
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('home-pin')
     expect(await page.locator('#account-username').textContent()).toBe('alice') // still alice
@@ -378,6 +381,71 @@ describe('demo page in Chromium', () => {
     await expectNoTokensInPage()
     await signOut()
     expect(problems).toEqual([])
+  }, 60_000)
+
+  it('Your sessions: two sign-ins listed, the other one ended, then sign out everywhere', async () => {
+    const devices = async (): Promise<{ clientIdentifier: string; name: string }[]> => {
+      const res = await fetch(`${fakeUrl}/__fake/devices?login=alice`)
+      return ((await res.json()) as { devices: { clientIdentifier: string; name: string }[] }).devices
+    }
+    await page.goto(`${pageUrl}/`)
+    await expect.poll(() => status().textContent()).toBe('Not signed in.')
+    await signInWithPassword('alice', 'alice-password')
+    await expect.poll(() => page.locator('#account-username').textContent()).toBe('alice')
+    await expectSessionCookie()
+
+    // A second browser with a cookie jar of its own (another device), also signed in as alice.
+    const other = await browser!.newContext({ userAgent: FIREFOX_MAC, colorScheme: 'light' })
+    try {
+      const away = await other.newPage()
+      watchProblems(away)
+      const signInAway = async (): Promise<void> => {
+        await away.goto(`${pageUrl}/`)
+        await expect.poll(() => status(away).textContent()).toBe('Not signed in.')
+        await away.getByLabel('Email or username').fill('alice')
+        await away.getByLabel('Password', { exact: true }).fill('alice-password')
+        await away.getByRole('button', { name: 'Sign in', exact: true }).click()
+        await expect.poll(() => away.locator('#account-username').textContent()).toBe('alice')
+      }
+      await signInAway()
+
+      await page.getByRole('button', { name: 'Show sessions' }).click()
+      await expect.poll(() => status().textContent()).toBe('2 sessions signed in.')
+      const rows = page.locator('#session-list li')
+      expect(await rows.count()).toBe(2)
+      const here = rows.filter({ hasText: 'This device' })
+      expect(await here.count()).toBe(1)
+      expect(await here.textContent()).toMatch(/Password · signed in .+ · last used .+End$/)
+      const awayRow = rows.filter({ hasText: 'Firefox on macOS' })
+      expect(await awayRow.textContent()).not.toContain('This device')
+      await screenshot('sessions')
+
+      // End the other one: it is gone from the list, and the other browser is signed out.
+      const before = (await devices()).length
+      await awayRow.getByRole('button', { name: /^End session: Firefox on macOS, signed in / }).click()
+      await expect.poll(() => status().textContent()).toBe('Ended the session on Firefox on macOS.')
+      expect(await rows.count()).toBe(1)
+      expect(await rows.first().textContent()).toContain('This device')
+      expect((await devices()).length).toBe(before - 1) // its Plex device was revoked
+      await away.reload()
+      await expect.poll(() => status(away).textContent()).toBe('Not signed in.')
+      await screenshot('sessions-ended-other')
+
+      // Sign out everywhere (after confirming): this browser and the other one, both devices revoked.
+      await signInAway()
+      const signedIn = (await devices()).length
+      page.once('dialog', (dialog) => void dialog.accept())
+      await page.getByRole('button', { name: 'Sign out everywhere' }).click()
+      await expect.poll(() => status().textContent()).toBe('Signed out everywhere.')
+      await expect.poll(sessionCookie).toBeUndefined()
+      expect((await devices()).length).toBe(signedIn - 2)
+      await away.reload()
+      await expect.poll(() => status(away).textContent()).toBe('Not signed in.')
+      await expectNoTokensInPage()
+      expect(problems).toEqual([])
+    } finally {
+      await other.close()
+    }
   }, 60_000)
 
   it('leaves /v1/*, /openapi.json, /docs and unknown paths to the worker', async () => {
@@ -423,9 +491,15 @@ describe('demo page in Chromium', () => {
       await expect.poll(() => small.getByLabel(/^Alice's Plex Owned by you/).isChecked()).toBe(true)
       await small.getByRole('button', { name: 'Get source connection information' }).click()
       await expect.poll(() => small.locator('#connection-list li').count()).toBeGreaterThan(0)
+      await small.getByRole('button', { name: 'Show Home users' }).click()
+      await expect.poll(() => status(small).textContent()).toBe('This Plex Home has 3 users.')
+      await small.locator('#home-list label', { hasText: 'Kids' }).click()
+      await expect(small.getByLabel('PIN of Kids').isVisible()).resolves.toBe(true)
+      await small.getByRole('button', { name: 'Show sessions' }).click()
+      await expect.poll(() => small.locator('#session-list li').count()).toBeGreaterThan(0)
       await expectNoSidewaysScroll(small)
       await screenshot('phone-dark-signed-in', small)
-      await small.getByRole('button', { name: 'Sign out' }).click()
+      await small.getByRole('button', { name: 'Sign out', exact: true }).click()
       await expect.poll(() => status(small).textContent()).toBe('Signed out.')
       expect(problems).toEqual([])
     } finally {

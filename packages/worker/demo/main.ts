@@ -13,6 +13,7 @@ import {
   createWorkerClient,
   isWorkerProblemError,
   type WorkerHomeUser,
+  type WorkerSessionEntry,
   type WorkerUser,
 } from '@plex-auth/worker/client'
 import {
@@ -21,11 +22,13 @@ import {
   clearError,
   clearHomeUsers,
   clearServers,
+  clearSessions,
   clearSourceConnection,
   clearTransientToken,
   markInvalidFields,
   renderHomeUsers,
   renderServers,
+  renderSessions,
   say,
   selectedHomeUser,
   selectedServer,
@@ -61,6 +64,9 @@ const homeNone = byId('home-none', HTMLParagraphElement)
 const homePinField = byId('home-pin-field', HTMLDivElement)
 const homePin = byId('home-pin', HTMLInputElement)
 const homeSwitchButton = byId('home-switch', HTMLButtonElement)
+const listSessionsButton = byId('list-sessions', HTMLButtonElement)
+const sessionList = byId('session-list', HTMLUListElement)
+const signOutEverywhereButton = byId('sign-out-everywhere', HTMLButtonElement)
 let pinController: AbortController | undefined
 /** The account the session speaks for, and the members of its Plex Home once listed. */
 let currentUser: WorkerUser | undefined
@@ -116,6 +122,7 @@ function showSignedOut(): void {
   clearAccount()
   currentUser = undefined
   clearHome()
+  clearSessions()
   updateServerButtons()
 }
 
@@ -273,6 +280,8 @@ homeForm.addEventListener('submit', (event) => {
       clearServerPanels()
       showSignedIn(user, true)
       showHome()
+      // The session that asked is gone: a list on screen would show it.
+      if (!sessionList.hidden) await showSessions()
       say(`Switched to ${user.title}.`)
     } catch (error) {
       if (isWorkerProblemError(error, 'home_pin_required', 'invalid_request') && !homePinField.hidden) {
@@ -283,6 +292,50 @@ homeForm.addEventListener('submit', (event) => {
       throw error
     }
   }).finally(updateHomeForm)
+})
+
+// ---- your sessions ----
+
+async function showSessions(): Promise<number> {
+  const { sessions } = await worker.listSessions()
+  renderSessions(sessions, endOne)
+  return sessions.length
+}
+
+/** Ends one session; ending this device's own is signing out. */
+function endOne(session: WorkerSessionEntry, button: HTMLButtonElement): void {
+  run(button, async () => {
+    await worker.endSession(session.id)
+    if (session.current) {
+      showSignedOut()
+      byId('sign-in-heading', HTMLHeadingElement).focus()
+      say('Signed out.')
+      return
+    }
+    await showSessions()
+    listSessionsButton.focus()
+    say(`Ended the session on ${session.deviceName}.`)
+  })
+}
+
+listSessionsButton.addEventListener('click', () =>
+  run(listSessionsButton, async () => {
+    const count = await showSessions()
+    say(`${count} ${count === 1 ? 'session' : 'sessions'} signed in.`)
+  }),
+)
+
+signOutEverywhereButton.addEventListener('click', () => {
+  if (!window.confirm('Sign out on every device, this one included?')) return
+  run(signOutEverywhereButton, async () => {
+    try {
+      await worker.signOutEverywhere()
+    } finally {
+      showSignedOut()
+      byId('sign-in-heading', HTMLHeadingElement).focus()
+    }
+    say('Signed out everywhere.')
+  })
 })
 
 // ---- servers, transient token, source connection ----

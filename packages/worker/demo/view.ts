@@ -7,6 +7,7 @@ import {
   type TransientTokenResult,
   type WorkerHomeUser,
   type WorkerServer,
+  type WorkerSessionEntry,
   type WorkerUser,
 } from '@plex-auth/worker/client'
 
@@ -211,4 +212,74 @@ export function showSourceConnection(info: SourceConnectionResult): void {
 
 export function clearSourceConnection(): void {
   byId('connection-list', HTMLUListElement).replaceChildren()
+}
+
+const sessionList = byId('session-list', HTMLUListElement)
+const METHODS: Record<WorkerSessionEntry['method'], string> = {
+  password: 'Password',
+  pin: 'Plex sign-in',
+  token: 'Plex token',
+}
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+
+/** A `<time>` for an ISO timestamp, read as a local date and time. */
+function timeOf(iso: string): HTMLTimeElement {
+  const time = document.createElement('time')
+  time.dateTime = iso
+  const date = new Date(iso)
+  time.textContent = Number.isNaN(date.getTime()) ? iso : dateFormat.format(date)
+  return time
+}
+
+/**
+ * One row per session of the account: device, "This device" for the one asking, how and when it signed
+ * in, when it was last used, and an End button whose accessible name says which session it ends.
+ */
+export function renderSessions(
+  sessions: WorkerSessionEntry[],
+  onEnd: (session: WorkerSessionEntry, button: HTMLButtonElement) => void,
+): void {
+  sessionList.replaceChildren()
+  // This device first, then the others as the worker lists them.
+  for (const session of [...sessions].sort((a, b) => Number(b.current) - Number(a.current))) {
+    const name = document.createElement('span')
+    name.className = 'session-name'
+    name.textContent = session.deviceName
+    if (session.current) {
+      const pill = document.createElement('span')
+      pill.className = 'pill pill-accent'
+      pill.textContent = 'This device'
+      name.append(' ', pill)
+    }
+    const meta = document.createElement('span')
+    meta.className = 'session-meta'
+    meta.append(
+      `${METHODS[session.method] ?? session.method} · signed in `,
+      timeOf(session.createdAt),
+      ' · last used ',
+      timeOf(session.lastUsedAt),
+    )
+    const info = document.createElement('div')
+    info.className = 'session-info'
+    info.append(name, meta)
+    const end = document.createElement('button')
+    end.type = 'button'
+    end.className = 'button'
+    end.textContent = 'End'
+    const when = dateFormat.format(new Date(session.createdAt))
+    end.setAttribute(
+      'aria-label',
+      `End session: ${session.deviceName}${session.current ? ' (this device)' : ''}, signed in ${when}`,
+    )
+    end.addEventListener('click', () => onEnd(session, end))
+    const item = document.createElement('li')
+    item.append(info, end)
+    sessionList.append(item)
+  }
+  sessionList.hidden = sessions.length === 0
+}
+
+export function clearSessions(): void {
+  sessionList.replaceChildren()
+  sessionList.hidden = true
 }
