@@ -15,11 +15,13 @@ describe('GET /v1/home/users', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('Cache-Control')).toBe('no-store')
     const { users } = (await res.json()) as { users: Record<string, unknown>[] }
-    expect(users.map((user) => [user.uuid, user.title, user.admin, user.protected, user.restricted])).toEqual([
-      [ALICE_UUID, 'Alice', true, false, false],
-      [KIDS_UUID, 'Kids', false, true, true],
-      [DANA_UUID, 'Dana', false, false, false],
-    ])
+    expect(users.map((user) => [user.uuid, user.title, user.admin, user.protected, user.restricted])).toEqual(
+      [
+        [ALICE_UUID, 'Alice', true, false, false],
+        [KIDS_UUID, 'Kids', false, true, true],
+        [DANA_UUID, 'Dana', false, false, false],
+      ],
+    )
     for (const user of users) {
       expect(Object.keys(user).sort()).toEqual(
         ['admin', 'id', 'protected', 'restricted', 'thumb', 'title', 'uuid'].sort(),
@@ -72,7 +74,11 @@ describe('GET /v1/home/users', () => {
     const h = harness()
     const { token, plexToken } = await h.signIn()
     h.fake.revokeToken(plexToken)
-    await expectProblem(await h.request('/v1/home/users', { headers: bearer(token) }), 401, 'plex_token_rejected')
+    await expectProblem(
+      await h.request('/v1/home/users', { headers: bearer(token) }),
+      401,
+      'plex_token_rejected',
+    )
     expect(await dumpKv()).toEqual([])
   })
 })
