@@ -25,8 +25,15 @@ export interface Harness {
   /**
    * The app's request with the test env, plus `envOverrides`. Every 2xx answer must be its route's
    * documented success (status, and the JSON body against the route's schema), else the test fails.
+   * With `ctx` (`createExecutionContext()`), the request gets an execution context, so work it hands to
+   * `waitUntil` runs after the answer (`waitOnExecutionContext(ctx)` waits for it); without one it is awaited.
    */
-  request(path: string, init?: RequestInit, envOverrides?: Partial<Bindings>): Promise<Response>
+  request(
+    path: string,
+    init?: RequestInit,
+    envOverrides?: Partial<Bindings>,
+    ctx?: ExecutionContext,
+  ): Promise<Response>
   /** Signs in (JSON, bearer use); returns the session token, the Plex token plex.tv issued, the response and its body. */
   signIn(
     login?: string,
@@ -75,8 +82,13 @@ export function harness(
     delete baseEnv.SIGN_IN_GUARD
   } else baseEnv.SIGN_IN_GUARD = isolatedSignInGuard()
   Object.assign(baseEnv, options.env)
-  const request = async (path: string, init: RequestInit = {}, envOverrides: Partial<Bindings> = {}) => {
-    const res = await app.request(path, init, { ...baseEnv, ...envOverrides })
+  const request = async (
+    path: string,
+    init: RequestInit = {},
+    envOverrides: Partial<Bindings> = {},
+    ctx?: ExecutionContext,
+  ) => {
+    const res = await app.request(path, init, { ...baseEnv, ...envOverrides }, ctx)
     await expectDocumented(init.method ?? 'GET', path, res)
     return res
   }

@@ -59,3 +59,51 @@ export async function storedSession(token: string): Promise<Record<string, unkno
   const entry = (await dumpKv()).find((e) => e.name === name)
   return entry ? openKv(entry.name, entry.value) : undefined
 }
+
+/** One KV operation, as `countingKv` saw it. */
+export interface KvOperation {
+  op: 'get' | 'put' | 'delete' | 'list'
+  /** The key, or for `list` the prefix. */
+  key: string
+  /** Date.now() when it was made (faked in tests that fake the clock). */
+  at: number
+}
+
+/**
+ * A KV binding that records every operation before passing it on to `kv`. Being another object, it also
+ * has its own isolate session cache in the store (which is kept per KV binding), like another isolate.
+ */
+export function countingKv(kv: KVNamespace): { kv: KVNamespace; ops: KvOperation[] } {
+  const ops: KvOperation[] = []
+  const record = (op: KvOperation['op'], key: string) => ops.push({ op, key, at: Date.now() })
+  const counted = {
+    get: (key: string, ...rest: unknown[]) => {
+      record('get', key)
+      return (kv.get as (...args: unknown[]) => unknown)(key, ...rest)
+    },
+    getWithMetadata: (key: string, ...rest: unknown[]) => {
+      record('get', key)
+      return (kv.getWithMetadata as (...args: unknown[]) => unknown)(key, ...rest)
+    },
+    put: (key: string, ...rest: unknown[]) => {
+      record('put', key)
+      return (kv.put as (...args: unknown[]) => unknown)(key, ...rest)
+    },
+    delete: (key: string) => {
+      record('delete', key)
+      return kv.delete(key)
+    },
+    list: (options?: KVNamespaceListOptions) => {
+      record('list', options?.prefix ?? '')
+      return kv.list(options)
+    },
+  }
+  return { kv: counted as unknown as KVNamespace, ops }
+}
+
+/** How many of each operation, e.g. `{ get: 1, put: 0, delete: 0, list: 0 }`. */
+export function countOps(ops: KvOperation[]): Record<KvOperation['op'], number> {
+  const out = { get: 0, put: 0, delete: 0, list: 0 }
+  for (const { op } of ops) out[op]++
+  return out
+}

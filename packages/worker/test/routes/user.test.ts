@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
+import { clearPlexJwksCache } from '../../../core/src/verify-plex-jwt.ts'
 import { bearer, clearKv, dumpKv, expectProblem, harness } from '../helpers.ts'
+import { pinSignIn } from '../session-helpers.ts'
 
 beforeEach(clearKv)
 
@@ -94,5 +96,66 @@ describe('GET /v1/user', () => {
     const { token } = await h.signIn()
     clock += 301_000
     await expectProblem(await h.request('/v1/user', { headers: bearer(token) }), 401, 'unauthenticated')
+  })
+})
+
+describe('GET /v1/user?from=claims', () => {
+  it("a Plex JWT session is answered from its verified claims: no plex.tv call, plex.tv's keys cached", async () => {
+    const h = harness()
+    const session = await pinSignIn(h)
+    const full = (await (await h.request('/v1/user', { headers: bearer(session.token) })).json()) as Record<
+      string,
+      unknown
+    >
+    const asked = h.fake.requests.length
+    const res = await h.request('/v1/user?from=claims', { headers: bearer(session.token) })
+    expect(res.status).toBe(200)
+    const claims = (await res.json()) as Record<string, unknown>
+    // A subset of the account, the same values.
+    expect(claims).toEqual({
+      id: full.id,
+      uuid: full.uuid,
+      username: full.username,
+      email: full.email,
+      friendlyName: full.friendlyName,
+      title: full.friendlyName,
+    })
+    // The only request: plex.tv's keys (JWKS), once per isolate; never /api/v2/user.
+    const calls = h.fake.requests.slice(asked).map((r) => new URL(r.url).pathname)
+    expect(calls.every((path) => path === '/api/v2/auth/keys')).toBe(true)
+    expect(calls.length).toBeLessThanOrEqual(1)
+    const again = h.fake.requests.length
+    expect((await h.request('/v1/user?from=claims', { headers: bearer(session.token) })).status).toBe(200)
+    expect(h.fake.requests.length).toBe(again)
+  })
+
+  it('a legacy session asks plex.tv, from=claims or not', async () => {
+    const h = harness()
+    const { token } = await h.signIn()
+    const res = await h.request('/v1/user?from=claims', { headers: bearer(token) })
+    expect(await res.json()).toMatchObject({ username: 'alice', thumb: expect.any(String) })
+    expect(h.fake.requests.at(-1)!.url).toBe('https://plex.tv/api/v2/user')
+  })
+
+  it('a JWT that does not verify (plex.tv signs with a key it no longer publishes) falls back to plex.tv', async () => {
+    const h = harness()
+    const session = await pinSignIn(h)
+    h.fake.inject({ kind: 'status', status: 200, path: '/api/v2/auth/keys', body: { keys: [] } })
+    clearPlexJwksCache()
+    const res = await h.request('/v1/user?from=claims', { headers: bearer(session.token) })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ username: 'alice', thumb: expect.any(String) })
+    expect(h.fake.requests.at(-1)!.url).toBe('https://plex.tv/api/v2/user')
+  })
+
+  it('from must be plex or claims', async () => {
+    const h = harness()
+    const { token } = await h.signIn()
+    const body = await expectProblem(
+      await h.request('/v1/user?from=FUZZSECRET', { headers: bearer(token) }),
+      400,
+      'invalid_request',
+    )
+    expect(JSON.stringify(body)).not.toContain('FUZZSECRET')
   })
 })
