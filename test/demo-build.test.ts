@@ -99,7 +99,7 @@ describe('node packages/worker/scripts/build-demo.mjs', () => {
     const html = source('index.html')
     const labelled = new Set([...html.matchAll(/<label for="([^"]+)"/g)].map((m) => m[1]))
     const inputs = [...html.matchAll(/<input\s[^>]*id="([^"]+)"/g)].map((m) => m[1])
-    expect(inputs).toEqual(['login', 'password', 'verification-code'])
+    expect(inputs).toEqual(['login', 'password', 'verification-code', 'home-pin'])
     for (const id of inputs) expect(labelled.has(id), `label for #${id}`).toBe(true)
     for (const button of html.matchAll(/<button[^>]*>([^<]*)<\/button>/g))
       expect(button[1]!.trim()).not.toBe('')
