@@ -62,7 +62,8 @@ export async function runKeepAlive(
     failed: 0,
     complete: false,
   }
-  let cursor = await store.getKeepAliveCursor()
+  const resumedFrom = await store.getKeepAliveCursor()
+  let cursor = resumedFrom
   let kept = 0
   pages: while (report.pages < config.keepAliveMaxPages) {
     const limit = options.pageSize ?? SESSIONS_PER_PAGE
@@ -97,7 +98,9 @@ export async function runKeepAlive(
       break
     }
   }
-  await store.putKeepAliveCursor(report.complete ? undefined : cursor)
+  // One write at most: the cursor to go on from, or the deletion of the one this run started from.
+  if (!report.complete) await store.putKeepAliveCursor(cursor)
+  else if (resumedFrom !== undefined) await store.putKeepAliveCursor(undefined)
   return report
 }
 
