@@ -1,7 +1,8 @@
 // Worker benchmarks, all on loopback against the fake Plex served over HTTP:
 // - the deployable bundle (`wrangler deploy --dry-run --outdir`), gzipped;
 // - throughput of GET /v1/user with a session (KV read, AES-GCM, GetTokenDetails) beside the same route
-//   doing only the upstream call (bench/baseline-worker.ts), interleaved in one run;
+//   doing only the upstream call (bench/baseline-worker.ts), interleaved in one run; and on a Plex JWT
+//   session, asking plex.tv beside answering from the JWT's verified claims (`?from=claims`);
 // - latency of POST /v1/transient-token answered from the KV cache beside one minted fresh by the server.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -77,6 +78,7 @@ export async function runWorkerBenchmarks(): Promise<void> {
         Object.entries({
           TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
           PLEX_TV_URL: fake.plexTvUrl,
+          PLEX_CLIENTS_URL: fake.plexTvUrl,
           PLEX_SERVER_URL: server.url,
           ...extra,
         }).map(([name, value]) => [name, { type: 'plain_text' as const, value }]),
@@ -110,6 +112,19 @@ export async function runWorkerBenchmarks(): Promise<void> {
       return { authorization: `Bearer ${session.token}` }
     }
     const auth = await signInTo(workerUrl)
+    // A PIN sign-in (PLEX_TOKEN_KIND=jwt, the default): the session holds a Plex JWT and its device key.
+    const jwtSignIn = async (url: string): Promise<Record<string, string>> => {
+      const created = await fetch(`${url}/v1/pins`, { method: 'POST' })
+      const pin = (await created.json()) as { id: string; code: string; pollToken: string }
+      fake.fake.approvePin(pin.code, 'alice')
+      const res = await fetch(`${url}/v1/pins/${pin.id}`, {
+        headers: { 'x-poll-token': pin.pollToken, 'x-session-mode': 'bearer' },
+      })
+      const body = (await res.json()) as { status: string; session?: { token: string } }
+      if (body.status !== 'authorized') throw new Error(`bench PIN sign-in failed: ${JSON.stringify(body)}`)
+      return { authorization: `Bearer ${body.session!.token}` }
+    }
+    const jwtAuth = await jwtSignIn(workerUrl)
     const uncachedUrl = (await uncached.url).origin
     const candidates = [
       {
@@ -121,6 +136,16 @@ export async function runWorkerBenchmarks(): Promise<void> {
         name: 'with session, SESSION_CACHE_SECONDS=0 (a KV read every request)',
         url: `${uncachedUrl}/v1/user`,
         headers: await signInTo(uncachedUrl),
+      },
+      {
+        name: 'Plex JWT session, from plex.tv (the same, with a JWT)',
+        url: `${workerUrl}/v1/user`,
+        headers: jwtAuth,
+      },
+      {
+        name: 'Plex JWT session, `?from=claims` (verified locally, no plex.tv call)',
+        url: `${workerUrl}/v1/user?from=claims`,
+        headers: jwtAuth,
       },
       { name: 'upstream call only (baseline)', url: `${(await baseline.url).origin}/v1/user`, headers: {} },
     ]
