@@ -317,6 +317,11 @@ describe('demo page in Chromium', () => {
     expect(await page.locator('#connection-list li').count()).toBeGreaterThan(0)
     expect(await listServers.isDisabled()).toBe(false)
     await screenshot('source-connection')
+    // The README's picture shows the Home picker and the sessions list open too.
+    await page.getByRole('button', { name: 'Show Home users' }).click()
+    await expect.poll(() => status().textContent()).toBe('This Plex Home has 3 users.')
+    await page.getByRole('button', { name: 'Show sessions' }).click()
+    await expect.poll(() => status().textContent()).toBe('1 session signed in.')
     await page.mouse.move(0, 0) // no hover effect in the README's picture
     await page.screenshot({ path: join(README_SHOTS, 'demo.png'), fullPage: true })
     await expectNoTokensInPage()
