@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     closeFake = fake.close
     const [firstServer] = fake.servers
     vars.PLEX_TV_URL = fake.plexTvUrl
+    // The fake serves clients.plex.tv's JWT endpoints (PIN sign-in with a device key) on the same port.
+    vars.PLEX_CLIENTS_URL = fake.plexTvUrl
     vars.PLEX_APP_URL = fake.appUrl
     if (firstServer) vars.PLEX_SERVER_URL = firstServer.url
     vars.ALLOWED_SERVER_URLS = fake.servers.map((s) => s.url).join(',')
