@@ -241,12 +241,22 @@ function sessionEnded(c: Context<AppEnv>): ProblemError {
 export async function endSession(c: Context<AppEnv>, session: Session): Promise<void> {
   // A keep-alive of this session running in this isolate would write it back after the deletion.
   await settleKeepAlive(session.hash)
-  if (session.source !== 'exchange') {
-    try {
-      await c.var.plexFor(session).signOut({ token: session.plexToken })
-    } catch {
-      // Best effort: the session ends here whatever plex.tv says.
-    }
-  }
+  // The tokens the worker obtained: the session's own (unless the frontend brought it), a Home user's
+  // (always the worker's, from the switch), and the admin's a switched session carries.
+  const owned = session.source !== 'exchange'
+  const revoke = [
+    ...(owned || session.home ? [session.plexToken] : []),
+    ...(owned && session.home ? [session.home.adminToken] : []),
+  ]
+  const plex = c.var.plexFor(session)
+  await Promise.all(
+    revoke.map(async (token) => {
+      try {
+        await plex.signOut({ token })
+      } catch {
+        // Best effort: the session ends here whatever plex.tv says.
+      }
+    }),
+  )
   await c.var.store.deleteSession(session)
 }

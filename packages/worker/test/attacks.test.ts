@@ -835,4 +835,20 @@ describe('12. Plex Home', () => {
       home: { adminToken: alice.plexToken, adminUuid: ALICE_UUID, userUuid: KIDS_UUID },
     })
   })
+
+  it("signing out of a switched session revokes the admin's token it carries, not only the Home user's", async () => {
+    const h = harness()
+    const alice = await h.signIn()
+    const dana = await sessionOf(await switchTo(h, alice.token, { uuid: DANA_UUID }))
+    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(dana) })).status).toBe(204)
+    const revoked = h.fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.headers['x-plex-token'])
+    expect(revoked).toContain(alice.plexToken)
+    expect(revoked).toHaveLength(2)
+    // plex.tv no longer takes the admin's token: nobody can reopen the account with it.
+    await expectProblem(
+      await h.request('/v1/sessions', json({ plexToken: alice.plexToken })),
+      401,
+      'invalid_credentials',
+    )
+  })
 })
