@@ -59,7 +59,7 @@ export async function runWorkerBenchmarks(): Promise<void> {
   const bundle = measureBundle()
   console.log('\n## Worker bundle (wrangler deploy --dry-run --outdir, gzip -9)\n')
   console.log(`| bundle | raw | gzipped | budget |\n| --- | ---: | ---: | ---: |`)
-  console.log(`| worker (minified, as deployed) | ${kb(bundle.raw)} | ${kb(bundle.gzipped)} | 40 KB |`)
+  console.log(`| worker (minified, as deployed) | ${kb(bundle.raw)} | ${kb(bundle.gzipped)} | 60 KB |`)
 
   const fake = await serveFakePlex()
   const alice = fake.fake.accounts.find((a) => a.login === 'alice')!
