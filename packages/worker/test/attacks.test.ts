@@ -1,5 +1,5 @@
 import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
-import { createFakePlex } from '@plex-auth/fake-plex'
+import { createFakePlex, defaultSeed } from '@plex-auth/fake-plex'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { DEFAULTS } from '../src/config.ts'
@@ -850,5 +850,25 @@ describe('12. Plex Home', () => {
       401,
       'invalid_credentials',
     )
+  })
+
+  it('a kid session cannot become a protected admin without the PIN, nor copy itself', async () => {
+    const seed = structuredClone(defaultSeed)
+    seed.accounts[0]!.home!.adminPin = '9999'
+    const h = harness({ fake: { seed } })
+    const alice = await h.signIn()
+    const dana = await sessionOf(await switchTo(h, alice.token, { uuid: DANA_UUID }))
+    // A switch to the user the session already is would only copy it: refused, nothing opened.
+    const before = await sessionKeys()
+    await expectProblem(await switchTo(h, dana, { uuid: DANA_UUID }), 400, 'invalid_request')
+    expect(await sessionKeys()).toEqual(before)
+    // Back to the admin: Plex asks the admin's PIN, and so does the worker.
+    await expectProblem(await switchTo(h, dana, { uuid: ALICE_UUID }), 403, 'home_pin_required')
+    await expectProblem(await switchTo(h, dana, { uuid: ALICE_UUID, pin: '0000' }), 403, 'home_pin_required')
+    const back = await switchTo(h, dana, { uuid: ALICE_UUID, pin: '9999' })
+    const admin = await sessionOf(back)
+    expect(await (await h.request('/v1/user', { headers: bearer(admin) })).json()).toMatchObject({
+      uuid: ALICE_UUID,
+    })
   })
 })

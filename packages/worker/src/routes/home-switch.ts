@@ -2,6 +2,7 @@ import { isPlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { jwtRefreshDue, renewJwt } from '../jwt-session.ts'
+import { settleKeepAlive } from '../keep-alive.ts'
 import { ProblemError } from '../problem.ts'
 import { enforceRateLimit } from '../rate-limit.ts'
 import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
@@ -59,7 +60,8 @@ export const homeSwitch = defineRoute(
       'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`); the old session token stops working. ' +
       'The new session acts for the Home user: GET /v1/user and GET /v1/servers answer for it. It keeps the account it came ' +
       "from sealed in KV, so switching back to that account (its `uuid`) needs no PIN: it needs this session. A protected user's " +
-      'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per device and user: 429 with Retry-After); ' +
+      'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per Home and user: 429 with Retry-After); ' +
+      'switching back to an admin who has a Home PIN asks for that PIN too; switching to the user the session already acts for is 400. ' +
       'a `uuid` outside the Home is 404 `not_found`.',
     session: true,
     opensSession: true,
@@ -87,12 +89,19 @@ export const homeSwitch = defineRoute(
     const { config, plex, session, store } = c.var
     const mode = sessionModeOf(c)
     const input = validate(HomeSwitchBody, await readBody(c))
-    // Four digits fall to guessing: PIN attempts are counted per Plex device (which survives switches, so
-    // switching to an unprotected user does not reset the count) and target user.
-    if (input.pin !== undefined)
+    // Four digits fall to guessing: PIN attempts are counted per Home (the admin account) and target user,
+    // so neither a new sign-in (a new device) nor a switch away and back resets the count. Workers Rate
+    // Limiting counts per Cloudflare location: a patient attacker spread over locations gets more tries.
+    const limitPinAttempts = async (adminUuid: string): Promise<void> => {
+      if (input.pin === undefined) return
       await enforceRateLimit(config.verificationCodeLimiter, [
-        `home-pin:${await sha256(session.clientIdentifier)}:${input.uuid}`,
+        `home-pin:${await sha256(adminUuid)}:${input.uuid}`,
       ])
+    }
+    const alreadyThisUser = (): ProblemError =>
+      new ProblemError('invalid_request', 'The session already acts for this user.', {
+        issues: [{ path: 'uuid', message: 'Invalid uuid: this session already acts for this user' }],
+      })
     const device = { clientIdentifier: session.clientIdentifier, deviceName: session.deviceName }
     const open = async (
       plexToken: string,
@@ -109,6 +118,8 @@ export const homeSwitch = defineRoute(
         ...(home ? { home } : {}),
         ...(jwt ? { jwt } : {}),
       })
+      // A keep-alive of the old session running in this isolate must not write it back.
+      await settleKeepAlive(session.hash)
       await store.deleteSession(session)
       return res
     }
@@ -117,16 +128,30 @@ export const homeSwitch = defineRoute(
     let from: SwitchedFrom
     if (session.home) {
       const { userUuid, ...link } = session.home
-      if (input.uuid === userUuid)
-        return open(session.plexToken, await accountOf(c, session.plexToken), session.home)
+      // A switch to oneself would only copy the session (and a burst of them would fork it).
+      if (input.uuid === userUuid) throw alreadyThisUser()
       from = await freshAdmin(c, link)
-      // Back to the account switched from: its token is here, no PIN and no switch at plex.tv. A Plex
-      // JWT goes back with its device key, so the session renews it again.
-      if (input.uuid === from.adminUuid)
-        return open(from.adminToken, await accountOf(c, from.adminToken), undefined, from.adminJwt)
+      await limitPinAttempts(from.adminUuid)
+      if (input.uuid === from.adminUuid) {
+        // Back to the account switched from: its token is sealed here. An admin without a Home PIN needs
+        // no switch at plex.tv, and a Plex JWT goes back with its device key. An admin with a PIN gets it
+        // asked for, as Plex asks it even of the admin: holding a kid's session is not being the admin.
+        let members: Awaited<ReturnType<typeof plex.getHomeUsers>>
+        try {
+          members = await plex.getHomeUsers({ token: from.adminToken })
+        } catch (error) {
+          // The token switched from is dead: so is this session's way back.
+          if (isPlexError(error, 'unauthorized')) await rejectSession(c)
+          throw error
+        }
+        const admin = members.find((user) => user.uuid === from.adminUuid)
+        if (!admin?.protected)
+          return open(from.adminToken, await accountOf(c, from.adminToken), undefined, from.adminJwt)
+      }
     } else {
       const account = await accountOf(c, session.plexToken)
-      if (input.uuid === account.uuid) return open(session.plexToken, account, undefined, session.jwt)
+      if (input.uuid === account.uuid) throw alreadyThisUser()
+      await limitPinAttempts(account.uuid)
       from = {
         adminToken: session.plexToken,
         adminUuid: account.uuid,
@@ -148,6 +173,9 @@ export const homeSwitch = defineRoute(
         throw new ProblemError('not_found', "This account's Plex Home has no user with this uuid.")
       throw error
     }
+    // Back to a protected admin: plex.tv checked the PIN and issued the admin a new token (for this
+    // device, so it retires the sealed one): the session carries on with it, as a plain admin session.
+    if (switched.uuid === from.adminUuid) return open(switched.authToken, switched)
     // The managed user's earlier token on this device is left to plex.tv (the next switch to that user
     // rotates it): its sign-out revokes the token's device, which the admin's token shares.
     return open(switched.authToken, switched, { ...from, userUuid: switched.uuid })
