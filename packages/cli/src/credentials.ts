@@ -40,10 +40,25 @@ export interface StoredProfile {
   account?: StoredAccount
   /** Set after `home switch`: the Home user this token belongs to. */
   homeUser?: { uuid: string; title?: string }
+  /** The plex.tv, clients and app base URLs of the sign-in: the token is sent nowhere else. */
+  urls?: { plexTv?: string; clients?: string; app?: string }
+  /** Set after `home switch`: the credential the profile signed in with, kept so logout can revoke it. */
+  original?: StoredCredential
   /** How the token was obtained: pin, password, jwt, home-switch. */
   method?: string
   signedInAt?: string
   [key: string]: unknown
+}
+
+/** A sign-in's credential, as `original` keeps it while the profile is switched to a Home user. */
+export interface StoredCredential {
+  token: string
+  tokenType?: 'legacy' | 'jwt'
+  expiresAt?: string
+  deviceKey?: unknown
+  account?: StoredAccount
+  method?: string
+  signedInAt?: string
 }
 
 export interface CredentialsFile {
@@ -60,6 +75,8 @@ const SECRET_KEYS = [
   'deviceKey',
   'account',
   'homeUser',
+  'urls',
+  'original',
   'method',
   'signedInAt',
 ]

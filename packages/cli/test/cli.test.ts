@@ -2,6 +2,8 @@
 // Ctrl-C), the other commands, profiles, usage errors and the credentials file's care.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ServedFakePlex } from '@plex-auth/fake-plex/serve'
@@ -11,6 +13,7 @@ import {
   ALICE_SERVER,
   approvePrintedPin,
   CLI,
+  plexTvUrls,
   run,
   Sandbox,
   seedProfile,
@@ -285,6 +288,133 @@ describe('whoami, servers, transient-token', () => {
     const result = await run('node', ['transient-token', '--server', ALICE_SERVER], box.env)
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`No server of this account has the identifier "${ALICE_SERVER}"`)
+  })
+})
+
+/** A server on loopback that answers 200 to anything and records what it was sent. */
+async function hostileServer(): Promise<{
+  url: string
+  requests: { method?: string; url?: string; headers: IncomingHttpHeaders }[]
+  close: () => Promise<void>
+}> {
+  const requests: { method?: string; url?: string; headers: IncomingHttpHeaders }[] = []
+  const server = createServer((request, response) => {
+    requests.push({ method: request.method, url: request.url, headers: request.headers })
+    response.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
+
+describe('base URLs are fixed at sign-in', () => {
+  it('login stores them; another PLEX_TV_URL later gets no token and exits 2 (every command)', async () => {
+    let stderr = ''
+    const login = run('node', ['login'], box.env, { onStderr: (text) => (stderr = text) })
+    await approvePrintedPin(served, () => stderr, ALICE.login)
+    expect((await login).code).toBe(0)
+    const { token, urls } = box.credentials().profiles.default
+    expect(urls).toEqual(plexTvUrls(served.plexTvUrl))
+    const hostile = await hostileServer()
+    try {
+      const commands = [
+        ['whoami'],
+        ['servers'],
+        ['ping'],
+        ['logout'],
+        ['token', '--check'],
+        ['home', 'list'],
+        ['transient-token', '--server', ALICE_SERVER],
+      ]
+      const envs: NodeJS.ProcessEnv[] = [
+        { ...box.env, PLEX_TV_URL: hostile.url },
+        { ...box.env, PLEX_CLIENTS_URL: hostile.url },
+      ]
+      for (const env of envs) {
+        for (const args of commands) {
+          const result = await run('node', args, env)
+          expect(result.code, args.join(' ')).toBe(2)
+          expect(result.stdout).toBe('')
+          const source = env.PLEX_CLIENTS_URL ? 'PLEX_CLIENTS_URL' : 'PLEX_TV_URL'
+          const signedInAt = env.PLEX_CLIENTS_URL ? urls.clients : urls.plexTv
+          expect(result.stderr).toBe(
+            `plex-auth: ${source} is ${hostile.url}, but profile "default" signed in at ${signedInAt}: its credentials go only there (sign in again with that URL, or pass --force-url) (usage)\n`,
+          )
+        }
+      }
+      const flag = await run('node', ['whoami', '--plex-tv-url', hostile.url], box.env)
+      expect(flag.code).toBe(2)
+      expect(flag.stderr).toContain(`--plex-tv-url is ${hostile.url}, but profile "default"`)
+      expect(hostile.requests).toEqual([])
+      expect(box.credentials().profiles.default.token).toBe(token)
+      // The stored URLs need no flag or variable at all.
+      const { PLEX_TV_URL: _, ...plain } = box.env
+      expect((await run('node', ['whoami'], plain)).stdout).toMatch(/^alice /)
+    } finally {
+      await hostile.close()
+    }
+  })
+
+  it('a Plex JWT due for refresh is never refreshed at another URL', async () => {
+    let stderr = ''
+    const login = run('node', ['login', '--jwt'], box.env, { onStderr: (text) => (stderr = text) })
+    await approvePrintedPin(served, () => stderr, ALICE.login)
+    expect((await login).code).toBe(0)
+    const data = box.credentials()
+    data.profiles.default.expiresAt = new Date(Date.now() + 60_000).toISOString()
+    writeFileSync(box.credentialsPath, JSON.stringify(data), { mode: 0o600 })
+    const hostile = await hostileServer()
+    try {
+      for (const name of ['PLEX_TV_URL', 'PLEX_CLIENTS_URL']) {
+        const result = await run('node', ['token'], { ...box.env, [name]: hostile.url })
+        expect(result.code).toBe(2)
+        expect(result.stdout).toBe('')
+        expect(result.stderr).toContain(`plex-auth: ${name} is ${hostile.url}, but profile "default"`)
+      }
+      expect(hostile.requests).toEqual([])
+      expect(served.fake.requests.some((request) => request.url.includes('/auth/'))).toBe(false)
+    } finally {
+      await hostile.close()
+    }
+  })
+
+  it('--force-url sends them elsewhere on purpose; logout --local needs no URL', async () => {
+    const { token } = seedProfile(box, 'alice')
+    const elsewhere = served.plexTvUrl.replace('127.0.0.1', 'localhost')
+    const env = { ...box.env, PLEX_TV_URL: elsewhere, PLEX_CLIENTS_URL: elsewhere }
+    expect((await run('node', ['token', '--check'], env)).code).toBe(2)
+    expect(await run('node', ['token', '--check', '--force-url'], env)).toEqual({
+      code: 0,
+      stdout: `${token}\n`,
+      stderr: '',
+    })
+    expect((await run('node', ['logout', '--local'], env)).code).toBe(0)
+  })
+
+  it.each([
+    ['http://plex.example.com', 'PLEX_TV_URL uses plain http to plex.example.com'],
+    ['http://10.0.0.5:32400', 'PLEX_TV_URL uses plain http to 10.0.0.5'],
+    ['ftp://127.0.0.1', 'PLEX_TV_URL must be an https URL: ftp://127.0.0.1'],
+    ['not a url', 'PLEX_TV_URL is not a URL: not a url'],
+  ])('login with PLEX_TV_URL=%s is refused before any request (exit 2)', async (url, message) => {
+    const result = await run('node', ['login'], { ...box.env, PLEX_TV_URL: url })
+    expect(result.code).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toContain(`plex-auth: ${message}`)
+    expect(result.stderr).not.toContain('Code:')
+    expect(served.fake.requests).toEqual([])
+  })
+
+  it('plain http is fine on loopback: 127.0.0.0/8, ::1, localhost', async () => {
+    const { isLoopbackHost } = await import('../src/base-urls.ts')
+    for (const host of ['127.0.0.1', '127.9.8.7', '[::1]', 'localhost', 'LOCALHOST'])
+      expect(isLoopbackHost(host), host).toBe(true)
+    for (const host of ['10.0.0.1', 'plex.tv', 'localhost.example.com', '128.0.0.1', '[::2]'])
+      expect(isLoopbackHost(host), host).toBe(false)
   })
 })
 

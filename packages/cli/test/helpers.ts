@@ -193,6 +193,11 @@ export async function approvePrintedPin(
   return code!
 }
 
+/** The base URLs a login against the fake stores. */
+export function plexTvUrls(plexTvUrl: string): { plexTv: string; clients: string; app: string } {
+  return { plexTv: plexTvUrl, clients: plexTvUrl, app: `${plexTvUrl}/auth` }
+}
+
 /** A signed-in profile written the way the CLI writes it, for tests of the commands that use one. */
 export function seedProfile(
   box: Sandbox,
@@ -211,6 +216,7 @@ export function seedProfile(
     tokenType: 'legacy',
     method: 'pin',
     account: { username: login },
+    urls: plexTvUrls(box.served.plexTvUrl),
   }
   mkdirSync(box.credentialsDir, { recursive: true, mode: 0o700 })
   writeFileSync(box.credentialsPath, JSON.stringify(data), { mode: 0o600 })

@@ -61,6 +61,7 @@ export default defineCliCommand({
       method: 'home-switch',
       account,
       homeUser: { uuid: user.uuid, title: user.title },
+      ...(profile.urls ? { urls: profile.urls } : {}),
       signedInAt: new Date().toISOString(),
     }
     session.store.save(session.profileName, stored)

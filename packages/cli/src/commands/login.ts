@@ -14,6 +14,7 @@ import {
   registerDeviceKey,
 } from '@plex-auth/core'
 import { accountLabel, accountSummary } from '../account.ts'
+import type { BaseUrls } from '../base-urls.ts'
 import { openBrowser } from '../browser.ts'
 import { defineCliCommand } from '../command.ts'
 import type { StoredAccount, StoredProfile } from '../credentials.ts'
@@ -56,19 +57,21 @@ export default defineCliCommand({
   },
   async run(args, session) {
     if (args.login && !args.password) throw usageError('--login goes with --password')
+    // Checked before anything is asked: plain http to another machine is refused (exit 2).
+    const urls = session.signInUrls()
     const profile = session.store.ensure(session.profileName)
-    const options = session.clientOptions(profile)
+    const options = session.clientOptions(profile, urls)
     // A new key per sign-in: the private key is the long-lived secret, kept only in the profile.
     const deviceKey = args.jwt ? await generateDeviceKey() : undefined
     let signIn = args.password
       ? await passwordSignIn(session, options, args.login)
-      : await pinSignIn(session, options, args.browser !== false, deviceKey)
+      : await pinSignIn(session, options, args.browser !== false, deviceKey, urls.app)
     if (deviceKey && !signIn.deviceKey) {
       try {
         signIn = await upgradeToJwt(options, signIn, deviceKey)
       } catch (error) {
         // The plex.tv token from the password sign-in still works: keep it rather than lose it.
-        session.store.save(session.profileName, storedProfile(profile.clientIdentifier, signIn))
+        session.store.save(session.profileName, storedProfile(profile.clientIdentifier, signIn, urls))
         const reason = isPlexErrorLike(error) ? cliErrorFromPlex(error, 'sign-in').message : String(error)
         throw new CliError(
           `Signed in, but plex.tv did not take the device key (${reason}); the profile keeps a plex.tv token`,
@@ -76,7 +79,7 @@ export default defineCliCommand({
         )
       }
     }
-    const stored = storedProfile(profile.clientIdentifier, signIn)
+    const stored = storedProfile(profile.clientIdentifier, signIn, urls)
     // Stored before anything else can fail: the new token retired the previous one of this device at Plex.
     session.store.save(session.profileName, stored)
     let account = signIn.account
@@ -102,7 +105,7 @@ interface SignIn {
   expiresAt?: string
 }
 
-function storedProfile(clientIdentifier: string, signIn: SignIn): StoredProfile {
+function storedProfile(clientIdentifier: string, signIn: SignIn, urls: BaseUrls): StoredProfile {
   return {
     clientIdentifier,
     token: signIn.token,
@@ -110,6 +113,7 @@ function storedProfile(clientIdentifier: string, signIn: SignIn): StoredProfile 
     ...(signIn.expiresAt ? { expiresAt: signIn.expiresAt } : {}),
     ...(signIn.deviceKey ? { deviceKey: signIn.deviceKey } : {}),
     method: signIn.method,
+    urls: { ...urls },
     signedInAt: new Date().toISOString(),
   }
 }
@@ -151,6 +155,7 @@ async function pinSignIn(
   options: PlexClientOptions,
   wantBrowser: boolean,
   deviceKey: PlexDeviceKey | undefined,
+  appUrl: string,
 ): Promise<SignIn> {
   const { ui } = session
   // With a key, the PIN yields a Plex JWT for it, and each poll proves possession of the key.
@@ -160,7 +165,7 @@ async function pinSignIn(
     clientIdentifier: options.clientIdentifier,
     product: PRODUCT,
     code: pin.code,
-    ...(session.appUrl ? { appUrl: session.appUrl } : {}),
+    appUrl,
   })
   ui.say(`Open this link and allow ${ui.bold(PRODUCT)} to use your Plex account:`)
   ui.say(`  ${ui.cyan(url)}`)

@@ -14,7 +14,8 @@ export default defineCliCommand({
     local: { type: 'boolean', description: 'Only forget the token here, without revoking it at plex.tv' },
   },
   async run(args, session) {
-    const profile = session.signedInProfile()
+    // --local sends nothing, so it works whatever PLEX_TV_URL says.
+    const profile = session.signedInProfile({ offline: args.local === true })
     const { ui } = session
     let revoked = false
     if (!args.local) {
