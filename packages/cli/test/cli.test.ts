@@ -283,6 +283,27 @@ describe('whoami, servers, transient-token', () => {
     })
   })
 
+  it('transient-token --server <url> none of the servers lists: exit 2, nothing sent there', async () => {
+    seedProfile(box, 'alice')
+    const hostile = await hostileServer()
+    try {
+      for (const url of [hostile.url, `${hostile.url}/`, 'https://plex.example.com:32400']) {
+        const result = await run('node', ['transient-token', '--server', url], box.env)
+        expect(result.code).toBe(2)
+        expect(result.stdout).toBe('')
+        expect(result.stderr).toBe(
+          `plex-auth: No server of this account lists ${url}: pass one of the connection URLs of plex-auth servers, or a server's identifier (usage)\n`,
+        )
+      }
+      expect(hostile.requests).toEqual([])
+    } finally {
+      await hostile.close()
+    }
+    // A listed URL still works with a trailing slash.
+    const listed = `${served.servers[1]!.url}/`
+    expect((await run('node', ['transient-token', '--server', listed], box.env)).code).toBe(0)
+  })
+
   it('transient-token for a server the account does not have: exit 1, readable', async () => {
     seedProfile(box, 'carol')
     const result = await run('node', ['transient-token', '--server', ALICE_SERVER], box.env)

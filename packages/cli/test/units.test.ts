@@ -3,7 +3,7 @@
 import type { ArgsDef } from 'citty'
 import { describe, expect, it } from 'vitest'
 import { browserCommand } from '../src/browser.ts'
-import { preferredConnections } from '../src/commands/transient-token.ts'
+import { httpAllowed, preferredConnections } from '../src/commands/transient-token.ts'
 import { COMMANDS, type CommandEntry, VALUE_OPTIONS } from '../src/commands.ts'
 import { configDir } from '../src/credentials.ts'
 import { cliErrorFromPlex, type PlexErrorLike } from '../src/plex-error-text.ts'
@@ -95,5 +95,16 @@ describe('cliErrorFromPlex', () => {
       'Plex says there were too many requests: try again in 30 s',
     )
     expect(cliErrorFromPlex(plexError('something_new'), 'pin').message).toBe('raw message')
+  })
+})
+
+describe('httpAllowed', () => {
+  it('https always; plain http on loopback, or anywhere with --allow-http', () => {
+    expect(httpAllowed('https://10-0-0-5.abc.plex.direct:32400', false)).toBe(true)
+    expect(httpAllowed('http://127.0.0.1:32400', false)).toBe(true)
+    expect(httpAllowed('http://[::1]:32400', false)).toBe(true)
+    expect(httpAllowed('http://10.0.0.5:32400', false)).toBe(false)
+    expect(httpAllowed('http://10.0.0.5:32400', true)).toBe(true)
+    expect(httpAllowed('not a url', true)).toBe(false)
   })
 })
