@@ -8,8 +8,10 @@ import type { PlexDevice, Session, SessionChanges, SessionStore } from './sessio
  * one alive for months, against one or two months without; a Plex JWT lives 7 days and is renewed with
  * the session's device key. On use, a session is pinged (legacy) or its JWT renewed (less than a day
  * left) at most once a day, after the answer (waitUntil); the cron (scheduled.ts) does the same for
- * sessions nobody uses. Each of these writes the session value once: KV is written at most once a day
- * per session by the keep-alive (every ~6 days for a JWT renewal), never per request.
+ * sessions nobody uses. Each of these writes the session's `state:` key once (never its `session:` key,
+ * written once at sign-in, so no keep-alive can bring back a signed-out session): at most once a day per
+ * session, never per request. The state is read only when something may be due: a session younger than a
+ * day has nothing due, and this isolate remembers a session's state for a day.
  */
 
 const DAY_MS = 24 * 3600 * 1000
@@ -69,13 +71,13 @@ const running = new Map<string, Promise<KeepAliveOutcome>>()
 const failedUntil = new Map<string, number>()
 
 /**
- * Pings or renews one session if `decide` says so of the session as KV has it now, then writes the
- * session once. Never twice at once in an isolate (`running`); across isolates and locations the session
- * is read again first, so a renewal another one already stored is seen (decide says nothing is due), and
- * written only if its Plex token is still the one renewed (`updateSession` re-reads it, and never writes
- * back a session that is gone). What is left: two locations renewing within KV's ~60 s propagation both
- * get a JWT from plex.tv, and the later write wins; both JWTs are valid.
- * @param options.fresh `seen` was just read from KV (the cron): do not read it again.
+ * Pings or renews one session if `decide` says so of the session as KV has it now, then writes its state
+ * once. Never twice at once in an isolate (`running`); across isolates and locations the session and state
+ * are read again first, so a renewal another one already stored is seen (decide says nothing is due), and
+ * written only if its Plex token is still the one renewed (`updateState` re-reads them, and writes only
+ * the `state:` key, which counts only while the session exists). What is left: two locations renewing
+ * within KV's ~60 s propagation both get a JWT from plex.tv, and the later write wins; both JWTs are valid.
+ * @param options.fresh `seen` holds its state as just read (the cron, a use): do not read it again.
  * @param options.used record the use (`lastUsedAt`) in the same write.
  */
 export function keepAlive(
@@ -129,7 +131,7 @@ async function run(
       throw error
     }
     if (options.used) changes.lastUsedAt = now
-    const written = await deps.store.updateSession(current, (latest) =>
+    const written = await deps.store.updateState(current, (latest) =>
       latest.plexToken === current.plexToken ? changes : undefined,
     )
     failedUntil.delete(seen.hash)
@@ -153,15 +155,18 @@ export async function keepAliveOnUse(
   waitUntil: ((promise: Promise<unknown>) => void) | undefined,
 ): Promise<Session | 'ended'> {
   const now = deps.now()
-  const action = dueOnUse(session, now)
-  if (!action) return session
-  const job = keepAlive(deps, session, dueOnUse, { used: true })
-  const expiring = action === 'refresh' && session.jwt!.expiresAt - now < JWT_REFRESH_INLINE_BEFORE_MS
+  // Nothing due by the session key alone means nothing due at all: a state only makes times later.
+  if (!dueOnUse(session, now)) return session
+  const known = await deps.store.withState(session)
+  const action = dueOnUse(known, now)
+  if (!action) return known
+  const job = keepAlive(deps, known, dueOnUse, { used: true, fresh: true })
+  const expiring = action === 'refresh' && known.jwt!.expiresAt - now < JWT_REFRESH_INLINE_BEFORE_MS
   if (waitUntil && !expiring) {
     waitUntil(job)
-    return session
+    return known
   }
   const outcome = await job
   if (outcome.result === 'ended') return 'ended'
-  return outcome.session ?? session
+  return outcome.session ?? known
 }

@@ -9,7 +9,8 @@ import { createSessionStore } from './session-store.ts'
  * KEEP_ALIVE_AFTER_DAYS are pinged (legacy tokens) or have their Plex JWT renewed (less than a day left),
  * so a session opened months ago still works when its user comes back. Bounded per run, for Workers'
  * per-invocation limits: KEEP_ALIVE_MAX_PAGES list pages of SESSIONS_PER_PAGE sessions (one KV read each)
- * and KEEP_ALIVE_MAX_PER_RUN keep-alives (each one or two plex.tv calls, one read and one write). A run
+ * (and its state only when the session key alone says a keep-alive may be due: one more read) and
+ * KEEP_ALIVE_MAX_PER_RUN keep-alives (each one or two plex.tv calls, two reads and one write). A run
  * that stops early leaves a cursor (`cron:keep-alive`), and the next run goes on from there.
  */
 
@@ -80,9 +81,12 @@ export async function runKeepAlive(
     for (const hash of page.hashes) {
       // Stopped mid-page: the next run reads this page again; what was done here is no longer due.
       if (kept >= config.keepAliveMaxPerRun) break pages
-      const session = await store.reloadSession(hash)
+      const keyOnly = await store.getSessionByHash(hash)
       report.sessionsRead++
-      if (!session || !dueOnSchedule(session, now(), idleMs)) continue
+      // A state only makes times later: nothing due without it is nothing due.
+      if (!keyOnly || !dueOnSchedule(keyOnly, now(), idleMs)) continue
+      const session = await store.withState(keyOnly, { fresh: true })
+      if (!dueOnSchedule(session, now(), idleMs)) continue
       kept++
       const outcome = await keepAlive(deps, session, (current, at) => dueOnSchedule(current, at, idleMs), {
         fresh: true,

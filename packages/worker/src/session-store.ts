@@ -4,7 +4,8 @@ import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './to
 
 /*
  * The only module that reads or writes KV. Layout (documented with examples in STORAGE.md):
- *   session:<sha256(session token)>                     one session: its Plex token and device
+ *   session:<sha256(session token)>                     one session: its Plex token and device; written once
+ *   state:<session hash>                                what changes in a session: renewed JWT, last ping and use
  *   transient:<session hash>:<sha256(server target)>    a cached transient token
  *   servers:<session hash>                              servers discovered for a session
  *   pin:<Plex PIN id>                                   a PIN sign-in in progress: who may claim it (hashed)
@@ -106,6 +107,18 @@ export type SessionChanges = Partial<Pick<Session, 'plexToken' | 'jwt' | 'lastUs
 
 // What each value holds before it is sealed whole. `v` changes when a shape does.
 type StoredSession = { v: 2 } & Omit<Session, 'hash'>
+/**
+ * A session's mutable state, apart from its `session:` key so that key is written once and a delete is
+ * final: a late write of `state:` brings nothing back, as it counts only next to its session.
+ */
+type StoredState = {
+  v: 2
+  /** The renewed Plex JWT, and its `exp` (ms): absent until the first renewal, and on legacy sessions. */
+  plexToken?: string
+  jwtExpiresAt?: number
+  lastPingAt?: number
+  lastUsedAt?: number
+}
 type StoredServers = { v: 2; servers: KnownServer[]; updatedAt: number }
 type StoredPin = { v: 2 } & Omit<PendingPin, 'id'>
 type StoredTransient = { v: 2; token: string; expiresAt: number }
@@ -116,11 +129,22 @@ type StoredCursor = { v: 2; cursor: string }
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
 /** A session id: 16 random bytes, base64url. */
 export const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
-/** At most this many sessions of one account are listed (and ended by sign-out everywhere): one list page. */
-export const MAX_ACCOUNT_SESSIONS = 100
+/** Keys per list page of an account's index. */
+export const ACCOUNT_SESSIONS_PER_PAGE = 100
+/**
+ * List pages read for one account (so at most 2,000 sessions): every page, so sign-out everywhere ends
+ * sessions forked past the first hundred, but bounded, so one request stays within Workers'
+ * per-invocation limits whatever a user (or an attacker holding one session) has piled up.
+ */
+export const MAX_ACCOUNT_PAGES = 20
+/** How long this isolate trusts a `state:` value it read or wrote, for the keep-alive's daily decisions. */
+export const STATE_SEEN_MS = 24 * 3600 * 1000
+/** A JWT with less than this left in the `session:` key may have been renewed: its `state:` is read. */
+const JWT_STATE_BEFORE_MS = 24 * 3600 * 1000
 
 export const keys = {
   session: (sessionHash: string) => `session:${sessionHash}`,
+  state: (sessionHash: string) => `state:${sessionHash}`,
   transientPrefix: (sessionHash: string) => `transient:${sessionHash}:`,
   transient: async (sessionHash: string, target: string) =>
     `transient:${sessionHash}:${await sha256(target)}`,
@@ -134,23 +158,38 @@ export const keys = {
 
 /** The storage of one request: KV, the keyring and the clock. */
 export interface SessionStore {
-  /** Writes the session and its entry in the account's index (two writes). */
+  /** Writes the session and its entry in the account's index (two writes). The session key is never written again. */
   createSession(input: CreateSessionInput): Promise<{ token: string; session: Session }>
-  getSession(token: string): Promise<Session | undefined>
-  /** The session as KV has it now, by hash, bypassing this isolate's cache (which it then refreshes). */
-  reloadSession(sessionHash: string): Promise<Session | undefined>
   /**
-   * Rewrites a session with the changes `change` makes to the value read from KV just before (bypassing
-   * the cache): none when the session is gone (a sign-out is never undone) or `change` returns undefined.
-   * Returns the session written, or undefined when nothing was. One read and at most one write.
+   * The session of a token: one read, plus its `state:` when the JWT in the session key has less than a
+   * day left (the current one may be a renewal), unless this isolate already holds a state with a JWT
+   * that is not due.
    */
-  updateSession(
+  getSession(token: string): Promise<Session | undefined>
+  /** The session and its state as KV has them now, by hash, bypassing this isolate's caches (two reads). */
+  reloadSession(sessionHash: string): Promise<Session | undefined>
+  /** The session key alone as KV has it now, by hash, bypassing this isolate's cache (one read; the cron). */
+  getSessionByHash(sessionHash: string): Promise<Session | undefined>
+  /**
+   * The session with its `state:` (renewed JWT, last ping and use): as this isolate saw it in the last day
+   * (STATE_SEEN_MS), else (or with `fresh`) read from KV (one read).
+   */
+  withState(session: Session, options?: { fresh?: boolean }): Promise<Session>
+  /**
+   * Writes the session's `state:` with the changes `change` makes to the session and state read from KV
+   * just before (bypassing the caches): none when the session is gone or `change` returns undefined.
+   * Never writes the `session:` key, so it cannot undo a sign-out. Two reads and at most one write.
+   */
+  updateState(
     session: Session,
     change: (current: Session) => SessionChanges | undefined,
   ): Promise<Session | undefined>
-  /** Deletes a session, its cached tokens and servers, and its entry in the account's sessions index. */
+  /** Deletes a session, its state, cached tokens and servers, and its entry in the account's sessions index. */
   deleteSession(session: Pick<Session, 'hash' | 'id' | 'accountUuid'>): Promise<void>
-  /** The account's sessions this location's KV knows (at most MAX_ACCOUNT_SESSIONS): one list, two reads each. */
+  /**
+   * The account's sessions this location's KV knows, without their state: every list page up to
+   * MAX_ACCOUNT_PAGES, two reads per session.
+   */
   listAccountSessions(accountUuid: string): Promise<Session[]>
   /** One session of the account by its public id (two reads), or undefined when it is not the account's. */
   findAccountSession(accountUuid: string, sessionId: string): Promise<Session | undefined>
@@ -183,6 +222,12 @@ export interface SessionStore {
  * has between locations (60 s or more).
  */
 const recentSessionReads = new WeakMap<KVNamespace, Map<string, { value: string; until: number }>>()
+/**
+ * The `state:` values this isolate read or wrote, opened, by session hash, with when: so a request reads
+ * a session's state about once a day per isolate, not every time (the session key is still read, so a
+ * deleted session is seen as such).
+ */
+const seenStates = new WeakMap<KVNamespace, Map<string, { state: StoredState | undefined; at: number }>>()
 const MAX_CACHED_SESSIONS = 10_000
 
 /**
@@ -198,6 +243,24 @@ export function createSessionStore(
 ): SessionStore {
   const sessionReads = recentSessionReads.get(kv) ?? new Map()
   recentSessionReads.set(kv, sessionReads)
+  const statesSeen = seenStates.get(kv) ?? new Map<string, { state: StoredState | undefined; at: number }>()
+  seenStates.set(kv, statesSeen)
+  const see = (hash: string, state: StoredState | undefined): void => {
+    if (statesSeen.size >= MAX_CACHED_SESSIONS) statesSeen.clear()
+    statesSeen.set(hash, { state, at: now() })
+  }
+  /** The session's state from KV now (and remembered as seen). */
+  const readState = async (hash: string): Promise<StoredState | undefined> => {
+    const k = keys.state(hash)
+    const state = (await read<StoredState>(k, await kv.get(k)))?.record
+    see(hash, state)
+    return state
+  }
+  /** The state this isolate saw in the last STATE_SEEN_MS, if it did. */
+  const seenState = (hash: string): { state: StoredState | undefined } | undefined => {
+    const seen = statesSeen.get(hash)
+    return seen && now() - seen.at < STATE_SEEN_MS ? seen : undefined
+  }
   /** The sealed session value: from this isolate's recent reads, else from KV (and then remembered). */
   const readSession = async (k: string): Promise<string | null> => {
     if (sessionCacheSeconds <= 0) return kv.get(k)
@@ -264,6 +327,29 @@ export function createSessionStore(
     return { hash, ...stored }
   }
 
+  /**
+   * A session with its state: the later JWT of the two (a state is never older than its session key's),
+   * the later of each time. Idempotent, so a session that has its state already can take it again.
+   */
+  const withStateOf = (session: Session, state: StoredState | undefined): Session => {
+    if (!state) return session
+    const next: Session = { ...session }
+    if (
+      session.jwt &&
+      typeof state.plexToken === 'string' &&
+      typeof state.jwtExpiresAt === 'number' &&
+      state.jwtExpiresAt > session.jwt.expiresAt
+    ) {
+      next.plexToken = state.plexToken
+      next.jwt = { ...session.jwt, expiresAt: state.jwtExpiresAt }
+    }
+    for (const field of ['lastPingAt', 'lastUsedAt'] as const) {
+      const time = state[field]
+      if (typeof time === 'number' && !(time <= (session[field] ?? 0))) next[field] = time
+    }
+    return next
+  }
+
   /** Remembers a sealed session value this isolate just read or wrote (when the cache is on). */
   const remember = (k: string, value: string | null): void => {
     if (sessionCacheSeconds <= 0 || value === null) {
@@ -306,46 +392,66 @@ export function createSessionStore(
     async getSession(token) {
       if (!SESSION_TOKEN.test(token)) return undefined
       const hash = await sha256(token)
-      return sessionFrom(hash, await readSession(keys.session(hash)))
+      const session = await sessionFrom(hash, await readSession(keys.session(hash)))
+      if (!session?.jwt || session.jwt.expiresAt - now() >= JWT_STATE_BEFORE_MS) return session
+      // The JWT of the session key is due: the current one is in `state:` once renewed (every ~6 days).
+      const seen = seenState(hash)
+      const known = seen && withStateOf(session, seen.state)
+      if (known?.jwt && known.jwt.expiresAt - now() >= JWT_STATE_BEFORE_MS) return known
+      return withStateOf(session, await readState(hash))
     },
 
     async reloadSession(sessionHash) {
       const k = keys.session(sessionHash)
       const value = await kv.get(k)
       remember(k, value)
-      return sessionFrom(sessionHash, value)
+      const session = await sessionFrom(sessionHash, value)
+      return session && withStateOf(session, await readState(sessionHash))
     },
 
-    async updateSession(session, change) {
+    async getSessionByHash(sessionHash) {
+      return sessionFrom(sessionHash, await kv.get(keys.session(sessionHash)))
+    },
+
+    async withState(session, { fresh = false } = {}) {
+      const seen = fresh ? undefined : seenState(session.hash)
+      return withStateOf(session, seen ? seen.state : await readState(session.hash))
+    },
+
+    async updateState(session, change) {
       const current = await store.reloadSession(session.hash)
-      // Gone (signed out, here or at another location this KV already heard from): never written back.
+      // Gone: nothing to write. Were it written anyway (a read that has not seen a sign-out at another
+      // location yet), a `state:` key is dead without its session, which is never written back.
       if (!current) return undefined
       const changes = change(current)
       if (!changes) return undefined
       const next: Session = { ...current, ...changes }
       const expiration = expirationOf(next.expiresAt)
       if (expiration === undefined) return undefined
-      const k = keys.session(session.hash)
-      const { hash: _key, ...stored } = next
-      const sealed = await seal(ring, JSON.stringify({ v: 2, ...stored } satisfies StoredSession), k)
-      try {
-        await kv.put(k, sealed, { expiration })
-      } catch {
-        // KV allows one write per second per key: a keep-alive write that loses is tried again next time.
-        return undefined
+      const state: StoredState = {
+        v: 2,
+        ...(next.jwt ? { plexToken: next.plexToken, jwtExpiresAt: next.jwt.expiresAt } : {}),
+        ...(next.lastPingAt !== undefined ? { lastPingAt: next.lastPingAt } : {}),
+        ...(next.lastUsedAt !== undefined ? { lastUsedAt: next.lastUsedAt } : {}),
       }
-      remember(k, sealed)
+      // KV allows one write per second per key: a keep-alive write that loses is tried again next time.
+      if (!(await tryWrite(keys.state(session.hash), state, expiration))) return undefined
+      see(session.hash, state)
       return next
     },
 
     async deleteSession(target) {
       const sessionHash = target.hash
       sessionReads.delete(keys.session(sessionHash))
+      statesSeen.delete(sessionHash)
       await kv.delete(keys.session(sessionHash))
-      // Cached tokens, servers and the index entry are only reachable through the session, so they are dead
-      // already; delete them anyway. KV lists are eventually consistent: a key written seconds ago may be
+      // State, cached tokens, servers and the index entry are only reachable through the session, so they are
+      // dead already; delete them anyway. KV lists are eventually consistent: a key written seconds ago may be
       // missed and then simply expires (its expiration never outlives the session's).
-      const cleanup: Promise<unknown>[] = [kv.delete(keys.servers(sessionHash))]
+      const cleanup: Promise<unknown>[] = [
+        kv.delete(keys.state(sessionHash)),
+        kv.delete(keys.servers(sessionHash)),
+      ]
       if (target.accountUuid !== undefined && target.id !== undefined)
         cleanup.push(keys.accountEntry(target.accountUuid, target.id).then((k) => kv.delete(k)))
       try {
@@ -359,11 +465,22 @@ export function createSessionStore(
 
     async listAccountSessions(accountUuid) {
       const prefix = await keys.accountPrefix(accountUuid)
-      const listed = await kv.list({ prefix, limit: MAX_ACCOUNT_SESSIONS })
-      const sessions = await Promise.all(
-        listed.keys.map((key) => sessionOfEntry(accountUuid, key.name.slice(prefix.length))),
-      )
-      return sessions.filter((session): session is Session => session !== undefined)
+      const found: Session[] = []
+      let cursor: string | undefined
+      for (let page = 0; page < MAX_ACCOUNT_PAGES; page++) {
+        const listed = await kv.list({
+          prefix,
+          limit: ACCOUNT_SESSIONS_PER_PAGE,
+          ...(cursor ? { cursor } : {}),
+        })
+        const sessions = await Promise.all(
+          listed.keys.map((key) => sessionOfEntry(accountUuid, key.name.slice(prefix.length))),
+        )
+        for (const session of sessions) if (session) found.push(session)
+        if (listed.list_complete) break
+        cursor = listed.cursor
+      }
+      return found
     },
 
     async findAccountSession(accountUuid, sessionId) {

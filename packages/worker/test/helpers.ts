@@ -190,7 +190,7 @@ export async function clearKv(): Promise<void> {
   for (const entry of await dumpKv()) await env.PLEX_AUTH_KV.delete(entry.name)
 }
 
-export const KEY_PREFIXES = /^(session|transient|servers|pin|user|cron):[A-Za-z0-9_:#-]+$/
+export const KEY_PREFIXES = /^(session|state|transient|servers|pin|user|cron):[A-Za-z0-9_:#-]+$/
 
 /**
  * The storage invariants, checked after each flow: documented prefixes only, no secret anywhere in

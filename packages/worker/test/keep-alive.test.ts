@@ -40,8 +40,11 @@ describe('keep-alive on use', () => {
     const counted = countingKv(env.PLEX_AUTH_KV!)
     const h = harness({ env: { PLEX_AUTH_KV: counted.kv } })
     const { token, plexToken } = await h.signIn()
-    const key = `session:${await sha256(token)}`
-    const writes = () => counted.ops.filter((o) => o.op === 'put' && o.key === key)
+    const hash = await sha256(token)
+    // The session key is written once, at sign-in; each keep-alive writes the session's state once.
+    const writes = () =>
+      counted.ops.filter((o) => o.op === 'put' && (o.key === `session:${hash}` || o.key === `state:${hash}`))
+    const sessionWrites = () => counted.ops.filter((o) => o.op === 'put' && o.key === `session:${hash}`)
     expect(writes()).toHaveLength(1) // sign-in
 
     // Within the first day: no ping, no write.
@@ -76,6 +79,7 @@ describe('keep-alive on use', () => {
     await use(h, token)
     expect(pings(h)).toHaveLength(2)
     expect(writes()).toHaveLength(3)
+    expect(sessionWrites()).toHaveLength(1)
     await expectKvClean([token, plexToken])
   })
 

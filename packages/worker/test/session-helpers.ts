@@ -53,11 +53,26 @@ export async function sealedSecrets(): Promise<string[]> {
   return out
 }
 
-/** The opened session record stored for a session token. */
+/**
+ * The opened session record stored for a session token, with what its `state:` holds (the renewed JWT as
+ * `plexToken` and `jwt.expiresAt`, `lastPingAt`, `lastUsedAt`) as the worker reads them together.
+ */
 export async function storedSession(token: string): Promise<Record<string, unknown> | undefined> {
-  const name = `session:${await sha256(token)}`
-  const entry = (await dumpKv()).find((e) => e.name === name)
-  return entry ? openKv(entry.name, entry.value) : undefined
+  const hash = await sha256(token)
+  const all = await dumpKv()
+  const entry = all.find((e) => e.name === `session:${hash}`)
+  const session = entry ? await openKv(entry.name, entry.value) : undefined
+  if (!session) return undefined
+  const stateEntry = all.find((e) => e.name === `state:${hash}`)
+  const state = stateEntry ? await openKv(stateEntry.name, stateEntry.value) : undefined
+  if (!state) return session
+  const { v: _v, plexToken, jwtExpiresAt, ...times } = state
+  const jwt = session.jwt as Record<string, unknown> | undefined
+  return {
+    ...session,
+    ...times,
+    ...(typeof plexToken === 'string' && jwt ? { plexToken, jwt: { ...jwt, expiresAt: jwtExpiresAt } } : {}),
+  }
 }
 
 /** One KV operation, as `countingKv` saw it. */

@@ -1,3 +1,4 @@
+import { KEEP_ALIVE_INTERVAL_MS } from '../keep-alive.ts'
 import { defineRoute, SESSION_PROBLEMS } from '../route.ts'
 import { SessionsResponse } from '../schemas.ts'
 import { requireSession } from '../session.ts'
@@ -18,8 +19,9 @@ function listed(session: Session & { id: string }, current: Session) {
 }
 
 /**
- * `GET /v1/sessions`: the signed-in account's sessions, newest first, from its index in KV (one list,
- * two reads per session). Eventually consistent like KV: a session opened at another location in the last
+ * `GET /v1/sessions`: the signed-in account's sessions, newest first, from its index in KV (a list per
+ * hundred sessions, two reads per session, a third for the `state:` of one older than a day, which holds
+ * its `lastUsedAt`, unless this isolate saw it today). Eventually consistent like KV: a session opened at another location in the last
  * ~60 s may be missing, and one ended there may still show. The asking session is always listed.
  */
 export const sessionsList = defineRoute(
@@ -40,7 +42,12 @@ export const sessionsList = defineRoute(
     const found =
       session.accountUuid === undefined ? [] : await store.listAccountSessions(session.accountUuid)
     if (!found.some((s) => s.hash === session.hash)) found.push(session)
-    const sessions = found
+    const now = c.var.now()
+    // A use is first recorded a day after sign-in at the earliest: a younger session has no state to read.
+    const withUse = await Promise.all(
+      found.map((s) => (now - s.createdAt < KEEP_ALIVE_INTERVAL_MS ? s : store.withState(s))),
+    )
+    const sessions = withUse
       .filter((s): s is Session & { id: string } => s.id !== undefined)
       .sort((a, b) => b.createdAt - a.createdAt)
       .map((s) => listed(s, session))

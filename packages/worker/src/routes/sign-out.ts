@@ -9,7 +9,8 @@ const PARALLEL_ENDS = 6
 /**
  * `POST /v1/sign-out`: ends the session (endSession: revokes at plex.tv a token the worker obtained itself,
  * as the session's own device, and deletes the session and its cached tokens) and clears the cookie.
- * `{everywhere: true}` ends every session of the account the index lists here first. The index is as
+ * `{everywhere: true}` ends every session of the account the index lists here first: every list page, up
+ * to MAX_ACCOUNT_PAGES (2,000 sessions), so sessions forked past the first hundred end too. The index is as
  * consistent as KV: a session opened at another location in the last ~60 s may not be listed yet.
  */
 export const signOut = defineRoute(
