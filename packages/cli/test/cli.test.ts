@@ -676,6 +676,49 @@ describe('Plex JWT, ping and Home', () => {
     )
   })
 
+  it('home switch keeps the sign-in to switch back to; a dropped Home user token is revoked', async () => {
+    const alice = seedProfile(box, 'alice')
+    expect((await run('node', ['home', 'switch', 'Kids', '--pin', '1234'], box.env)).code).toBe(0)
+    const kids = box.credentials().profiles.default
+    expect(kids.original).toEqual({
+      token: alice.token,
+      tokenType: 'legacy',
+      method: 'pin',
+      account: { username: 'alice' },
+    })
+    expect(await box.tokenStatus(alice.token)).toBe(200)
+
+    expect((await run('node', ['home', 'switch', 'Dana'], box.env)).code).toBe(0)
+    const dana = box.credentials().profiles.default
+    expect(dana.original.token).toBe(alice.token)
+    expect(await box.tokenStatus(kids.token)).not.toBe(200)
+
+    // Back to the sign-in: its own token again, and Dana's revoked.
+    const back = await run('node', ['home', 'switch', 'Alice'], box.env)
+    expect(back).toEqual({ code: 0, stdout: '', stderr: '✓ Switched profile "default" to alice\n' })
+    const restored = box.credentials().profiles.default
+    expect(restored).toMatchObject({ token: alice.token, method: 'pin', urls: plexTvUrls(served.plexTvUrl) })
+    expect(restored.original).toBeUndefined()
+    expect(restored.homeUser).toBeUndefined()
+    expect(await box.tokenStatus(dana.token)).not.toBe(200)
+    expect(await box.tokenStatus(alice.token)).toBe(200)
+  })
+
+  it('logout after home switch revokes the Home user token and the Plex JWT it switched from', async () => {
+    await loginByPin(['--jwt'], 'alice')
+    const jwt = box.credentials().profiles.default
+    expect((await run('node', ['home', 'switch', 'Dana'], box.env)).code).toBe(0)
+    const switched = box.credentials().profiles.default
+    expect(switched.original).toMatchObject({ token: jwt.token, tokenType: 'jwt', deviceKey: jwt.deviceKey })
+    expect(await box.tokenStatus(jwt.token)).toBe(200)
+    const logout = await run('node', ['logout'], box.env)
+    expect(logout.code).toBe(0)
+    expect(logout.stderr).toContain('Signed out and revoked')
+    expect(await box.tokenStatus(switched.token)).not.toBe(200)
+    expect(await box.tokenStatus(jwt.token)).not.toBe(200)
+    expect(box.credentials().profiles.default).toEqual({ clientIdentifier: jwt.clientIdentifier })
+  })
+
   it('home switch asks for the PIN on a terminal, without echo', async () => {
     seedProfile(box, 'alice')
     const terminal = new Terminal('node', ['home', 'switch', 'Kids'], box.env)

@@ -1,13 +1,21 @@
 // `plex-auth home switch <user>`: the profile's token becomes the Home user's own plex.tv token, as "switch
-// user" does in Plex's apps. The previous token is not revoked (scripts may hold it); `logout` first for that.
-import { getHomeUsers, type PlexHomeUser, switchHomeUser } from '@plex-auth/core'
+// user" does in Plex's apps. The credential the profile signed in with (a Plex JWT and its device key, say)
+// is kept as `original`, so `logout` revokes it too and switching back to it needs no PIN; a Home user's
+// token is revoked when the profile switches away from it, since nothing here could reach it afterwards.
+import {
+  getHomeUsers,
+  type PlexClientOptions,
+  type PlexHomeUser,
+  signOut,
+  switchHomeUser,
+} from '@plex-auth/core'
 import { accountLabel, accountSummary } from '../account.ts'
 import { defineCliCommand } from '../command.ts'
-import type { StoredProfile } from '../credentials.ts'
+import type { StoredCredential, StoredProfile } from '../credentials.ts'
 import { CliError, EXIT, usageError } from '../exit.ts'
 import type { Ui } from '../output.ts'
-import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
-import { globalArgs } from '../session.ts'
+import { cliErrorFromPlex, describePlexError, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
+import { globalArgs, type Session } from '../session.ts'
 import { usableProfile } from '../stored-token.ts'
 
 export default defineCliCommand({
@@ -31,6 +39,19 @@ export default defineCliCommand({
     const users = await withPlexContext('home', () => getHomeUsers({ ...options, token: profile.token }))
     if (users.length === 0) throw new CliError('This account has no Plex Home', { code: 'not_found' })
     const user = findUser(users, args.user)
+    const original = profile.original
+    if (original && isOriginal(user, original)) {
+      // Back to the sign-in the profile was made with: its own credential again, no PIN needed.
+      const restored: StoredProfile = {
+        clientIdentifier: profile.clientIdentifier,
+        ...original,
+        ...(profile.urls ? { urls: profile.urls } : {}),
+      }
+      session.store.save(session.profileName, restored)
+      await revokeDropped(session, options, profile.token)
+      report(session, user, original.account ?? accountSummary(user))
+      return EXIT.ok
+    }
     let pin = args.pin
     if (user.protected && pin === undefined) pin = await askPin(session.ui, user.title)
     let switched: Awaited<ReturnType<typeof switchHomeUser>>
@@ -62,20 +83,55 @@ export default defineCliCommand({
       account,
       homeUser: { uuid: user.uuid, title: user.title },
       ...(profile.urls ? { urls: profile.urls } : {}),
+      // The first switch keeps the sign-in's credential; later ones keep that same one.
+      original: original ?? credentialOf(profile),
       signedInAt: new Date().toISOString(),
     }
     session.store.save(session.profileName, stored)
-    session.ui.success(`Switched profile "${session.profileName}" to ${accountLabel(account)}`)
-    if (session.json) {
-      session.ui.json({
-        profile: session.profileName,
-        homeUser: { uuid: user.uuid, title: user.title },
-        account,
-      })
-    }
+    // The previous Home user's token is no longer stored anywhere: revoke it rather than leave it live.
+    if (original) await revokeDropped(session, options, profile.token)
+    report(session, user, account)
     return EXIT.ok
   },
 })
+
+function report(session: Session, user: PlexHomeUser, account: StoredProfile['account']): void {
+  session.ui.success(`Switched profile "${session.profileName}" to ${accountLabel(account)}`)
+  if (session.json) {
+    session.ui.json({
+      profile: session.profileName,
+      homeUser: { uuid: user.uuid, title: user.title },
+      account,
+    })
+  }
+}
+
+/** The profile's sign-in, as `original` keeps it. */
+function credentialOf(profile: StoredProfile & { token: string }): StoredCredential {
+  const credential: StoredCredential = { token: profile.token }
+  for (const key of ['tokenType', 'expiresAt', 'deviceKey', 'account', 'method', 'signedInAt'] as const) {
+    if (profile[key] !== undefined) Object.assign(credential, { [key]: profile[key] })
+  }
+  return credential
+}
+
+/** The Home user the profile signed in as: same uuid, else same username. */
+function isOriginal(user: PlexHomeUser, original: StoredCredential): boolean {
+  const account = original.account
+  if (account?.uuid) return user.uuid === account.uuid
+  return !!account?.username && user.username?.toLowerCase() === account.username.toLowerCase()
+}
+
+/** Revokes a Home user's token the profile no longer holds; a failure only warns (the switch is done). */
+async function revokeDropped(session: Session, options: PlexClientOptions, token: string): Promise<void> {
+  try {
+    await signOut({ ...options, token })
+  } catch (error) {
+    if (isPlexErrorLike(error, 'unauthorized', 'token_expired', 'invalid_token')) return
+    const reason = isPlexErrorLike(error) ? describePlexError(error, 'stored-token') : String(error)
+    session.ui.warn(`Could not revoke the previous Home user's token (${reason}); it stays valid at plex.tv`)
+  }
+}
 
 /** The user named by title or username (any case), uuid or id; a usage error names the choices otherwise. */
 export function findUser(users: PlexHomeUser[], wanted: string): PlexHomeUser {

@@ -19,19 +19,24 @@ export default defineCliCommand({
     const { ui } = session
     let revoked = false
     if (!args.local) {
-      try {
-        await signOut({ ...session.clientOptions(profile), token: profile.token })
-        revoked = true
-      } catch (error) {
-        if (!isPlexErrorLike(error)) throw error
-        // A token plex.tv no longer accepts is as good as revoked: forget it.
-        if (!['unauthorized', 'token_expired', 'invalid_token'].includes(error.code)) {
-          throw new CliError(
-            `${describePlexError(error, 'stored-token') ?? error.message}; nothing was deleted. Try again, or use --local to only forget it here`,
-            { code: error.code, cause: cliErrorFromPlex(error, 'stored-token') },
-          )
+      // After `home switch`, the sign-in's own credential is kept as `original`: revoke it as well.
+      const tokens = [profile.token, ...(profile.original ? [profile.original.token] : [])]
+      revoked = true
+      for (const token of tokens) {
+        try {
+          await signOut({ ...session.clientOptions(profile), token })
+        } catch (error) {
+          if (!isPlexErrorLike(error)) throw error
+          // A token plex.tv no longer accepts is as good as revoked: forget it.
+          if (!['unauthorized', 'token_expired', 'invalid_token'].includes(error.code)) {
+            throw new CliError(
+              `${describePlexError(error, 'stored-token') ?? error.message}; nothing was deleted. Try again, or use --local to only forget it here`,
+              { code: error.code, cause: cliErrorFromPlex(error, 'stored-token') },
+            )
+          }
+          revoked = false
+          ui.warn('plex.tv no longer accepted a token of this profile; forgetting it here')
         }
-        ui.warn('plex.tv no longer accepted this token; forgetting it here')
       }
     }
     session.store.forgetSignIn(session.profileName)
