@@ -1,6 +1,6 @@
 import { createExecutionContext, env, runInDurableObject, waitOnExecutionContext } from 'cloudflare:test'
 import { createFakePlex, defaultSeed } from '@plex-auth/fake-plex'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { DEFAULTS } from '../src/config.ts'
 import { ipv6Network64 } from '../src/rate-limit.ts'
@@ -33,6 +33,7 @@ import {
   SERVER_URL,
   TOKEN_PATTERN,
 } from './helpers.ts'
+import { pinSignIn } from './session-helpers.ts'
 
 /*
  * The security review (issue 7), each finding written as the attack: a stranger, a page script, a
@@ -870,5 +871,114 @@ describe('12. Plex Home', () => {
     expect(await (await h.request('/v1/user', { headers: bearer(admin) })).json()).toMatchObject({
       uuid: ALICE_UUID,
     })
+  })
+})
+
+describe('13. no write brings a session back', () => {
+  const DAY = 24 * 3600_000
+  // The app takes its clock when it is made: fake it before the harness.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  /**
+   * PLEX_AUTH_KV as another location sees it for a while after a sign-out (KV takes ~60 s to spread): reads
+   * of `stale.name` answer the value captured before the sign-out; everything else goes to the real KV.
+   */
+  function staleLocation(stale: { name: string; value: string }): KVNamespace {
+    const kv = env.PLEX_AUTH_KV!
+    return new Proxy(kv, {
+      get(target, prop) {
+        if (prop === 'get')
+          return (key: string, ...rest: unknown[]) =>
+            key === stale.name
+              ? Promise.resolve(stale.value)
+              : (target.get as (...args: unknown[]) => unknown).call(target, key, ...rest)
+        const value = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+  }
+
+  async function captured(token: string): Promise<{ name: string; value: string }> {
+    const name = `session:${await sha256(token)}`
+    const value = await env.PLEX_AUTH_KV!.get(name)
+    expect(value).not.toBeNull()
+    return { name, value: value! }
+  }
+
+  /** Uses `token` at the stale location `at` ms later; returns what that location answered. */
+  async function afterSignOut(h: Harness, token: string, at: number, stale: KVNamespace): Promise<number> {
+    vi.setSystemTime(Date.now() + at)
+    // The other location still reads the session: it answers, and its keep-alive writes what it writes.
+    const ctx = createExecutionContext()
+    const answered = await h.request(
+      '/v1/user',
+      { headers: bearer(token) },
+      { PLEX_AUTH_KV: stale, SESSION_CACHE_SECONDS: '0' },
+      ctx,
+    )
+    await waitOnExecutionContext(ctx)
+    // Once KV has spread, the sign-out holds everywhere: nothing wrote the session back.
+    await expectProblem(
+      await h.request('/v1/user', { headers: bearer(token) }, { SESSION_CACHE_SECONDS: '0' }),
+      401,
+      'unauthenticated',
+    )
+    expect((await dumpKv()).filter((e) => e.name.startsWith('session:'))).toEqual([])
+    return answered.status
+  }
+
+  it('a daily keep-alive at a location that has not seen the sign-out', async () => {
+    const h = harness()
+    // An exchanged token: sign-out leaves it valid at plex.tv, so the stale keep-alive's ping succeeds.
+    const res = await h.request(
+      '/v1/sessions',
+      json({ plexToken: ALICE_TOKEN }, { 'X-Session-Mode': 'bearer' }),
+    )
+    const { token } = ((await res.json()) as { session: { token: string } }).session
+    const stale = await captured(token)
+    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })).status).toBe(204)
+    const pinged = () => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/ping')).length
+    const before = pinged()
+    expect(await afterSignOut(h, token, DAY + 3600_000, staleLocation(stale))).toBe(200)
+    // The attack ran: the stale location pinged and wrote the session's state, which counts for nothing.
+    expect(pinged()).toBe(before + 1)
+    expect((await dumpKv()).map((e) => e.name)).toEqual([`state:${stale.name.slice('session:'.length)}`])
+  })
+
+  it('a JWT renewal at a location that has not seen the sign-out', async () => {
+    const h = harness()
+    const session = await pinSignIn(h)
+    const stale = await captured(session.token)
+    expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(session.token) })).status).toBe(
+      204,
+    )
+    const renewals = () => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/auth/token')).length
+    const before = renewals()
+    await afterSignOut(h, session.token, 6 * DAY + 3600_000, staleLocation(stale))
+    // The attack ran: the stale location renewed the JWT with the device key and wrote it to `state:`.
+    expect(renewals()).toBe(before + 1)
+  })
+
+  it('sign-out everywhere ends more sessions than one list page holds', async () => {
+    const h = harness()
+    const tokens: string[] = []
+    for (let i = 0; i < 105; i++) {
+      const res = await h.request(
+        '/v1/sessions',
+        json({ plexToken: ALICE_TOKEN }, { 'X-Session-Mode': 'bearer' }),
+      )
+      expect(res.status).toBe(201)
+      tokens.push(((await res.json()) as { session: { token: string } }).session.token)
+    }
+    const res = await h.request('/v1/sign-out', json({ everywhere: true }, bearer(tokens[0]!)))
+    expect(res.status).toBe(204)
+    for (const token of tokens)
+      expect((await h.request('/v1/user', { headers: bearer(token) })).status, token).toBe(401)
+    expect((await dumpKv()).filter((e) => /^(session|user|state):/.test(e.name))).toEqual([])
   })
 })
