@@ -872,6 +872,30 @@ describe('12. Plex Home', () => {
       uuid: ALICE_UUID,
     })
   })
+
+  it("a Home user's session sees and ends only itself, never the admin's other sessions", async () => {
+    const h = harness()
+    const phone = await h.signIn()
+    const laptop = await h.signIn()
+    const dana = await sessionOf(await switchTo(h, laptop.token, { uuid: DANA_UUID }))
+    const listed = (await (await h.request('/v1/sessions', { headers: bearer(dana) })).json()) as {
+      sessions: { id: string; current: boolean }[]
+    }
+    expect(listed.sessions).toHaveLength(1)
+    expect(listed.sessions[0]!.current).toBe(true)
+    const phoneId = (
+      (await (await h.request('/v1/sessions', { headers: bearer(phone.token) })).json()) as {
+        sessions: { id: string; current: boolean }[]
+      }
+    ).sessions.find((s) => s.current)!.id
+    await expectProblem(
+      await h.request(`/v1/sessions/${phoneId}`, { method: 'DELETE', headers: bearer(dana) }),
+      404,
+      'not_found',
+    )
+    expect((await h.request('/v1/sign-out', json({ everywhere: true }, bearer(dana)))).status).toBe(204)
+    expect((await h.request('/v1/user', { headers: bearer(phone.token) })).status).toBe(200)
+  })
 })
 
 describe('13. no write brings a session back', () => {

@@ -30,8 +30,8 @@ export const sessionDelete = defineRoute(
     const target =
       session.id === id
         ? session
-        : session.accountUuid === undefined
-          ? undefined
+        : session.accountUuid === undefined || session.home
+          ? undefined // a Home user's session manages only itself, not the admin's sessions
           : await store.findAccountSession(session.accountUuid, id)
     if (!target) throw new ProblemError('not_found', 'This account has no session with this id.')
     await endSession(c, target)

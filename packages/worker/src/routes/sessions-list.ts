@@ -39,8 +39,11 @@ export const sessionsList = defineRoute(
   requireSession,
   async (c) => {
     const { session, store } = c.var
+    // A Home user's session is indexed under the admin's account: it sees only itself.
     const found =
-      session.accountUuid === undefined ? [] : await store.listAccountSessions(session.accountUuid)
+      session.accountUuid === undefined || session.home
+        ? []
+        : await store.listAccountSessions(session.accountUuid)
     if (!found.some((s) => s.hash === session.hash)) found.push(session)
     const now = c.var.now()
     // A use is first recorded a day after sign-in at the earliest: a younger session has no state to read.

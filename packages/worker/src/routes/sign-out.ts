@@ -31,7 +31,8 @@ export const signOut = defineRoute(
   async (c) => {
     const { session, store } = c.var
     const input = validate(SignOutBody, await readBody(c, { optional: true }))
-    if (input.everywhere && session.accountUuid !== undefined) {
+    // A Home user's session is indexed under the admin's account: it may end itself, not the admin's.
+    if (input.everywhere && session.accountUuid !== undefined && !session.home) {
       const others = (await store.listAccountSessions(session.accountUuid)).filter(
         (s) => s.hash !== session.hash,
       )
