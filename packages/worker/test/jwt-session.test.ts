@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { generateDeviceKey, registerDeviceKey } from '@plex-auth/core'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { configFor } from '../src/config.ts'
 import { jwtExpiresAt } from '../src/jwt-session.ts'
 import { dueOnUse, type KeepAliveDeps, keepAlive } from '../src/keep-alive.ts'
@@ -10,14 +10,13 @@ import { sha256 } from '../src/token-crypto.ts'
 import {
   ALICE_TOKEN,
   bearer,
-  clearKv,
   dumpKv,
   expectKvClean,
   expectProblem,
   type Harness,
   harness,
 } from './helpers.ts'
-import { pinSignIn, sealedSecrets, storedSession } from './session-helpers.ts'
+import { DAY, HOUR, pinSignIn, sealedSecrets, storedSession, useFakeClock } from './session-helpers.ts'
 
 /*
  * Plex JWT sessions in workerd with real KV: renewal before expiry (after the answer), never twice at
@@ -25,22 +24,7 @@ import { pinSignIn, sealedSecrets, storedSession } from './session-helpers.ts'
  * (Date only) for the worker, the core and the fake Plex alike, as days pass.
  */
 
-const HOUR = 3600_000
-const DAY = 24 * HOUR
-let start: number
-
-beforeEach(async () => {
-  await clearKv()
-  start = Date.now()
-  vi.useFakeTimers({ toFake: ['Date'], now: start })
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
-
-const later = (ms: number): void => {
-  vi.setSystemTime(start + ms)
-}
+const { later } = useFakeClock()
 const renewals = (h: Harness) => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/auth/token'))
 const userCalls = (h: Harness) => h.fake.requests.filter((r) => r.url === 'https://plex.tv/api/v2/user')
 

@@ -1,12 +1,21 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { configFor } from '../src/config.ts'
 import { dueOnUse, type KeepAliveDeps, keepAlive } from '../src/keep-alive.ts'
 import { createPlex } from '../src/plex.ts'
 import { createSessionStore } from '../src/session-store.ts'
 import { sha256 } from '../src/token-crypto.ts'
-import { bearer, clearKv, dumpKv, expectKvClean, expectProblem, type Harness, harness } from './helpers.ts'
-import { countingKv, countOps, pinSignIn, sealedSecrets, storedSession } from './session-helpers.ts'
+import { bearer, dumpKv, expectKvClean, expectProblem, type Harness, harness } from './helpers.ts'
+import {
+  countingKv,
+  countOps,
+  DAY,
+  HOUR,
+  pinSignIn,
+  sealedSecrets,
+  storedSession,
+  useFakeClock,
+} from './session-helpers.ts'
 
 /*
  * The keep-alive on use, in workerd with real KV and a faked clock (Date only): a legacy token is pinged
@@ -14,22 +23,7 @@ import { countingKv, countOps, pinSignIn, sealedSecrets, storedSession } from '.
  * on the other requests; and no keep-alive brings back a session that was signed out.
  */
 
-const HOUR = 3600_000
-const DAY = 24 * HOUR
-let start: number
-
-beforeEach(async () => {
-  await clearKv()
-  start = Date.now()
-  vi.useFakeTimers({ toFake: ['Date'], now: start })
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
-
-const later = (ms: number): void => {
-  vi.setSystemTime(start + ms)
-}
+const { later } = useFakeClock()
 const pings = (h: Harness) => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/ping'))
 /** A use of the session that makes no plex.tv call of its own. */
 const use = (h: Harness, token: string, ctx?: ExecutionContext) =>

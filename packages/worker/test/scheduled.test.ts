@@ -4,45 +4,30 @@ import {
   env,
   waitOnExecutionContext,
 } from 'cloudflare:test'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import wrangler from '../../../wrangler.toml?raw'
 import { configFor } from '../src/config.ts'
 import worker from '../src/index.ts'
 import { runKeepAlive } from '../src/scheduled.ts'
 import { createSessionStore } from '../src/session-store.ts'
+import { ALICE_TOKEN, bearer, dumpKv, expectKvClean, type Harness, harness, json } from './helpers.ts'
 import {
-  ALICE_TOKEN,
-  bearer,
-  clearKv,
-  dumpKv,
-  expectKvClean,
-  type Harness,
-  harness,
-  json,
-} from './helpers.ts'
-import { countingKv, countOps, pinSignIn, sealedSecrets, storedSession } from './session-helpers.ts'
+  countingKv,
+  countOps,
+  DAY,
+  HOUR,
+  pinSignIn,
+  sealedSecrets,
+  storedSession,
+  useFakeClock,
+} from './session-helpers.ts'
 
 /*
  * The keep-alive cron, called as the handler function with an env and a faked clock (Date only), in
  * workerd with real KV: what it keeps alive, and that each run stays within its bounds.
  */
 
-const HOUR = 3600_000
-const DAY = 24 * HOUR
-let start: number
-
-beforeEach(async () => {
-  await clearKv()
-  start = Date.now()
-  vi.useFakeTimers({ toFake: ['Date'], now: start })
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
-
-const later = (ms: number): void => {
-  vi.setSystemTime(start + ms)
-}
+const { later, startedAt } = useFakeClock()
 const pingsOf = (h: Harness, plexToken: string) =>
   h.fake.requests.filter((r) => r.url.endsWith('/api/v2/ping') && r.headers['x-plex-token'] === plexToken)
 const renewals = (h: Harness) => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/auth/token'))
@@ -81,7 +66,7 @@ describe('the keep-alive cron', () => {
     expect(pingsOf(h, busy.plexToken)).toHaveLength(busyPings)
     expect(renewals(h)).toHaveLength(1)
     // The idle session's use is not recorded: only that it was kept alive.
-    expect(await storedSession(idle.token)).toMatchObject({ lastPingAt: Date.now(), lastUsedAt: start })
+    expect(await storedSession(idle.token)).toMatchObject({ lastPingAt: Date.now(), lastUsedAt: startedAt() })
     const renewed = (await storedSession(jwt.token))!
     expect(renewed.plexToken).not.toBe(jwt.plexToken)
     expect((renewed.jwt as { expiresAt: number }).expiresAt).toBeGreaterThan(Date.now() + 6.9 * DAY)

@@ -1,6 +1,26 @@
-import { expect } from 'vitest'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { sha256 } from '../src/token-crypto.ts'
-import { dumpKv, type Harness, json, openKv } from './helpers.ts'
+import { clearKv, dumpKv, type Harness, json, openKv } from './helpers.ts'
+
+export const HOUR = 3600_000
+export const DAY = 24 * HOUR
+
+/**
+ * A faked clock (Date only) for the worker, the core and the fake Plex alike, reset with an empty KV before
+ * each test of the file that calls it. `later(ms)` moves it to that long after the test's start.
+ */
+export function useFakeClock(): { later(ms: number): void; startedAt(): number } {
+  let start = 0
+  beforeEach(async () => {
+    await clearKv()
+    start = Date.now()
+    vi.useFakeTimers({ toFake: ['Date'], now: start })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+  return { later: (ms) => vi.setSystemTime(start + ms), startedAt: () => start }
+}
 
 /** The uuids of the fake's seed accounts (packages/fake-plex/src/seed.ts). */
 export const ALICE_UUID = 'a11ce0000000a11c'
