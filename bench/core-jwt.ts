@@ -2,21 +2,17 @@
 // with cached keys beside getTokenDetails against the same in-process stub.
 // Standalone: `npm run build && npx tsx bench/core-jwt.ts`; from bench/run.ts: `runCoreJwtBenchmarks()`.
 import { pathToFileURL } from 'node:url'
-import { gzipSync } from 'node:zlib'
 // The built package, as users run it (like bench/core-speed.ts).
 import { getTokenDetails, verifyPlexJwt } from '@plex-auth/core'
-import { build } from 'esbuild'
 import { importJWK, SignJWT } from 'jose'
 import { createFakePlex, DEFAULT_SIGNING_KEY } from '../packages/fake-plex/src/index.ts'
-import { compare, type TimingRow } from './timing.ts'
+import { bundleSize, type SizeRow } from './size.ts'
+import { compare, kb, printTimings, type TimingRow } from './timing.ts'
 
 /** The four original operations must stay at most this many bytes gzipped (README target). */
 export const FOUR_OPERATIONS_BUDGET = 10 * 1024
 
-interface SizeRow {
-  name: string
-  minified: number
-  gzipped: number
+interface JwtSizeRow extends SizeRow {
   /** Whether the bundle holds jose's JWT verification (found by one of its error codes). */
   hasJose: boolean
 }
@@ -34,26 +30,12 @@ const entries: Record<string, string> = {
 }
 
 /** Each entry bundled like bench/size.ts: esbuild, minified, browser ESM, gzip -9. */
-export async function measureJwtSizes(): Promise<SizeRow[]> {
-  const rows: SizeRow[] = []
+export async function measureJwtSizes(): Promise<JwtSizeRow[]> {
+  const rows: JwtSizeRow[] = []
   for (const [name, contents] of Object.entries(entries)) {
-    const result = await build({
-      stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      conditions: ['@plex-auth/source'],
-      write: false,
-      logLevel: 'silent',
-    })
-    const code = result.outputFiles[0]?.contents ?? new Uint8Array()
-    rows.push({
-      name,
-      minified: code.byteLength,
-      gzipped: gzipSync(code, { level: 9 }).byteLength,
-      hasJose: new TextDecoder().decode(code).includes('ERR_JWS_SIGNATURE_VERIFICATION_FAILED'),
-    })
+    const { code, minified, gzipped } = await bundleSize(contents)
+    const hasJose = new TextDecoder().decode(code).includes('ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+    rows.push({ name, minified, gzipped, hasJose })
   }
   return rows
 }
@@ -128,8 +110,6 @@ export async function measureJwtSpeed(): Promise<TimingRow[]> {
   return rows
 }
 
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
-
 /** Prints both tables; throws when the four operations exceed their budget or bundle jose. */
 export async function runCoreJwtBenchmarks(): Promise<void> {
   console.log('\n## Bundle size with Plex JWT code (esbuild, minified, browser ESM; gzip -9)\n')
@@ -149,15 +129,7 @@ export async function runCoreJwtBenchmarks(): Promise<void> {
   console.log(
     '\n## verifyPlexJwt (local, JWKS cached) beside getTokenDetails, in-process stub (median of 31 interleaved rounds of 1000 calls each, after 5000 warm-up calls)\n',
   )
-  const speed = await measureJwtSpeed()
-  const details = speed[0]!
-  console.log('| candidate | per call | calls/s | time vs getTokenDetails |')
-  console.log('| --- | ---: | ---: | ---: |')
-  for (const row of speed) {
-    console.log(
-      `| ${row.name} | ${row.medianMicros.toFixed(1)} µs | ${Math.round(row.opsPerSecond)} | ${(row.medianMicros / details.medianMicros).toFixed(2)}x |`,
-    )
-  }
+  printTimings(await measureJwtSpeed(), 'time vs getTokenDetails')
   console.log(
     '\nThe stub answers at once: a real getTokenDetails adds a round trip to plex.tv (tens to hundreds of ms); verifyPlexJwt makes none.',
   )

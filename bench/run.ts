@@ -2,10 +2,10 @@
 // Usage: npm run bench [-- core] [-- worker]
 import { measureCoreSpeed } from './core-speed.ts'
 import { measureSizes } from './size.ts'
+import { kb, printTimings } from './timing.ts'
 
 const only = process.argv.slice(2)
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name)
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
 
 if (wanted('core')) {
   console.log('\n## Bundle size (esbuild, minified, browser ESM; gzip -9)\n')
@@ -22,15 +22,7 @@ if (wanted('core')) {
   console.log(
     '\n## getTokenDetails per call, in-process stub (median of 31 interleaved rounds of 1000 calls each, after 5000 warm-up calls)\n',
   )
-  const speed = await measureCoreSpeed()
-  const bare = speed[0]!
-  console.log('| candidate | per call | calls/s | time vs bare fetch |')
-  console.log('| --- | ---: | ---: | ---: |')
-  for (const row of speed) {
-    console.log(
-      `| ${row.name} | ${row.medianMicros.toFixed(1)} µs | ${Math.round(row.opsPerSecond)} | ${(row.medianMicros / bare.medianMicros).toFixed(2)}x |`,
-    )
-  }
+  printTimings(await measureCoreSpeed(), 'time vs bare fetch')
 
   const { runCoreJwtBenchmarks } = await import('./core-jwt.ts')
   await runCoreJwtBenchmarks()

@@ -39,3 +39,18 @@ export async function compare(
     return { name: c.name, medianMicros: micros, opsPerSecond: 1e6 / micros }
   })
 }
+
+/** Bytes as kilobytes with one decimal, as every size table prints them. */
+export const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
+
+/** Prints timing rows as a Markdown table, each row's time as a ratio to the first row's. */
+export function printTimings(rows: TimingRow[], ratioHeading: string): void {
+  const first = rows[0]!
+  console.log(`| candidate | per call | calls/s | ${ratioHeading} |`)
+  console.log('| --- | ---: | ---: | ---: |')
+  for (const row of rows) {
+    console.log(
+      `| ${row.name} | ${row.medianMicros.toFixed(1)} µs | ${Math.round(row.opsPerSecond)} | ${(row.medianMicros / first.medianMicros).toFixed(2)}x |`,
+    )
+  }
+}

@@ -13,8 +13,7 @@ import { gzipSync } from 'node:zlib'
 import autocannon from 'autocannon'
 import { unstable_startWorker } from 'wrangler'
 import { serveFakePlex } from '../packages/fake-plex/src/serve.ts'
-
-const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`
+import { kb } from './timing.ts'
 
 function measureBundle(): { raw: number; gzipped: number } {
   const outdir = mkdtempSync(join(tmpdir(), 'plex-auth-bundle-'))
