@@ -238,8 +238,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     issueToken: (login, device) => state.issueToken(login, device && { product: '', name: '', ...device }),
     devices: (login) => state.devices(login),
     deviceKeys: (login) => {
-      const account = state.findAccount(login)
-      if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+      const account = state.requireAccount(login)
       return [...state.deviceKeys.values()]
         .filter((key) => key.login === account.login)
         .map((key) => ({ ...key, jwk: { ...key.jwk }, device: { ...key.device } }))

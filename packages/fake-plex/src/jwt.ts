@@ -57,7 +57,7 @@ export async function newSigningKey(): Promise<SigningKey> {
   const jwk = await exportJWK(privateKey)
   const publicJwk: PublicJwk = { kty: 'OKP', crv: 'Ed25519', x: String(jwk.x) }
   return {
-    kid: await calculateJwkThumbprint(publicJwk),
+    kid: await thumbprintOf(publicJwk),
     publicJwk,
     privateJwk: { ...publicJwk, d: String(jwk.d) },
   }

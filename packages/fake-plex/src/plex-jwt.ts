@@ -4,19 +4,11 @@ import { checkDeviceJwt, headerKid, parsePublicJwk, publishedJwk, thumbprintOf }
 import { PLEX_TV_ERRORS, plexTvError } from './plex-errors.ts'
 import { type RateLimit, requestDevice, tokenCaller } from './plex-tv.ts'
 import type { FakeState } from './state.ts'
-import { jsonResponse, negotiated } from './wire.ts'
+import { jsonFields, jsonResponse, negotiated } from './wire.ts'
 
 export interface JwtRouteDeps {
   state: FakeState
   nonceRateLimit: RateLimit | false
-}
-
-/** A JSON body as an object, or undefined. */
-async function jsonFields(request: Request): Promise<Record<string, unknown> | undefined> {
-  const body = await request.json().catch(() => undefined)
-  return body !== null && typeof body === 'object' && !Array.isArray(body)
-    ? (body as Record<string, unknown>)
-    : undefined
 }
 
 export function registerJwtRoutes(app: Hono, { state, nonceRateLimit }: JwtRouteDeps): void {

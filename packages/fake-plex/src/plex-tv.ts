@@ -5,7 +5,7 @@ import { invalidTokenResponse, PLEX_TV_ERRORS, plexTvError } from './plex-errors
 import type { SeedAccount, SeedConnection, SeedServer } from './seed.ts'
 import type { FakeState, HomeMember, Pin, TokenDevice } from './state.ts'
 import { managedUserAccount, signInBody, userPlexAccount } from './user.ts'
-import { isoSeconds, negotiated } from './wire.ts'
+import { isoSeconds, jsonFields, negotiated } from './wire.ts'
 
 export interface RateLimit {
   limit: number
@@ -255,8 +255,7 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
       const pin = state.createPin(device.clientIdentifier, device.product, device.name, strong)
       return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()), 201)
     }
-    const body = await c.req.json<unknown>().catch(() => undefined)
-    const fields = (body ?? {}) as { jwk?: unknown; strong?: unknown }
+    const fields = (await jsonFields(c.req.raw)) ?? {}
     const jwk = parsePublicJwk(fields.jwk)
     if (!jwk) return plexTvError(c.req.raw, PLEX_TV_ERRORS.invalidJwk)
     const thumbprint = await thumbprintOf(jwk)

@@ -13,7 +13,7 @@ import {
 } from './jwt.ts'
 import type { PlexTvErrorDef } from './plex-errors.ts'
 import { PLEX_TV_ERRORS } from './plex-errors.ts'
-import type { FakePlexSeed, SeedAccount, SeedHome, SeedHomeUser, SeedServer } from './seed.ts'
+import type { FakePlexSeed, SeedAccount, SeedHomeUser, SeedServer } from './seed.ts'
 import { isoSeconds } from './wire.ts'
 
 /** Transient tokens live up to 48 hours (plex-api.md, GetTransientToken). */
@@ -193,6 +193,13 @@ export class FakeState {
     )
   }
 
+  /** The account, or an error naming the login: a test asked the fake about an account its seed lacks. */
+  requireAccount(login: string): SeedAccount {
+    const account = this.findAccount(login)
+    if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+    return account
+  }
+
   findServer(serverId: string): SeedServer | undefined {
     return this.seed.servers.find((s) => s.id === serverId)
   }
@@ -231,18 +238,12 @@ export class FakeState {
     return !!token && this.tokens.get(token)?.jwt === true
   }
 
-  /** The Home `login` is the admin of, if any. */
-  homeOf(login: string): SeedHome | undefined {
-    return this.findAccount(login)?.home
-  }
-
   /**
    * A new token for the account. With a device, it is the device's token: Plex rotates tokens per
    * (account, client identifier), so the earlier live token of that pair is revoked.
    */
   issueToken(login: string, device?: TokenDevice, managedUuid?: string): string {
-    const account = this.findAccount(login)
-    if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+    const account = this.requireAccount(login)
     if (device) this.retireLegacyTokens(account.login, device.clientIdentifier, managedUuid)
     const token = newPlexToken()
     this.tokens.set(token, {
@@ -302,9 +303,9 @@ export class FakeState {
    * Earlier JWTs stay valid until they expire: a JWT is not revocable by rotation.
    */
   async issuePlexJwt(key: DeviceKeyRecord, options: { scope: string; nonce: string }): Promise<string> {
-    const account = this.findAccount(key.login)
-    const signingKey = this.signingKeys.at(-1)
-    if (!account || !signingKey) throw new Error(`fake-plex: no account ${JSON.stringify(key.login)}`)
+    const account = this.requireAccount(key.login)
+    // Never undefined: the list starts with DEFAULT_SIGNING_KEY and only grows.
+    const signingKey = this.signingKeys.at(-1) as SigningKey
     const now = this.now()
     const token = await signPlexJwt(signingKey, {
       clientIdentifier: key.device.clientIdentifier,
@@ -377,8 +378,7 @@ export class FakeState {
 
   /** The account's "Authorized Devices": one per live token issued to a device, oldest first. */
   devices(login: string): AuthorizedDevice[] {
-    const account = this.findAccount(login)
-    if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+    const account = this.requireAccount(login)
     // One entry per device: a device may hold its Plex JWT and the JWTs it refreshed before, all still live.
     const devices = new Map<string, AuthorizedDevice>()
     for (const record of this.tokens.values()) {
@@ -479,8 +479,7 @@ export class FakeState {
     const device = { clientIdentifier: pin.clientIdentifier, product: pin.product, name: pin.deviceName }
     if (pin.jwk && pin.thumbprint) {
       // The key is now this device's; its JWT is signed when the device polls with a device JWT.
-      const account = this.findAccount(login)
-      if (!account) throw new Error(`fake-plex: no account ${JSON.stringify(login)}`)
+      const account = this.requireAccount(login)
       this.registerDeviceKey({ thumbprint: pin.thumbprint, jwk: pin.jwk, login: account.login, device })
       pin.approvedLogin = account.login
       return ''

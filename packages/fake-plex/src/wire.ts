@@ -12,6 +12,14 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': JSON_TYPE, ...headers } })
 }
 
+/** A JSON request body as an object, or undefined (not JSON, or not an object). */
+export async function jsonFields(request: Request): Promise<Record<string, unknown> | undefined> {
+  const body = await request.json().catch(() => undefined)
+  return body !== null && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : undefined
+}
+
 export function xmlResponse(xml: string, status = 200): Response {
   return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${xml}\n`, {
     status,
