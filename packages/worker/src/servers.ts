@@ -3,7 +3,7 @@ import type { Context } from 'hono'
 import { httpOriginOf, toHttpOrigin } from './config.ts'
 import type { AppEnv } from './env.ts'
 import { ProblemError } from './problem.ts'
-import { rejectSession } from './session.ts'
+import { orRejectSession, rejectSession } from './session.ts'
 import type { KnownServer } from './session-store.ts'
 
 /** Where a server call goes and with which token, decided before any request leaves. */
@@ -89,13 +89,7 @@ function httpNotAllowed(): ProblemError {
  */
 export async function discoverServers(c: Context<AppEnv>): Promise<KnownServer[]> {
   const { plex, session, store } = c.var
-  let resources: Awaited<ReturnType<typeof plex.getResources>>
-  try {
-    resources = await plex.getResources({ token: session.plexToken })
-  } catch (error) {
-    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
-    throw error
-  }
+  const resources = await orRejectSession(c, plex.getResources({ token: session.plexToken }))
   const known: KnownServer[] = resources
     .filter((resource) => resource.provides.split(',').some((role) => role.trim() === 'server'))
     .map((resource) => ({

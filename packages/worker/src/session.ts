@@ -1,3 +1,4 @@
+import { isPlexError } from '@plex-auth/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { AppEnv } from './env.ts'
@@ -36,8 +37,8 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 /**
- * `requireSession` without the keep-alive, for the routes that end the session: a renewal written after
- * the deletion would bring the session back.
+ * `requireSession` without the keep-alive, for the routes that end the session: pinging or renewing a
+ * token about to be revoked, and writing the state of a session about to be deleted, is work for nothing.
  */
 export const requireSessionToEnd: MiddlewareHandler<AppEnv> = async (c, next) => {
   await authenticate(c)
@@ -224,6 +225,21 @@ function accountOf(input: { accountUuid?: string; user: object; home?: HomeLink 
 export async function rejectSession(c: Context<AppEnv>): Promise<never> {
   await c.var.store.deleteSession(c.var.session)
   throw sessionEnded(c)
+}
+
+/**
+ * Awaits a plex.tv call made with a token the session holds: when plex.tv no longer accepts it
+ * (`unauthorized`, which the core also reports for a revoked token's 422), the session ends (rejectSession).
+ * Any other error is thrown as it is.
+ * @example const account = await orRejectSession(c, plex.getTokenDetails({ token: session.plexToken }))
+ */
+export async function orRejectSession<T>(c: Context<AppEnv>, call: Promise<T>): Promise<T> {
+  try {
+    return await call
+  } catch (error) {
+    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
+    throw error
+  }
 }
 
 function sessionEnded(c: Context<AppEnv>): ProblemError {

@@ -7,20 +7,10 @@ import { ProblemError } from '../problem.ts'
 import { enforceRateLimit } from '../rate-limit.ts'
 import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { HomeSwitchBody, SignedInResponse } from '../schemas.ts'
-import { rejectSession, requireSession, sessionModeOf, startSession } from '../session.ts'
+import { orRejectSession, requireSession, sessionModeOf, startSession } from '../session.ts'
 import type { HomeLink, JwtCredentials } from '../session-store.ts'
 import { sha256 } from '../token-crypto.ts'
 import { readBody, validate } from '../validation.ts'
-
-/** The account behind `token` (GetTokenDetails); a dead token ends the session. */
-async function accountOf(c: Context<AppEnv>, token: string): Promise<object & { uuid: string }> {
-  try {
-    return await c.var.plex.getTokenDetails({ token })
-  } catch (error) {
-    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
-    throw error
-  }
-}
 
 /** The account switched from, as a Home link carries it (without the Home user). */
 type SwitchedFrom = Omit<HomeLink, 'userUuid'>
@@ -34,13 +24,7 @@ async function freshAdmin(c: Context<AppEnv>, from: SwitchedFrom): Promise<Switc
   const { session, plex, now } = c.var
   const admin = { ...session, plexToken: from.adminToken, ...(from.adminJwt ? { jwt: from.adminJwt } : {}) }
   if (!from.adminJwt || !jwtRefreshDue(admin, now())) return from
-  let renewed: { plexToken?: string; jwt?: JwtCredentials }
-  try {
-    renewed = await renewJwt(plex, admin)
-  } catch (error) {
-    if (isPlexError(error, 'unauthorized')) await rejectSession(c)
-    throw error
-  }
+  const renewed = await orRejectSession(c, renewJwt(plex, admin))
   if (!renewed.plexToken || !renewed.jwt) return from
   return { ...from, adminToken: renewed.plexToken, adminJwt: renewed.jwt }
 }
@@ -102,7 +86,6 @@ export const homeSwitch = defineRoute(
       new ProblemError('invalid_request', 'The session already acts for this user.', {
         issues: [{ path: 'uuid', message: 'Invalid uuid: this session already acts for this user' }],
       })
-    const device = { clientIdentifier: session.clientIdentifier, deviceName: session.deviceName }
     const open = async (
       plexToken: string,
       user: object,
@@ -112,7 +95,7 @@ export const homeSwitch = defineRoute(
       const res = await startSession(c, {
         plexToken,
         source: session.source,
-        device,
+        device: session,
         user,
         mode,
         ...(home ? { home } : {}),
@@ -136,20 +119,16 @@ export const homeSwitch = defineRoute(
         // Back to the account switched from: its token is sealed here. An admin without a Home PIN needs
         // no switch at plex.tv, and a Plex JWT goes back with its device key. An admin with a PIN gets it
         // asked for, as Plex asks it even of the admin: holding a kid's session is not being the admin.
-        let members: Awaited<ReturnType<typeof plex.getHomeUsers>>
-        try {
-          members = await plex.getHomeUsers({ token: from.adminToken })
-        } catch (error) {
-          // The token switched from is dead: so is this session's way back.
-          if (isPlexError(error, 'unauthorized')) await rejectSession(c)
-          throw error
-        }
+        // A dead token switched from ends the session: it was the session's way back.
+        const members = await orRejectSession(c, plex.getHomeUsers({ token: from.adminToken }))
         const admin = members.find((user) => user.uuid === from.adminUuid)
-        if (!admin?.protected)
-          return open(from.adminToken, await accountOf(c, from.adminToken), undefined, from.adminJwt)
+        if (!admin?.protected) {
+          const account = await orRejectSession(c, plex.getTokenDetails({ token: from.adminToken }))
+          return open(from.adminToken, account, undefined, from.adminJwt)
+        }
       }
     } else {
-      const account = await accountOf(c, session.plexToken)
+      const account = await orRejectSession(c, plex.getTokenDetails({ token: session.plexToken }))
       if (input.uuid === account.uuid) throw alreadyThisUser()
       await limitPinAttempts(account.uuid)
       from = {
@@ -161,14 +140,16 @@ export const homeSwitch = defineRoute(
 
     let switched: Awaited<ReturnType<typeof plex.switchHomeUser>>
     try {
-      switched = await plex.switchHomeUser({
-        token: from.adminToken,
-        uuid: input.uuid,
-        ...(input.pin === undefined ? {} : { pin: input.pin }),
-      })
+      // A dead token switched from ends the session: it was the session's way around the Home.
+      switched = await orRejectSession(
+        c,
+        plex.switchHomeUser({
+          token: from.adminToken,
+          uuid: input.uuid,
+          ...(input.pin === undefined ? {} : { pin: input.pin }),
+        }),
+      )
     } catch (error) {
-      // The token switched from is dead: so is this session's way around the Home.
-      if (isPlexError(error, 'unauthorized')) await rejectSession(c)
       if (isPlexError(error, 'not_found'))
         throw new ProblemError('not_found', "This account's Plex Home has no user with this uuid.")
       throw error

@@ -1,7 +1,6 @@
-import { isPlexError } from '@plex-auth/core'
 import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { HomeUsersResponse } from '../schemas.ts'
-import { rejectSession, requireSession } from '../session.ts'
+import { orRejectSession, requireSession } from '../session.ts'
 
 /**
  * `GET /v1/home/users`: the members of the session's Plex Home, as plex.tv lists them for the session's
@@ -22,14 +21,8 @@ export const homeUsers = defineRoute(
   requireSession,
   async (c) => {
     const { plex, session } = c.var
-    let users: Awaited<ReturnType<typeof plex.getHomeUsers>>
-    try {
-      // The core answers [] for plex.tv's 404 (an account without a Home).
-      users = await plex.getHomeUsers({ token: session.plexToken })
-    } catch (error) {
-      if (isPlexError(error, 'unauthorized')) await rejectSession(c)
-      throw error
-    }
+    // The core answers [] for plex.tv's 404 (an account without a Home).
+    const users = await orRejectSession(c, plex.getHomeUsers({ token: session.plexToken }))
     return c.json({
       // An allowlist, as for the account: a field plex.tv adds does not reach page scripts unreviewed.
       users: users.map((user) => ({

@@ -165,7 +165,7 @@ export const pollPin = defineRoute(
     return startSession(c, {
       plexToken: authToken,
       source: 'pin',
-      device: { clientIdentifier: pin.clientIdentifier, deviceName: pin.deviceName },
+      device: pin,
       user,
       mode,
       ...(jwt ? { jwt } : {}),

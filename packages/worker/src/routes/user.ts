@@ -2,7 +2,7 @@ import { isPlexError } from '@plex-auth/core'
 import { userFromClaims } from '../jwt-session.ts'
 import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { User, UserQuery } from '../schemas.ts'
-import { publicUser, rejectSession, requireSession } from '../session.ts'
+import { orRejectSession, publicUser, requireSession } from '../session.ts'
 import { validate } from '../validation.ts'
 
 /**
@@ -37,12 +37,6 @@ export const user = defineRoute(
         if (!isPlexError(error, 'invalid_token')) throw error
       }
     }
-    try {
-      return c.json(publicUser(await plex.getTokenDetails({ token: session.plexToken })))
-    } catch (error) {
-      // The core reports a revoked token's 422 as unauthorized too.
-      if (isPlexError(error, 'unauthorized')) await rejectSession(c)
-      throw error
-    }
+    return c.json(publicUser(await orRejectSession(c, plex.getTokenDetails({ token: session.plexToken }))))
   },
 )
