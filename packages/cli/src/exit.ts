@@ -29,6 +29,11 @@ export function usageError(message: string): CliError {
   return new CliError(message, { exitCode: EXIT.usage, code: 'usage' })
 }
 
+/** Ctrl-C at a prompt or while waiting (exit 130). */
+export function cancelled(): CliError {
+  return new CliError('Cancelled', { exitCode: EXIT.interrupted, code: 'interrupted' })
+}
+
 export function notSignedIn(profile: string): CliError {
   return new CliError(`Not signed in (profile "${profile}"): run plex-auth login`, {
     exitCode: EXIT.notSignedIn,

@@ -22,8 +22,13 @@ export function isPlexErrorLike(value: unknown, ...codes: string[]): value is Pl
 /** What was being done when Plex answered: the same code reads differently in each. */
 export type PlexErrorContext = 'sign-in' | 'stored-token' | 'pin' | 'server' | 'home'
 
-/** The codes that mean the stored token is gone for good: sign in again (exit 3). */
-const TOKEN_GONE = new Set(['unauthorized', 'token_expired', 'invalid_token'])
+/** The codes that mean a token is gone for good: sign in again (exit 3); as good as revoked for a logout. */
+const TOKEN_GONE = ['unauthorized', 'token_expired', 'invalid_token']
+
+/** A PlexError saying plex.tv no longer takes the token. */
+export function isTokenGone(error: unknown): boolean {
+  return isPlexErrorLike(error, ...TOKEN_GONE)
+}
 
 /** The friendly sentence for a PlexError code, or undefined for codes plex-auth does not know. */
 export function describePlexError(error: PlexErrorLike, context: PlexErrorContext): string | undefined {
@@ -74,7 +79,7 @@ export function describePlexError(error: PlexErrorLike, context: PlexErrorContex
 
 /** A CliError for a PlexError: the friendly line, the code in brackets, exit 3 when the token is gone. */
 export function cliErrorFromPlex(error: PlexErrorLike, context: PlexErrorContext): CliError {
-  const exitCode = context === 'stored-token' && TOKEN_GONE.has(error.code) ? EXIT.notSignedIn : EXIT.error
+  const exitCode = context === 'stored-token' && isTokenGone(error) ? EXIT.notSignedIn : EXIT.error
   // The core's messages never contain a token or password, so they are safe as a fallback.
   const message = describePlexError(error, context) ?? error.message
   return new CliError(message, { exitCode, code: error.code, cause: error })

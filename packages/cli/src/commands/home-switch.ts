@@ -12,9 +12,15 @@ import {
 import { accountLabel, accountSummary } from '../account.ts'
 import { defineCliCommand } from '../command.ts'
 import type { StoredCredential, StoredProfile } from '../credentials.ts'
-import { CliError, EXIT, usageError } from '../exit.ts'
+import { CliError, cancelled, EXIT, usageError } from '../exit.ts'
 import type { Ui } from '../output.ts'
-import { cliErrorFromPlex, describePlexError, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
+import {
+  cliErrorFromPlex,
+  describePlexError,
+  isPlexErrorLike,
+  isTokenGone,
+  withPlexContext,
+} from '../plex-error-text.ts'
 import { globalArgs, type Session } from '../session.ts'
 import { usableProfile } from '../stored-token.ts'
 
@@ -127,7 +133,7 @@ async function revokeDropped(session: Session, options: PlexClientOptions, token
   try {
     await signOut({ ...options, token })
   } catch (error) {
-    if (isPlexErrorLike(error, 'unauthorized', 'token_expired', 'invalid_token')) return
+    if (isTokenGone(error)) return
     const reason = isPlexErrorLike(error) ? describePlexError(error, 'stored-token') : String(error)
     session.ui.warn(`Could not revoke the previous Home user's token (${reason}); it stays valid at plex.tv`)
   }
@@ -154,7 +160,6 @@ async function askPin(ui: Ui, title: string): Promise<string> {
     message: `Home PIN for ${title}`,
     validate: (value) => (value ? undefined : 'Enter the PIN'),
   })
-  if (prompts.isCancel(pin))
-    throw new CliError('Cancelled', { exitCode: EXIT.interrupted, code: 'interrupted' })
+  if (prompts.isCancel(pin)) throw cancelled()
   return pin
 }

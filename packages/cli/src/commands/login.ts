@@ -18,7 +18,7 @@ import type { BaseUrls } from '../base-urls.ts'
 import { openBrowser } from '../browser.ts'
 import { defineCliCommand } from '../command.ts'
 import type { StoredAccount, StoredProfile } from '../credentials.ts'
-import { CliError, EXIT, usageError } from '../exit.ts'
+import { CliError, cancelled, EXIT, usageError } from '../exit.ts'
 import { jwtExpiry } from '../jwt.ts'
 import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
 import { globalArgs, PRODUCT, type Session } from '../session.ts'
@@ -214,12 +214,11 @@ async function pollPin(
   progress: (text: string) => void,
 ): Promise<string> {
   let delay = POLL_INTERVAL_MS
-  const interrupted = () => new CliError('Cancelled', { exitCode: EXIT.interrupted, code: 'interrupted' })
   for (;;) {
     try {
       await sleep(delay, undefined, { signal })
     } catch {
-      throw interrupted()
+      throw cancelled()
     }
     if (Date.now() > expiresAt) {
       throw new CliError('The code expired before it was approved: run plex-auth login again', {
@@ -232,7 +231,7 @@ async function pollPin(
       delay = POLL_INTERVAL_MS
       progress(waitingText(expiresAt))
     } catch (error) {
-      if (signal.aborted) throw interrupted()
+      if (signal.aborted) throw cancelled()
       if (isPlexErrorLike(error, 'rate_limited')) {
         delay = Math.min(Math.max((error.retryAfter ?? 0) * 1000, delay * 2), MAX_POLL_INTERVAL_MS)
         progress(`Plex asks to slow down; next check in ${Math.round(delay / 1000)} s`)
@@ -262,7 +261,7 @@ async function passwordSignIn(
   const io = { input: ui.streams.stdin, output: ui.streams.stderr }
   const answer = (value: string | symbol): string => {
     if (prompts.isCancel(value) || typeof value === 'symbol') {
-      throw new CliError('Cancelled', { exitCode: EXIT.interrupted, code: 'interrupted' })
+      throw cancelled()
     }
     return value
   }

@@ -4,7 +4,7 @@ import { signOut } from '@plex-auth/core'
 import { accountLabel } from '../account.ts'
 import { defineCliCommand } from '../command.ts'
 import { CliError, EXIT } from '../exit.ts'
-import { cliErrorFromPlex, describePlexError, isPlexErrorLike } from '../plex-error-text.ts'
+import { cliErrorFromPlex, describePlexError, isPlexErrorLike, isTokenGone } from '../plex-error-text.ts'
 import { globalArgs } from '../session.ts'
 
 export default defineCliCommand({
@@ -28,7 +28,7 @@ export default defineCliCommand({
         } catch (error) {
           if (!isPlexErrorLike(error)) throw error
           // A token plex.tv no longer accepts is as good as revoked: forget it.
-          if (!['unauthorized', 'token_expired', 'invalid_token'].includes(error.code)) {
+          if (!isTokenGone(error)) {
             throw new CliError(
               `${describePlexError(error, 'stored-token') ?? error.message}; nothing was deleted. Try again, or use --local to only forget it here`,
               { code: error.code, cause: cliErrorFromPlex(error, 'stored-token') },
