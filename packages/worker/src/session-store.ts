@@ -152,7 +152,7 @@ export const keys = {
   pin: (pinId: string) => `pin:${pinId}`,
   accountPrefix: async (accountUuid: string) => `user:${await sha256(accountUuid)}:`,
   accountEntry: async (accountUuid: string, sessionId: string) =>
-    `user:${await sha256(accountUuid)}:${sessionId}`,
+    `${await keys.accountPrefix(accountUuid)}${sessionId}`,
   keepAliveCursor: 'cron:keep-alive',
 }
 
@@ -252,7 +252,7 @@ export function createSessionStore(
   /** The session's state from KV now (and remembered as seen). */
   const readState = async (hash: string): Promise<StoredState | undefined> => {
     const k = keys.state(hash)
-    const state = (await read<StoredState>(k, await kv.get(k)))?.record
+    const state = await read<StoredState>(k, await kv.get(k))
     see(hash, state)
     return state
   }
@@ -261,17 +261,22 @@ export function createSessionStore(
     const seen = statesSeen.get(hash)
     return seen && now() - seen.at < STATE_SEEN_MS ? seen : undefined
   }
+  /** Remembers a sealed session value this isolate just read (when the cache is on). */
+  const remember = (k: string, value: string | null): void => {
+    if (sessionCacheSeconds <= 0 || value === null) {
+      sessionReads.delete(k)
+      return
+    }
+    if (sessionReads.size >= MAX_CACHED_SESSIONS) sessionReads.clear()
+    sessionReads.set(k, { value, until: now() + sessionCacheSeconds * 1000 })
+  }
   /** The sealed session value: from this isolate's recent reads, else from KV (and then remembered). */
   const readSession = async (k: string): Promise<string | null> => {
     if (sessionCacheSeconds <= 0) return kv.get(k)
     const hit = sessionReads.get(k)
     if (hit && hit.until > now()) return hit.value
     const value = await kv.get(k)
-    if (value === null) sessionReads.delete(k)
-    else {
-      if (sessionReads.size >= MAX_CACHED_SESSIONS) sessionReads.clear()
-      sessionReads.set(k, { value, until: now() + sessionCacheSeconds * 1000 })
-    }
+    remember(k, value)
     return value
   }
 
@@ -297,18 +302,13 @@ export function createSessionStore(
   }
 
   /** Opens a sealed value read from `k`; undefined when absent, tampered, moved, or of another shape. */
-  const read = async <T extends { v: 2 }>(
-    k: string,
-    sealed: string | null,
-  ): Promise<{ record: T; stale: boolean } | undefined> => {
+  const read = async <T extends { v: 2 }>(k: string, sealed: string | null): Promise<T | undefined> => {
     if (sealed === null) return undefined
     const opened = await open(ring, sealed, k)
     if (!opened) return undefined
     try {
       const record = JSON.parse(opened.plaintext) as T
-      return record && typeof record === 'object' && record.v === 2
-        ? { record, stale: opened.stale }
-        : undefined
+      return record && typeof record === 'object' && record.v === 2 ? record : undefined
     } catch {
       return undefined
     }
@@ -316,9 +316,9 @@ export function createSessionStore(
 
   /** A session record opened from `sealed`, if it is one and has not expired. */
   const sessionFrom = async (hash: string, sealed: string | null): Promise<Session | undefined> => {
-    const opened = await read<StoredSession>(keys.session(hash), sealed)
-    if (!opened) return undefined
-    const { v: _version, ...stored } = opened.record
+    const record = await read<StoredSession>(keys.session(hash), sealed)
+    if (!record) return undefined
+    const { v: _version, ...stored } = record
     if (typeof stored.plexToken !== 'string' || !(stored.expiresAt > now())) return undefined
     if (stored.jwt !== undefined && !(typeof stored.jwt === 'object' && stored.jwt.expiresAt > 0))
       return undefined
@@ -348,16 +348,6 @@ export function createSessionStore(
       if (typeof time === 'number' && !(time <= (session[field] ?? 0))) next[field] = time
     }
     return next
-  }
-
-  /** Remembers a sealed session value this isolate just read or wrote (when the cache is on). */
-  const remember = (k: string, value: string | null): void => {
-    if (sessionCacheSeconds <= 0 || value === null) {
-      sessionReads.delete(k)
-      return
-    }
-    if (sessionReads.size >= MAX_CACHED_SESSIONS) sessionReads.clear()
-    sessionReads.set(k, { value, until: now() + sessionCacheSeconds * 1000 })
   }
 
   const store: SessionStore = {
@@ -474,7 +464,7 @@ export function createSessionStore(
           ...(cursor ? { cursor } : {}),
         })
         const sessions = await Promise.all(
-          listed.keys.map((key) => sessionOfEntry(accountUuid, key.name.slice(prefix.length))),
+          listed.keys.map((key) => sessionOfEntry(accountUuid, prefix, key.name.slice(prefix.length))),
         )
         for (const session of sessions) if (session) found.push(session)
         if (listed.list_complete) break
@@ -484,7 +474,9 @@ export function createSessionStore(
     },
 
     async findAccountSession(accountUuid, sessionId) {
-      return SESSION_ID.test(sessionId) ? sessionOfEntry(accountUuid, sessionId) : undefined
+      return SESSION_ID.test(sessionId)
+        ? sessionOfEntry(accountUuid, await keys.accountPrefix(accountUuid), sessionId)
+        : undefined
     },
 
     async listSessionHashes({ cursor, limit }) {
@@ -497,7 +489,7 @@ export function createSessionStore(
 
     async getKeepAliveCursor() {
       const k = keys.keepAliveCursor
-      const stored = (await read<StoredCursor>(k, await kv.get(k)))?.record
+      const stored = await read<StoredCursor>(k, await kv.get(k))
       return typeof stored?.cursor === 'string' ? stored.cursor : undefined
     },
 
@@ -510,7 +502,7 @@ export function createSessionStore(
 
     async getTransientToken(session, target) {
       const k = await keys.transient(session.hash, target)
-      const stored = (await read<StoredTransient>(k, await kv.get(k)))?.record
+      const stored = await read<StoredTransient>(k, await kv.get(k))
       if (!stored || typeof stored.token !== 'string' || !(stored.expiresAt > now())) return undefined
       return { token: stored.token, expiresAt: stored.expiresAt }
     },
@@ -540,7 +532,7 @@ export function createSessionStore(
 
     async getServers(session) {
       const k = keys.servers(session.hash)
-      const stored = (await read<StoredServers>(k, await kv.get(k)))?.record
+      const stored = await read<StoredServers>(k, await kv.get(k))
       return stored && Array.isArray(stored.servers) ? stored.servers : undefined
     },
 
@@ -554,7 +546,7 @@ export function createSessionStore(
 
     async getPin(id) {
       const k = keys.pin(id)
-      const stored = (await read<StoredPin>(k, await kv.get(k)))?.record
+      const stored = await read<StoredPin>(k, await kv.get(k))
       if (!stored || typeof stored.pollTokenHash !== 'string') return undefined
       const { v: _version, ...pin } = stored
       return { id, ...pin }
@@ -567,11 +559,16 @@ export function createSessionStore(
 
   /**
    * The session an index entry names, when the entry opens under its own key (so it was not planted or
-   * moved) and the session says it is this account's under this id.
+   * moved) and the session says it is this account's under this id. `prefix` is the account's index
+   * prefix, hashed once by the caller rather than once per entry listed.
    */
-  async function sessionOfEntry(accountUuid: string, sessionId: string): Promise<Session | undefined> {
-    const k = await keys.accountEntry(accountUuid, sessionId)
-    const entry = (await read<StoredAccountEntry>(k, await kv.get(k)))?.record
+  async function sessionOfEntry(
+    accountUuid: string,
+    prefix: string,
+    sessionId: string,
+  ): Promise<Session | undefined> {
+    const k = `${prefix}${sessionId}`
+    const entry = await read<StoredAccountEntry>(k, await kv.get(k))
     if (typeof entry?.session !== 'string') return undefined
     const session = await sessionFrom(entry.session, await readSession(keys.session(entry.session)))
     return session?.accountUuid === accountUuid && session.id === sessionId ? session : undefined
