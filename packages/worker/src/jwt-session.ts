@@ -11,7 +11,7 @@ import { fromBase64 } from './token-crypto.ts'
  */
 
 /** Plex's advice: renew a Plex JWT once less than a day of it remains. */
-export const JWT_REFRESH_BEFORE_MS = 24 * 3600 * 1000
+const JWT_REFRESH_BEFORE_MS = 24 * 3600 * 1000
 /**
  * A JWT with less than this left is renewed before the request goes on (it could expire on the way to
  * plex.tv); one with more is renewed in the background, after the answer.

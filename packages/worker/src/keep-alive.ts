@@ -18,7 +18,7 @@ const DAY_MS = 24 * 3600 * 1000
 /** A legacy token is pinged, and a session's use recorded, at most this often. */
 export const KEEP_ALIVE_INTERVAL_MS = DAY_MS
 /** After a failed ping or renewal (plex.tv down, 429), this isolate leaves the session alone this long. */
-export const RETRY_AFTER_FAILURE_MS = 60_000
+const RETRY_AFTER_FAILURE_MS = 60_000
 
 /** What keeping a session alive takes: its storage, a Plex client per device, the clock. */
 export interface KeepAliveDeps {

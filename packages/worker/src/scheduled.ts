@@ -15,7 +15,7 @@ import { createSessionStore } from './session-store.ts'
  */
 
 /** Sessions per KV list page. */
-export const SESSIONS_PER_PAGE = 100
+const SESSIONS_PER_PAGE = 100
 
 /** What one run did, logged as one line (counts only, nothing about any session). */
 export interface KeepAliveReport {

@@ -17,7 +17,7 @@ export interface ServerTarget {
 }
 
 /** A request tries at most this many connections of a server: a hostile listing cannot fan it out. */
-export const MAX_CONNECTION_ATTEMPTS = 3
+const MAX_CONNECTION_ATTEMPTS = 3
 
 const CLIENT_IDENTIFIER = /^[A-Za-z0-9._-]{1,200}$/
 

@@ -128,9 +128,9 @@ type StoredCursor = { v: 2; cursor: string }
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
 /** A session id: 16 random bytes, base64url. */
-export const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
+const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
 /** Keys per list page of an account's index. */
-export const ACCOUNT_SESSIONS_PER_PAGE = 100
+const ACCOUNT_SESSIONS_PER_PAGE = 100
 /**
  * List pages read for one account (so at most 2,000 sessions): every page, so sign-out everywhere ends
  * sessions forked past the first hundred, but bounded, so one request stays within Workers'
@@ -138,7 +138,7 @@ export const ACCOUNT_SESSIONS_PER_PAGE = 100
  */
 export const MAX_ACCOUNT_PAGES = 20
 /** How long this isolate trusts a `state:` value it read or wrote, for the keep-alive's daily decisions. */
-export const STATE_SEEN_MS = 24 * 3600 * 1000
+const STATE_SEEN_MS = 24 * 3600 * 1000
 /** A JWT with less than this left in the `session:` key may have been renewed: its `state:` is read. */
 const JWT_STATE_BEFORE_MS = 24 * 3600 * 1000
 

@@ -148,7 +148,7 @@ export function publicUser(user: object): Record<string, unknown> {
 }
 
 /** The request header a client sends to receive its session token in the body instead of a cookie. */
-export const SESSION_MODE_HEADER = 'X-Session-Mode'
+const SESSION_MODE_HEADER = 'X-Session-Mode'
 
 /** How the client asked to hold its session: `bearer` (token in the body) or `cookie` (the default). */
 export type SessionMode = 'bearer' | 'cookie'
