@@ -50,8 +50,8 @@ const baseUrl = (fallback: string) =>
     v.transform((value) => value.replace(/\/+$/, '')),
   )
 
-/** Comma-separated http(s) origins. */
-const originList = v.pipe(
+/** A comma-separated list: items trimmed, empty ones dropped. */
+const commaList = v.pipe(
   setting,
   v.transform((value) =>
     value
@@ -59,6 +59,11 @@ const originList = v.pipe(
       .map((item) => item.trim())
       .filter(Boolean),
   ),
+)
+
+/** Comma-separated http(s) origins. */
+const originList = v.pipe(
+  commaList,
   v.check((items) => items.every((item) => toHttpOrigin(item) !== undefined)),
   v.transform((items) => new Set(items.map((item) => toHttpOrigin(item) as string))),
 )
@@ -120,13 +125,7 @@ export const ConfigSchema = v.object({
   ),
   TOKEN_ENCRYPTION_KEY: v.pipe(v.string(), v.trim(), v.nonEmpty(), v.check(isKey)),
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: v.pipe(
-    setting,
-    v.transform((value) =>
-      value
-        .split(',')
-        .map((item) => item.trim())
-        .filter(Boolean),
-    ),
+    commaList,
     v.check((items) => items.every(isKey)),
   ),
   PLEX_PRODUCT: v.pipe(
