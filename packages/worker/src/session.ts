@@ -255,7 +255,8 @@ function sessionEnded(c: Context<AppEnv>): ProblemError {
  * A token the frontend brought (`POST /v1/sessions`) is left alone: it is not ours to end.
  */
 export async function endSession(c: Context<AppEnv>, session: Session): Promise<void> {
-  // A keep-alive of this session running in this isolate would write it back after the deletion.
+  // A keep-alive of this session running in this isolate may have read it before the deletion: let it
+  // finish, or its `state:` write would land after the deletion, a dead key left until it expires.
   await settleKeepAlive(session.hash)
   // The tokens the worker obtained: the session's own (unless the frontend brought it), a Home user's
   // (always the worker's, from the switch), and the admin's a switched session carries.

@@ -101,7 +101,7 @@ export const homeSwitch = defineRoute(
         ...(home ? { home } : {}),
         ...(jwt ? { jwt } : {}),
       })
-      // A keep-alive of the old session running in this isolate must not write it back.
+      // A keep-alive of the old session running here would write its `state:` after the deletion (endSession).
       await settleKeepAlive(session.hash)
       await store.deleteSession(session)
       return res
