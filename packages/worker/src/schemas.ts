@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { PROBLEMS, type ProblemCode } from './problem.ts'
+import { SESSION_ID } from './session-store.ts'
 
 /*
  * Request schemas validate input; response schemas document output. Both feed the OpenAPI document
@@ -119,7 +120,7 @@ export const SignOutBody = v.object({
     v.pipe(
       v.boolean(),
       v.description(
-        "`true` ends every session of the account that this location's KV lists (at most 100), not only this one.",
+        "`true` ends every session of the account that this location's KV lists (up to 2,000), not only this one.",
       ),
     ),
   ),
@@ -129,7 +130,7 @@ export const SignOutBody = v.object({
 export const SessionIdParams = v.object({
   id: v.pipe(
     v.string(),
-    v.regex(/^[A-Za-z0-9_-]{22}$/),
+    v.regex(SESSION_ID),
     v.description('The `id` of a session from GET /v1/sessions (not its token).'),
   ),
 })

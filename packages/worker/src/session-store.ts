@@ -128,7 +128,7 @@ type StoredCursor = { v: 2; cursor: string }
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
 /** A session id: 16 random bytes, base64url. */
-const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
+export const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
 /** Keys per list page of an account's index. */
 const ACCOUNT_SESSIONS_PER_PAGE = 100
 /**
