@@ -45,8 +45,11 @@ export const requireSessionToEnd: MiddlewareHandler<AppEnv> = async (c, next) =>
   await next()
 }
 
-/** The request's `waitUntil`, or undefined where there is no execution context (app.request in tests). */
-function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
+/**
+ * The request's `waitUntil`, or undefined where there is no execution context (app.request in tests):
+ * Hono's `c.executionCtx` getter throws then.
+ */
+export function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
   try {
     const context = c.executionCtx
     return (promise) => context.waitUntil(promise)

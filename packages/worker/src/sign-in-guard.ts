@@ -4,6 +4,7 @@ import type { Context } from 'hono'
 import { DEFAULTS } from './config.ts'
 import type { AppEnv, Bindings } from './env.ts'
 import { ProblemError } from './problem.ts'
+import { waitUntilOf } from './session.ts'
 
 /*
  * The worker-wide budget of failed password sign-ins, in the one place that is strongly consistent: a
@@ -161,9 +162,9 @@ export async function guardPasswordSignIn<T>(c: Context<AppEnv>, call: () => Pro
     .then((outcome) => guard.settle(id, outcome, now()))
     // A lost settle costs nothing for good: the reservation frees itself after its deadline.
     .catch(() => console.warn(JSON.stringify({ level: 'warn', code: 'sign_in_guard_failed' })))
-  const executionCtx = executionCtxOf(c)
-  if (executionCtx) {
-    executionCtx.waitUntil(settled)
+  const waitUntil = waitUntilOf(c)
+  if (waitUntil) {
+    waitUntil(settled)
     return attempt
   }
   try {
@@ -178,15 +179,6 @@ function outcomeOf(error: unknown): SignInOutcome {
   if (isPlexError(error, 'unauthorized')) return 'failed'
   if (isPlexError(error, 'locked_out')) return 'locked_out'
   return 'ok'
-}
-
-/** The request's execution context, or undefined where there is none (Hono's getter throws then). */
-function executionCtxOf(c: Context<AppEnv>): ExecutionContext | undefined {
-  try {
-    return c.executionCtx
-  } catch {
-    return undefined
-  }
 }
 
 function signInClosed(retryAfterSeconds: number): ProblemError {
