@@ -71,6 +71,11 @@ export function registerControlRoutes(app: Hono, controls: Controls): void {
     return jsonResponse({ devices: state.devices(login) })
   })
 
+  app.delete('/__fake/devices/:clientIdentifier', (c) => {
+    if (!state.removeDevice(c.req.param('clientIdentifier'))) return controlError(404, 'no such device')
+    return new Response(null, { status: 204 })
+  })
+
   app.post('/__fake/servers/:id/restart', (c) => {
     if (!state.findServer(c.req.param('id'))) return controlError(404, 'no such server')
     controls.restartServer(c.req.param('id'))

@@ -120,6 +120,11 @@ export interface FakePlex {
   issueToken(login: string, device?: { clientIdentifier: string; product?: string; name?: string }): string
   /** The account's "Authorized Devices": one per device holding a live token, oldest first. */
   devices(login: string): AuthorizedDevice[]
+  /**
+   * Plays "Remove" in Authorized Devices: the device's tokens are revoked and its keys forgotten (a JWT
+   * refresh for it then gets code 1097). Returns whether the device held a token or a key.
+   */
+  removeDevice(clientIdentifier: string): boolean
   /** Device keys registered for the account (by a PIN with a key or POST /api/v2/auth/jwk). */
   deviceKeys(login: string): DeviceKeyRecord[]
   /** The fake plex.tv's signing keys, newest last; GET /api/v2/auth/keys lists them all. */
@@ -237,6 +242,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     },
     issueToken: (login, device) => state.issueToken(login, device && { product: '', name: '', ...device }),
     devices: (login) => state.devices(login),
+    removeDevice: (clientIdentifier) => state.removeDevice(clientIdentifier),
     deviceKeys: (login) => {
       const account = state.requireAccount(login)
       return [...state.deviceKeys.values()]

@@ -16,8 +16,12 @@ import { PLEX_TV_ERRORS } from './plex-errors.ts'
 export const PLEX_JWT_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
 /** A nonce from /api/v2/auth/nonce is good for one refresh within 5 minutes. */
 export const NONCE_LIFETIME_MS = 5 * 60 * 1000
-/** Longest device JWT plex.tv takes: `exp` at most `iat` + 300, as Plex's documentation says. */
-export const DEVICE_JWT_MAX_LIFETIME_SECONDS = 300
+/**
+ * Longest device JWT the fake takes: `exp` at most `iat` + 3600. Plex's documentation signs its example
+ * for an hour; the "5 minutes" it mentions is the nonce's life, and a 24-hour device JWT has been seen
+ * accepted (forums.plex.tv/t/937061). The fake keeps the documented hour.
+ */
+export const DEVICE_JWT_MAX_LIFETIME_SECONDS = 3600
 /** Clock skew the fake accepts on a device JWT's `iat` and `exp`. */
 const CLOCK_TOLERANCE_SECONDS = 30
 
@@ -98,7 +102,7 @@ export type DeviceJwtCheck = { ok: true; payload: JWTPayload } | { ok: false; er
 
 /**
  * Checks a device JWT as plex.tv does: EdDSA signature by the device's registered key, `aud` plex.tv,
- * `iss` the calling client identifier, `iat`/`exp` on the fake's clock, `exp` at most 5 minutes after `iat`.
+ * `iss` the calling client identifier, `iat`/`exp` on the fake's clock, `exp` at most an hour after `iat`.
  * A signature that fails is 422 "Signature verification failed"; so is any other failure of the JWT (the
  * fake does not invent a finer distinction Plex does not document). An unreadable JWT is 400.
  */
@@ -162,7 +166,8 @@ export async function signPlexJwt(
   const iat = Math.floor(claims.now / 1000)
   return new SignJWT({
     iss: 'plex.tv',
-    aud: [claims.clientIdentifier],
+    // Quirk: `aud` names plex.tv and the device (@ctrl/plex test/jwt.spec.ts).
+    aud: ['plex.tv', claims.clientIdentifier],
     iat,
     exp: iat + PLEX_JWT_LIFETIME_MS / 1000,
     nonce: claims.nonce,

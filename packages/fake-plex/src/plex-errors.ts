@@ -7,7 +7,7 @@ export interface PlexTvErrorDef {
   message: string
 }
 
-/** The plex.tv error codes the fake produces (see /work/shared/plex-api.md). */
+/** The plex.tv error codes the fake produces (see README.md, "Where each behaviour comes from"). */
 export const PLEX_TV_ERRORS = {
   clientIdentifierMissing: { code: 1000, message: 'X-Plex-Client-Identifier is missing', status: 400 },
   unauthenticated: { code: 1001, message: 'User could not be authenticated', status: 401 },
@@ -28,6 +28,8 @@ export const PLEX_TV_ERRORS = {
   signatureVerificationFailed: { message: 'Signature verification failed', status: 422 },
   thumbprintTaken: { message: 'thumbprint already taken', status: 422 },
   tokenExpired: { message: 'Token expired', status: 498 },
+  // Code and message from clambin/mediaclients plex/plextv/errors.go; the status is not known (assumed 401).
+  jwkMissing: { code: 1097, message: 'jwk missing. no public key to verify jwt request', status: 401 },
 } as const satisfies Record<string, PlexTvErrorDef>
 
 /**

@@ -57,8 +57,8 @@ export function registerJwtRoutes(app: Hono, { state, nonceRateLimit }: JwtRoute
     if (!header) return plexTvError(c.req.raw, PLEX_TV_ERRORS.invalidJwt)
     const clientIdentifier = c.req.header('x-plex-client-identifier') ?? ''
     const key = state.findDeviceKey(clientIdentifier, header.kid)
-    // A key nobody registered for this device cannot have signed anything plex.tv accepts.
-    if (!key) return plexTvError(c.req.raw, PLEX_TV_ERRORS.signatureVerificationFailed)
+    // Quirk: a key that was never registered for this device, or whose device was removed, is code 1097.
+    if (!key) return plexTvError(c.req.raw, PLEX_TV_ERRORS.jwkMissing)
     const check = await checkDeviceJwt(jwt, key.jwk, clientIdentifier, state.now())
     if (!check.ok) return plexTvError(c.req.raw, check.error)
     // Checked after the signature, so that only the key's holder can use up a nonce.

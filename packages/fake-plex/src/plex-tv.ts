@@ -2,7 +2,7 @@
 import { Hono } from 'hono'
 import { checkDeviceJwt, parsePublicJwk, thumbprintOf } from './jwt.ts'
 import { invalidTokenResponse, PLEX_TV_ERRORS, plexTvError } from './plex-errors.ts'
-import type { SeedAccount, SeedConnection, SeedServer } from './seed.ts'
+import type { SeedConnection, SeedServer } from './seed.ts'
 import type { FakeState, HomeMember, Pin, TokenDevice } from './state.ts'
 import { managedUserAccount, signInBody, userPlexAccount } from './user.ts'
 import { isoSeconds, jsonFields, negotiated } from './wire.ts'
@@ -121,23 +121,28 @@ function pinBody(pin: Pin, now: number): Record<string, unknown> {
   }
 }
 
-function resources(
-  state: FakeState,
-  account: SeedAccount,
-  token: string,
-  url: URL,
-): Record<string, unknown>[] {
-  // Quirk: a PMS refuses Plex JWTs, so a JWT caller's owned servers carry a legacy token of their own.
-  const ownerToken = (server: SeedServer): string =>
-    state.isJwt(token) ? state.serverAccessToken(account.login, server.id) : token
+/**
+ * The servers a member sees in /api/v2/resources, with the token to send each one:
+ * - owned: the caller's own token, a Plex JWT included (anthonycaccese/240-MP#240);
+ * - shared with the caller (a friend): the share's own opaque token;
+ * - a managed Home user: the admin's servers with `home: true` and an opaque token per member and server.
+ */
+function resources(state: FakeState, member: HomeMember, token: string, url: URL): Record<string, unknown>[] {
+  const { account, managed } = member
   const includeHttps = url.searchParams.get('includeHttps') === '1'
   const includeRelay = url.searchParams.get('includeRelay') === '1'
   const now = isoSeconds(state.now())
   const devices: Record<string, unknown>[] = []
   for (const server of state.seed.servers) {
-    const owned = server.ownerLogin === account.login
-    const share = server.shares?.find((s) => s.login === account.login)
-    if (!owned && !share) continue
+    const home = managed !== undefined && server.ownerLogin === account.login
+    const owned = !managed && server.ownerLogin === account.login
+    const share = managed ? undefined : server.shares?.find((s) => s.login === account.login)
+    if (!owned && !share && !home) continue
+    const accessToken = owned
+      ? token
+      : home
+        ? state.homeServerToken(account.login, managed.uuid, server.id)
+        : share?.accessToken
     const owner = state.findAccount(server.ownerLogin)
     const connections = serverConnections(server)
       .filter((c) => (includeHttps || c.protocol === 'http') && (includeRelay || !c.relay))
@@ -156,9 +161,9 @@ function resources(
       ownerId: owned ? null : (owner?.id ?? null),
       sourceTitle: owned ? null : (owner?.login ?? null),
       publicAddress: '203.0.113.7',
-      accessToken: owned ? ownerToken(server) : share?.accessToken,
+      accessToken,
       owned,
-      home: false,
+      home,
       synced: false,
       relay: true,
       presence: true,
@@ -199,6 +204,15 @@ function resources(
   return devices
 }
 
+/**
+ * Quirk: once a Plex JWT was issued for a client identifier, password or PIN sign-in under that identifier
+ * fails (clambin/mediaclients plex/plextv/auth_jwt.go): a client must sign in again as a new device. The
+ * status and code are not documented; the fake answers 401 code 1001.
+ */
+function legacySignInRefused(request: Request, state: FakeState): boolean {
+  return state.jwtClientIdentifiers.has(request.headers.get('x-plex-client-identifier') ?? '')
+}
+
 /** The plex.tv /api/v2 app. Every route needs X-Plex-Client-Identifier (400 code 1000 without). */
 export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
   const app = new Hono()
@@ -225,6 +239,7 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
   })
 
   app.post('/api/v2/users/signin', async (c) => {
+    if (legacySignInRefused(c.req.raw, state)) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
     // Quirk: sign-in reads application/x-www-form-urlencoded only; a JSON body carries no credentials.
     const type = c.req.header('content-type') ?? ''
     const form = new URLSearchParams(
@@ -251,6 +266,7 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
     // Quirk: a PIN with a key is a JSON body `{"jwk":{...},"strong":true}`; without one, `?strong=true`.
     const isJson = (c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')
     if (!isJson) {
+      if (legacySignInRefused(c.req.raw, state)) return plexTvError(c.req.raw, PLEX_TV_ERRORS.unauthenticated)
       const strong = c.req.query('strong') === 'true'
       const pin = state.createPin(device.clientIdentifier, device.product, device.name, strong)
       return negotiated(c.req.raw, 'pin', pinBody(pin, state.now()), 201)
@@ -297,9 +313,7 @@ export function createPlexTvApp({ state, rateLimit }: PlexTvDeps): Hono {
     const caller = tokenCaller(c.req.raw, state)
     if (caller instanceof Response) return caller
     const { token, member } = caller
-    // A managed user sees no servers here: the fake shares none with Home members.
-    if (member.managed) return negotiated(c.req.raw, 'resources', [])
-    return negotiated(c.req.raw, 'resources', resources(state, member.account, token, new URL(c.req.url)))
+    return negotiated(c.req.raw, 'resources', resources(state, member, token, new URL(c.req.url)))
   })
 
   app.delete('/api/v2/users/signout', (c) => {

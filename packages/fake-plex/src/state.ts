@@ -146,7 +146,11 @@ export class FakeState {
   /** Per client IP: times of the failures still within the window, and the end of a lockout. */
   readonly failuresByIp = new Map<string, { failedAt: number[]; lockedUntil?: number }>()
   readonly rateWindows = new Map<string, { start: number; count: number }>()
+  /** Home members' server tokens: by (admin, managed user, server), and what each token stands for. */
   private readonly serverTokens = new Map<string, string>()
+  private readonly homeServerAccess = new Map<string, { login: string; managedUuid: string; serverId: string }>()
+  /** Client identifiers a Plex JWT was issued to: legacy sign-in under them is refused from then on. */
+  readonly jwtClientIdentifiers = new Set<string>()
   /** Registered device keys by thumbprint. */
   readonly deviceKeys = new Map<string, DeviceKeyRecord>()
   /** Live nonces and when they expire. */
@@ -174,6 +178,8 @@ export class FakeState {
     this.deviceKeys.clear()
     this.nonces.clear()
     this.serverTokens.clear()
+    this.homeServerAccess.clear()
+    this.jwtClientIdentifiers.clear()
     this.signingKeys = [DEFAULT_SIGNING_KEY]
     this.nextPinId = 1837000001
     for (const account of this.seed.accounts) {
@@ -309,7 +315,8 @@ export class FakeState {
     const now = this.now()
     const token = await signPlexJwt(signingKey, {
       clientIdentifier: key.device.clientIdentifier,
-      thumbprint: key.thumbprint,
+      // Quirk: `thumbprint` echoes the `kid` the device sent with its key (@ctrl/plex test/jwt.spec.ts).
+      thumbprint: key.jwk.kid ?? key.thumbprint,
       nonce: options.nonce,
       scope: options.scope,
       user: {
@@ -325,6 +332,7 @@ export class FakeState {
       now,
     })
     this.retireLegacyTokens(account.login, key.device.clientIdentifier)
+    this.jwtClientIdentifiers.add(key.device.clientIdentifier)
     if (key.legacyToken !== undefined) this.revokeToken(key.legacyToken)
     this.tokens.set(token, {
       token,
@@ -363,17 +371,40 @@ export class FakeState {
   }
 
   /**
-   * The token a server owner's resources list gives for a server when the caller used a Plex JWT, which a
-   * PMS refuses: one legacy token per (account, server), made on first use, in no device list.
+   * The token a Home member's resources list gives for a server of the Home's admin: one opaque token per
+   * (managed user, server), made on first use, in no device list. Only that server accepts it, as that
+   * member (not as its admin).
    */
-  serverAccessToken(login: string, serverId: string): string {
-    const key = `${login}\u0000${serverId}`
+  homeServerToken(login: string, managedUuid: string, serverId: string): string {
+    const key = `${login}\u0000${managedUuid}\u0000${serverId}`
     let token = this.serverTokens.get(key)
-    if (token === undefined || this.tokenStatus(token) !== 'valid') {
-      token = this.issueToken(login)
+    if (token === undefined) {
+      token = newPlexToken()
       this.serverTokens.set(key, token)
+      this.homeServerAccess.set(token, { login, managedUuid, serverId })
     }
     return token
+  }
+
+  /**
+   * "Remove" on a device in the account's Authorized Devices: its tokens are revoked and its device keys
+   * forgotten, so a JWT refresh for it gets code 1097 "jwk missing". Returns whether it held anything.
+   */
+  removeDevice(clientIdentifier: string): boolean {
+    let found = false
+    for (const record of this.tokens.values()) {
+      if (record.device?.clientIdentifier === clientIdentifier && !record.revoked) {
+        record.revoked = true
+        found = true
+      }
+    }
+    for (const [thumbprint, key] of this.deviceKeys) {
+      if (key.device.clientIdentifier === clientIdentifier) {
+        this.deviceKeys.delete(thumbprint)
+        found = true
+      }
+    }
+    return found
   }
 
   /** The account's "Authorized Devices": one per live token issued to a device, oldest first. */
@@ -525,6 +556,10 @@ export class FakeState {
     return record
   }
 
+  private homeMemberExists(login: string, managedUuid: string): boolean {
+    return this.findAccount(login)?.home?.users.some((user) => user.uuid === managedUuid) === true
+  }
+
   /** How a PMS sees a token: owner (admin), shared user, transient token of either, or nobody. */
   pmsCaller(server: SeedServer, token: string | null): PmsCaller | undefined {
     if (!token) return undefined
@@ -544,7 +579,12 @@ export class FakeState {
     }
     const share = server.shares?.find((s) => s.accessToken === token)
     if (share) return { login: share.login, admin: false, transient: false, baseToken: token }
-    // Quirk: media servers have been seen to refuse Plex JWTs; a server's own accessToken works.
+    const home = this.homeServerAccess.get(token)
+    if (home) {
+      if (home.serverId !== server.id || !this.homeMemberExists(home.login, home.managedUuid)) return undefined
+      return { login: `${home.login}/${home.managedUuid}`, admin: false, transient: false, baseToken: token }
+    }
+    // Quirk: media servers refuse every Plex JWT, the owner's too (anthonycaccese/240-MP#240, 2026-08).
     if (this.isJwt(token)) return undefined
     const account = this.accountForToken(token)
     if (!account) return undefined

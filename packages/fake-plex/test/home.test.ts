@@ -93,11 +93,16 @@ describe('POST /api/v2/home/users/:uuid/switch', () => {
     })
     expect(ping.status).toBe(200)
     expect((await homeUsers(fake, kid.authToken)).status).toBe(200)
-    // No server is shared with Home members in the fake.
+    // A Home member sees the admin's servers as `home`, neither owned nor shared, each with its own token.
     const resources = await fake.fetch('https://plex.tv/api/v2/resources', {
       headers: plexHeaders({ 'x-plex-token': kid.authToken }),
     })
-    expect(await resources.json()).toEqual([])
+    const servers = ((await resources.json()) as Record<string, unknown>[]).filter((d) => d.provides === 'server')
+    expect(servers.map((d) => [d.name, d.owned, d.home])).toEqual([
+      ["Alice's Plex", false, true],
+      ['Cabin', false, true],
+    ])
+    expect(servers.every((d) => typeof d.accessToken === 'string' && d.accessToken !== kid.authToken)).toBe(true)
   })
 
   it('an unprotected user needs no PIN; the admin too, unless it has one', async () => {
