@@ -17,6 +17,7 @@ export const PLEX_ERROR_CODES = [
   'invalid_token',
   'home_pin_required',
   'key_already_registered',
+  'jwt_not_accepted_by_server',
 ] as const
 
 /** One of {@link PLEX_ERROR_CODES}. */

@@ -4,7 +4,7 @@ import {
   invalidInput,
   type PlexCallOptions,
   type PlexClientOptions,
-  requireToken,
+  requireServerToken,
   resolveBaseUrl,
 } from './options.ts'
 import { connectionsSchema, optionalString, type PlexConnection } from './schemas.ts'
@@ -74,7 +74,7 @@ export async function getSourceConnectionInformation(
     throw invalidInput('source must start with server:// or provider://')
   }
   const serverUrl = resolveBaseUrl(options.serverUrl, 'serverUrl')
-  const token = requireToken(options.token)
+  const token = requireServerToken(options.token)
   const exchange = await plexRequest(options, {
     method: 'GET',
     // plexUrl percent-encodes: server://abc becomes server%3A%2F%2Fabc.

@@ -4,7 +4,7 @@ import {
   invalidInput,
   type PlexCallOptions,
   type PlexClientOptions,
-  requireToken,
+  requireServerToken,
   resolveBaseUrl,
 } from './options.ts'
 
@@ -44,7 +44,7 @@ export async function getTransientToken(
   if (options.type !== 'delegation') throw invalidInput("type must be 'delegation'")
   if (options.scope !== 'all') throw invalidInput("scope must be 'all'")
   const serverUrl = resolveBaseUrl(options.serverUrl, 'serverUrl')
-  const token = requireToken(options.token)
+  const token = requireServerToken(options.token)
   // GET, as the older spec and the Python client do: it is the idempotent, retriable form.
   const exchange = await plexRequest(options, {
     method: 'GET',

@@ -16,6 +16,7 @@ export type {
   PlexRetryInfo,
   PlexRetryOptions,
 } from './options.ts'
+export { isPlexJwt } from './options.ts'
 export { DEFAULT_PLEX_JWT_SCOPE } from './refresh-plex-jwt.ts'
 export type { PlexConnection, PlexPin, PlexSubscription, UserPlexAccount } from './schemas.ts'
 export { DEVICE_JWT_LIFETIME_SECONDS } from './sign-device-jwt.ts'

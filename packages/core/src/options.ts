@@ -142,6 +142,38 @@ export function requireToken(token: string | undefined): string {
   return token
 }
 
+/**
+ * Whether a token is a Plex JWT (`header.payload.signature`, base64url, the header a JSON object) rather
+ * than an opaque legacy or transient token. Reads the header only; verifies nothing.
+ */
+export function isPlexJwt(token: string): boolean {
+  const parts = token.split('.')
+  if (parts.length !== 3 || !parts.every((part) => /^[\w-]+$/.test(part))) return false
+  try {
+    const padded = (parts[0] as string).replaceAll('-', '+').replaceAll('_', '/')
+    const header: unknown = JSON.parse(atob(padded.padEnd(Math.ceil(padded.length / 4) * 4, '=')))
+    return header !== null && typeof header === 'object' && 'alg' in header
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The token for a call to a Plex Media Server. Quirk: media servers refuse Plex JWTs with a 401
+ * (anthonycaccese/240-MP#240; nickelsh1ts/streamarr#322), and plex.tv's resources list an owned server
+ * with the JWT itself as its `accessToken` when asked with one. Refused here, before any request leaves.
+ */
+export function requireServerToken(token: string | undefined): string {
+  const checked = requireToken(token)
+  if (isPlexJwt(checked)) {
+    throw new PlexError(
+      'jwt_not_accepted_by_server',
+      'Plex Media Servers do not accept Plex JWTs: use a legacy plex.tv token (a PIN or password sign-in without a device key), or a server accessToken that getResources lists for a server shared with the account',
+    )
+  }
+  return checked
+}
+
 /** Client options, then call options on top; `undefined` in the call never erases a client default. */
 export function mergeOptions<A extends object, B extends object>(base: A, call: B | undefined): A & B {
   const merged = { ...base } as Record<string, unknown>

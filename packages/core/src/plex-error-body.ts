@@ -81,6 +81,29 @@ function parseXmlErrors(text: string): PlexErrorDetail[] {
   return details
 }
 
+/**
+ * The attributes of the first `<name ...>` start tag in an XML body (Plex's older routes answer one element
+ * with everything in attributes), or undefined when there is none. Linear, like the error scan above.
+ */
+export function xmlStartTagAttributes(text: string, name: string): Record<string, string> | undefined {
+  let from = 0
+  for (;;) {
+    const start = text.indexOf(`<${name}`, from)
+    if (start < 0) return undefined
+    const nameEnd = start + name.length + 1
+    from = nameEnd
+    if (/[\w:-]/.test(text.charAt(nameEnd))) continue
+    const tagEnd = text.indexOf('>', nameEnd)
+    if (tagEnd < 0) return undefined
+    const attributes: Record<string, string> = {}
+    for (const attribute of text.slice(nameEnd, tagEnd).matchAll(XML_ATTRIBUTE)) {
+      const value = attribute[2] ?? attribute[3]
+      if (value !== undefined) attributes[attribute[1] ?? ''] = decodeXml(value)
+    }
+    return attributes
+  }
+}
+
 function detail(code: unknown, message: unknown, status: unknown): PlexErrorDetail {
   const result: PlexErrorDetail = { message: typeof message === 'string' ? message : '' }
   const numericCode = toInteger(code)

@@ -13,7 +13,11 @@ export interface SignDeviceJwtOptions {
   scope?: string
 }
 
-/** A device JWT lives 5 minutes, as Plex's documentation says: `exp` is `iat` + 300. */
+/**
+ * A device JWT lives 5 minutes: `exp` is `iat` + 300. Short by choice: Plex's documented example signs
+ * one for an hour and plex.tv accepts that (the 5 minutes its documentation mentions is the nonce's life),
+ * but a device JWT only has to reach plex.tv once.
+ */
 export const DEVICE_JWT_LIFETIME_SECONDS = 300
 
 /**

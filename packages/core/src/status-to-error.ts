@@ -25,6 +25,10 @@ export function errorFromResponse(
 
 function codeForStatus(status: number, plexErrors: PlexErrorDetail[]): PlexErrorCode {
   const plexCodes = plexErrors.map((entry) => entry.code)
+  // Quirk: plex code 1097 "jwk missing": the device key is not (or no longer) registered, e.g. the device
+  // was removed from Authorized Devices (clambin/mediaclients plex/plextv/errors.go). Its status is not
+  // documented; whatever it is, the device's credential is gone, as with a revoked token.
+  if (plexCodes.includes(1097)) return 'unauthorized'
   if (status === 400) return 'bad_request'
   if (status === 401) {
     // Quirk: plex.tv signals 2FA and lockout with a 401 and its own code, not another status.

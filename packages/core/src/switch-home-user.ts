@@ -1,5 +1,6 @@
 import * as v from 'valibot'
-import { plexRequest, plexUrl, readJson } from './http.ts'
+import { isPlexError, PlexError } from './errors.ts'
+import { type PlexExchange, plexRequest, plexUrl, readJson } from './http.ts'
 import {
   DEFAULT_PLEX_TV_URL,
   invalidInput,
@@ -8,6 +9,7 @@ import {
   requireToken,
   resolveBaseUrl,
 } from './options.ts'
+import { xmlStartTagAttributes } from './plex-error-body.ts'
 import { nullishString, optionalBoolean, optionalString } from './schemas.ts'
 
 /** What {@link switchHomeUser} takes besides the client options. */
@@ -18,6 +20,11 @@ export interface SwitchHomeUserParams extends PlexCallOptions {
   uuid: string
   /** The user's PIN, when the user is `protected`. */
   pin?: string
+  /**
+   * The user's numeric `id`, from {@link getHomeUsers}: when plex.tv answers the current route with 404,
+   * the switch is tried once more on the older route that takes it (`POST /api/home/users/{id}/switch`).
+   */
+  id?: number
 }
 
 /**
@@ -77,14 +84,58 @@ export async function switchHomeUser(
   if (typeof uuid !== 'string' || !/^[\w-]+$/.test(uuid)) throw invalidInput('uuid must be a Home user uuid')
   if (pin !== undefined && (typeof pin !== 'string' || pin === ''))
     throw invalidInput('pin must not be empty')
+  const { id } = options
+  if (id !== undefined && !(Number.isSafeInteger(id) && id > 0))
+    throw invalidInput('id must be a Home user id')
   const base = resolveBaseUrl(options.plexTvUrl ?? DEFAULT_PLEX_TV_URL, 'plexTvUrl')
   const token = requireToken(options.token)
-  // Quirk: the PIN travels in the query string, where Plex wants it; errors never show it.
-  const exchange = await plexRequest(options, {
-    method: 'POST',
-    url: plexUrl(base, `/api/v2/home/users/${uuid}/switch`, { pin }),
-    token,
-    ...(pin === undefined ? {} : { secrets: [pin] }),
-  })
+  const request = (path: string) =>
+    plexRequest(options, {
+      method: 'POST',
+      // Quirk: the PIN travels in the query string, where Plex wants it; errors never show it.
+      url: plexUrl(base, path, { pin }),
+      token,
+      ...(pin === undefined ? {} : { secrets: [pin] }),
+    })
+  let exchange: PlexExchange
+  try {
+    exchange = await request(`/api/v2/home/users/${uuid}/switch`)
+  } catch (error) {
+    // Quirk: apps use two routes (python-plexapi and plex-for-kodi the older one, by numeric id, answering
+    // XML `authenticationToken`); an account that 404s the current one gets one try on the older one.
+    if (id === undefined || !isPlexError(error, 'not_found')) throw error
+    return readLegacySwitch(await request(`/api/home/users/${id}/switch`))
+  }
   return readJson(exchange, switchedHomeUserSchema)
+}
+
+/** The older route's answer: JSON like the current one, or XML `<user authenticationToken="..." .../>`. */
+function readLegacySwitch(exchange: PlexExchange): SwitchedHomeUser {
+  const { response, text, label } = exchange
+  if (/[/+]json\b/i.test(response.headers.get('content-type') ?? '')) {
+    return readJson(exchange, switchedHomeUserSchema)
+  }
+  const user = xmlStartTagAttributes(text, 'user')
+  const authToken = user?.authToken ?? user?.authenticationToken
+  const numericId = Number(user?.id)
+  if (!user || !authToken || user.uuid === undefined || !Number.isSafeInteger(numericId)) {
+    throw new PlexError('invalid_response', `${label}: expected a <user> with authenticationToken`, {
+      status: response.status,
+      response,
+    })
+  }
+  const { authenticationToken: _same, ...fields } = user
+  const flag = (name: string) =>
+    user[name] === undefined ? {} : { [name]: user[name] === '1' || user[name] === 'true' }
+  return {
+    ...fields,
+    id: numericId,
+    uuid: user.uuid,
+    authToken,
+    ...flag('home'),
+    ...flag('restricted'),
+    ...flag('protected'),
+    ...flag('guest'),
+    ...flag('homeAdmin'),
+  }
 }

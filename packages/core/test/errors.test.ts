@@ -28,6 +28,7 @@ describe('PlexError', () => {
       'invalid_token',
       'home_pin_required',
       'key_already_registered',
+      'jwt_not_accepted_by_server',
     ])
   })
 

@@ -1,8 +1,8 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { sourceConnectionSchema } from '../src/get-source-connection-information.ts'
-import { createPlexClient, getSourceConnectionInformation } from '../src/index.ts'
-import { CLIENT_ID, PRODUCT, plexErrorOf, setup } from './helpers.ts'
+import { createPlexClient, generateDeviceKey, getSourceConnectionInformation } from '../src/index.ts'
+import { CLIENT_ID, everythingPrintable, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
 describe('getSourceConnectionInformation', () => {
   it('README example: GET {server}/security/resources?source=<percent-encoded>', async () => {
@@ -121,6 +121,29 @@ describe('getSourceConnectionInformation', () => {
     )
     expect(error.plexErrors).toEqual([])
     await plexErrorOf(getSourceConnectionInformation({ ...base, token: carol.token }), 'unauthorized')
+  })
+
+  // anthonycaccese/240-MP#240: resources asked with a Plex JWT give the owned server that JWT as its
+  // accessToken, and the server refuses it. The core refuses first, so no JWT ever reaches a server.
+  it('jwt_not_accepted_by_server for the owned server’s accessToken when resources were asked with a JWT', async () => {
+    const { fake, options, alice, mainServer } = setup()
+    const plex = createPlexClient(options)
+    const deviceKey = await generateDeviceKey()
+    await plex.registerDeviceKey({ token: alice.token, deviceKey })
+    const { token: jwt } = await plex.refreshPlexJwt({ deviceKey })
+    const owned = (await plex.getResources({ token: jwt })).find((r) => r.clientIdentifier === mainServer.id)
+    expect(owned?.accessToken).toBe(jwt)
+    const before = fake.requests.length
+    const error = await plexErrorOf(
+      plex.getSourceConnectionInformation({
+        serverUrl: mainServer.url,
+        token: owned?.accessToken,
+        source: `server://${mainServer.id}`,
+      }),
+      'jwt_not_accepted_by_server',
+    )
+    expect(everythingPrintable(error)).not.toContain(jwt)
+    expect(fake.requests.length).toBe(before)
   })
 
   it('invalid_input before any request: source without server:// or provider://', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createPlexClient, getTransientToken } from '../src/index.ts'
-import { CLIENT_ID, PRODUCT, plexErrorOf, setup } from './helpers.ts'
+import { CLIENT_ID, everythingPrintable, PRODUCT, plexErrorOf, setup } from './helpers.ts'
 
 describe('getTransientToken', () => {
   it('README example: GET {server}/security/token?type=delegation&scope=all with the token in a header', async () => {
@@ -107,6 +107,25 @@ describe('getTransientToken', () => {
     for (const input of bad) {
       await plexErrorOf(getTransientToken(input as Parameters<typeof getTransientToken>[0]), 'invalid_input')
     }
+    expect(fake.requests).toHaveLength(0)
+  })
+
+  // anthonycaccese/240-MP#240, nickelsh1ts/streamarr#322: media servers answer Plex JWTs with 401.
+  it('jwt_not_accepted_by_server before any request when the token is a Plex JWT', async () => {
+    const { fake, options, mainServer } = setup()
+    const jwt = `${btoa('{"kid":"k","alg":"EdDSA","typ":"JWT"}').replaceAll('=', '')}.eyJpc3MiOiJwbGV4LnR2In0.c2ln`
+    const error = await plexErrorOf(
+      getTransientToken({
+        ...options,
+        serverUrl: mainServer.url,
+        token: jwt,
+        type: 'delegation',
+        scope: 'all',
+      }),
+      'jwt_not_accepted_by_server',
+    )
+    expect(error.message).toContain('legacy plex.tv token')
+    expect(everythingPrintable(error)).not.toContain(jwt)
     expect(fake.requests).toHaveLength(0)
   })
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type GetTransientTokenParams, isPlexError, type PlexClientOptions } from '../src/index.ts'
+import { type GetTransientTokenParams, isPlexError, isPlexJwt, type PlexClientOptions } from '../src/index.ts'
 import { mergeOptions, resolveBaseUrl, resolveRetry } from '../src/options.ts'
 
 describe('options', () => {
@@ -60,5 +60,25 @@ describe('options', () => {
       minDelayMs: 200,
       maxDelayMs: 0,
     })
+  })
+})
+
+describe('isPlexJwt', () => {
+  it('tells a Plex JWT from an opaque token by its shape and header, verifying nothing', () => {
+    const header = (value: string) =>
+      btoa(value).replaceAll('=', '').replaceAll('+', '-').replaceAll('/', '_')
+    expect(isPlexJwt(`${header('{"kid":"k","alg":"EdDSA"}')}.e30.c2ln`)).toBe(true)
+    for (const opaque of [
+      'ALiCeT0kenFaKe9x2Qm7',
+      'transient-1b2c3d4e',
+      'a.b.c',
+      `${header('{"kid":"k"}')}.e30.c2ln`,
+      `${header('[1]')}.e30.c2ln`,
+      `${header('{"alg":"x"}')}.e30`,
+      `${header('{"alg":"x"}')}.e3 0.c2ln`,
+      '',
+    ]) {
+      expect([opaque, isPlexJwt(opaque)]).toEqual([opaque, false])
+    }
   })
 })

@@ -87,11 +87,12 @@ describe('refreshPlexJwt', () => {
     await plex.ping({ token: second.token })
   })
 
-  it('an unregistered key is unauthorized (422); rate-limited nonces are rate_limited', async () => {
+  // clambin/mediaclients plex/plextv/errors.go: code 1097 "jwk missing" for a key plex.tv does not hold.
+  it('an unregistered key is unauthorized (plex code 1097); rate-limited nonces are rate_limited', async () => {
     const world = setup({ nonceRateLimit: { limit: 1, windowMs: 60_000 } })
     const stranger = await generateDeviceKey()
     const error = await plexErrorOf(refreshPlexJwt({ ...world.options, deviceKey: stranger }), 'unauthorized')
-    expect(error.message).toBe('POST /api/v2/auth/token: Plex answered 422 (Signature verification failed)')
+    expect(error.plexErrors[0]?.code).toBe(1097)
     const limited = await plexErrorOf(
       refreshPlexJwt({ ...world.options, deviceKey: stranger, retry: false }),
       'rate_limited',
@@ -126,6 +127,15 @@ describe('refreshPlexJwt', () => {
     }
     const failed = await plexErrorOf(refreshPlexJwt({ ...options, fetch: echo, deviceKey }), 'network_error')
     expect(everythingPrintable(failed)).not.toMatch(/eyJ/)
+  })
+
+  it('a removed device (Authorized Devices, Remove) is unauthorized (1097) at its next refresh', async () => {
+    const world = setup()
+    const deviceKey = await registeredKey(world)
+    await refreshPlexJwt({ ...world.options, deviceKey })
+    expect(world.fake.removeDevice(CLIENT_ID)).toBe(true)
+    const error = await plexErrorOf(refreshPlexJwt({ ...world.options, deviceKey }), 'unauthorized')
+    expect(error.plexErrors[0]?.code).toBe(1097)
   })
 
   it('invalid_response when auth_token is not a JWT with an exp; invalid_input for a bad key, before any request', async () => {

@@ -32,6 +32,9 @@ describe('errorFromResponse', () => {
       [json(422, [{ message: 'thumbprint already taken', status: 422 }]), 'key_already_registered'],
       [json(422, [{ message: 'Signature verification failed', status: 422 }]), 'unauthorized'],
       [json(498, [{ message: 'Token expired', status: 498 }]), 'token_expired'],
+      // Code 1097 "jwk missing" at whatever status plex.tv gives it: the device's key is gone.
+      [json(400, [{ code: 1097, message: 'jwk missing', status: 400 }]), 'unauthorized'],
+      [json(422, [{ code: 1097, message: 'jwk missing', status: 422 }]), 'unauthorized'],
       [new Response('', { status: 498 }), 'token_expired'],
       [new Response('', { status: 409 }), 'bad_request'],
       [new Response('', { status: 500 }), 'upstream_error'],

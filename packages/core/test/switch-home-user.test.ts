@@ -83,3 +83,70 @@ describe('switchHomeUser', () => {
     expect(fake.requests).toHaveLength(0)
   })
 })
+
+// Sources disagree on the route: the current spec has POST /api/v2/home/users/{uuid}/switch (JSON); python-plexapi
+// and plex-for-kodi use POST /api/home/users/{id}/switch (numeric id, XML `authenticationToken`).
+describe('switchHomeUser on the older route', () => {
+  const stub = (answers: Record<string, () => Response>) => {
+    const seen: string[] = []
+    const fetch = async (input: RequestInfo | URL): Promise<Response> => {
+      const url = new URL(String(input))
+      seen.push(`${url.pathname}${url.search}`)
+      return (answers[url.pathname] ?? (() => new Response('', { status: 404 })))()
+    }
+    return { seen, options: { clientIdentifier: CLIENT_ID, product: PRODUCT, fetch } }
+  }
+  const xml = (body: string) => () =>
+    new Response(body, { status: 201, headers: { 'content-type': 'application/xml' } })
+
+  it('a 404 from the current route with an id: one try of /api/home/users/{id}/switch, XML read', async () => {
+    const { seen, options } = stub({
+      '/api/home/users/10000011/switch': xml(
+        '<?xml version="1.0"?><user id="10000011" uuid="k1d5000000000k1d" title="Kids &amp; co" restricted="1" protected="1" authenticationToken="KidT0kenFromV1Route"/>',
+      ),
+    })
+    const kid = await switchHomeUser({
+      ...options,
+      token: 'AdminT0ken',
+      uuid: KIDS,
+      id: 10000011,
+      pin: '1234',
+    })
+    expect(kid).toMatchObject({
+      id: 10000011,
+      uuid: KIDS,
+      title: 'Kids & co',
+      restricted: true,
+      protected: true,
+      authToken: 'KidT0kenFromV1Route',
+    })
+    expect(kid).not.toHaveProperty('authenticationToken')
+    expect(seen).toEqual([
+      `/api/v2/home/users/${KIDS}/switch?pin=1234`,
+      '/api/home/users/10000011/switch?pin=1234',
+    ])
+  })
+
+  it('without an id a 404 stays not_found; a <user> without a token is invalid_response; a bad id is refused', async () => {
+    const { seen, options } = stub({ '/api/home/users/7/switch': xml('<user id="7" uuid="x"/>') })
+    await plexErrorOf(switchHomeUser({ ...options, token: 'AdminT0ken', uuid: KIDS }), 'not_found')
+    expect(seen).toHaveLength(1)
+    await plexErrorOf(
+      switchHomeUser({ ...options, token: 'AdminT0ken', uuid: KIDS, id: 7 }),
+      'invalid_response',
+    )
+    await plexErrorOf(
+      switchHomeUser({ ...options, token: 'AdminT0ken', uuid: KIDS, id: -1 }),
+      'invalid_input',
+    )
+  })
+
+  it('a PIN refusal on the current route is not retried on the older one', async () => {
+    const { fake, options, alice } = setup()
+    await plexErrorOf(
+      switchHomeUser({ ...options, token: alice.token, uuid: KIDS, id: 10000011 }),
+      'home_pin_required',
+    )
+    expect(fake.requests).toHaveLength(1)
+  })
+})

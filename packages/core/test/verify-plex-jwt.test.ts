@@ -64,7 +64,7 @@ describe('verifyPlexJwt', () => {
 
     expect(claims).toEqual({
       iss: 'plex.tv',
-      aud: [CLIENT_ID],
+      aud: ['plex.tv', CLIENT_ID],
       iat: expect.any(Number),
       exp: expect.any(Number),
       nonce: expect.any(String),
