@@ -47,6 +47,11 @@ export interface StoredProfile {
   /** How the token was obtained: pin, password, jwt, home-switch. */
   method?: string
   signedInAt?: string
+  /**
+   * plex.tv issued a Plex JWT to this client identifier: it refuses password and PIN sign-in under it from
+   * then on, so the next login is a new device. Kept across logout, like the identifier.
+   */
+  jwtIssued?: boolean
   [key: string]: unknown
 }
 
@@ -65,6 +70,11 @@ export interface CredentialsFile {
   version: 1
   profiles: Record<string, StoredProfile>
   [key: string]: unknown
+}
+
+/** A new X-Plex-Client-Identifier: a new device at Plex. */
+export function newClientIdentifier(): string {
+  return `plex-auth-${randomUUID()}`
 }
 
 /** The keys a logout forgets; the rest of a profile (its client identifier) stays. */
@@ -185,7 +195,7 @@ export class CredentialStore {
   ensure(name: string): StoredProfile {
     const existing = this.get(name)
     if (existing) return existing
-    return this.save(name, { clientIdentifier: `plex-auth-${randomUUID()}` })
+    return this.save(name, { clientIdentifier: newClientIdentifier() })
   }
 
   /** Replaces the profile and writes the file (re-read first, so other profiles written meanwhile survive). */

@@ -49,6 +49,8 @@ export function describePlexError(error: PlexErrorLike, context: PlexErrorContex
       return 'This Home user has a PIN: Plex wants the right one'
     case 'key_already_registered':
       return 'Plex says this device key belongs to another device'
+    case 'jwt_not_accepted_by_server':
+      return 'This profile holds a Plex JWT, which Plex Media Servers refuse: for servers you own, sign in again with plex-auth login (without --jwt); servers shared with you work either way'
     case 'rate_limited':
       return error.retryAfter === undefined
         ? 'Plex says there were too many requests: try again in a minute'

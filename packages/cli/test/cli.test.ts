@@ -590,7 +590,58 @@ describe('Plex JWT, ping and Home', () => {
     const { token, clientIdentifier } = box.credentials().profiles.default
     expect((await run('node', ['logout'], box.env)).code).toBe(0)
     expect(await box.tokenStatus(token)).not.toBe(200)
-    expect(box.credentials().profiles.default).toEqual({ clientIdentifier })
+    expect(box.credentials().profiles.default).toEqual({ clientIdentifier, jwtIssued: true })
+  })
+
+  /** The tokens that reached a fake media server (not plex.tv). */
+  const serverTokens = (): string[] =>
+    served.fake.requests
+      .filter((r) => new URL(r.url).origin !== new URL(served.plexTvUrl).origin)
+      .map((r) => r.headers['x-plex-token'] ?? '')
+
+  // anthonycaccese/240-MP#240, nickelsh1ts/streamarr#322: media servers refuse Plex JWTs.
+  it('login (PIN, the default) then transient-token: owned and shared servers, no JWT reaches either', async () => {
+    await loginByPin([], 'alice')
+    expect(box.credentials().profiles.default.tokenType).toBe('legacy')
+    expect((await run('node', ['transient-token', '--server', ALICE_SERVER], box.env)).code).toBe(0)
+    await loginByPin(['--profile', 'bob'], 'bob')
+    const shared = await run(
+      'node',
+      ['transient-token', '--server', ALICE_SERVER, '--profile', 'bob'],
+      box.env,
+    )
+    expect(shared.code).toBe(0)
+    expect(serverTokens()).toHaveLength(2)
+    expect(serverTokens().filter((token) => token.split('.').length === 3)).toEqual([])
+  })
+
+  it('login --jwt then transient-token: an owned server is refused before any request, one line; shared works', async () => {
+    await loginByPin(['--jwt'], 'alice')
+    const owned = await run('node', ['transient-token', '--server', ALICE_SERVER], box.env)
+    expect(owned.code).toBe(1)
+    expect(owned.stdout).toBe('')
+    expect(owned.stderr).toBe(
+      'plex-auth: This profile holds a Plex JWT, which Plex Media Servers refuse: for servers you own, sign in again with plex-auth login (without --jwt); servers shared with you work either way (jwt_not_accepted_by_server)\n',
+    )
+    expect(serverTokens()).toEqual([])
+    await loginByPin(['--jwt', '--profile', 'bob'], 'bob')
+    expect(
+      (await run('node', ['transient-token', '--server', ALICE_SERVER, '--profile', 'bob'], box.env)).code,
+    ).toBe(0)
+    expect(serverTokens()).toEqual(['BobShareAcc3ssT0k5nX'])
+  })
+
+  // clambin/mediaclients plex/plextv/auth_jwt.go: no password or PIN sign-in under an identifier that got a JWT.
+  it('login after login --jwt signs in as a new device, and revokes the JWT of the old one', async () => {
+    await loginByPin(['--jwt'], 'alice')
+    const first = box.credentials().profiles.default
+    await loginByPin([], 'alice')
+    const second = box.credentials().profiles.default
+    expect(second.clientIdentifier).not.toBe(first.clientIdentifier)
+    expect(second).toMatchObject({ tokenType: 'legacy' })
+    expect(second.jwtIssued).toBeUndefined()
+    expect(await box.tokenStatus(first.token)).not.toBe(200)
+    expect(await box.tokenStatus(second.token)).toBe(200)
   })
 
   it('ping keeps the token alive; exit 3 once plex.tv no longer takes it', async () => {

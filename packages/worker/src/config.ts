@@ -8,7 +8,7 @@ export const DEFAULTS = {
   product: 'plex-auth',
   plexTvUrl: 'https://plex.tv',
   clientsUrl: 'https://clients.plex.tv',
-  tokenKind: 'jwt',
+  tokenKind: 'legacy',
   keepAliveAfterDays: 7,
   keepAliveMaxPages: 2,
   keepAliveMaxPerRun: 40,

@@ -15,6 +15,7 @@ export const PROBLEMS = {
   forbidden: [403, 'Forbidden'],
   origin_not_allowed: [403, 'Origin not allowed'],
   not_found: [404, 'Not found'],
+  jwt_not_accepted_by_server: [409, 'Plex JWT not accepted by servers'],
   method_not_allowed: [405, 'Method not allowed'],
   pin_expired: [410, 'PIN expired'],
   payload_too_large: [413, 'Payload too large'],
@@ -122,6 +123,13 @@ export function problemFromPlexError(error: PlexError): ProblemError {
       return new ProblemError('forbidden', 'Plex refused this request for this account.')
     case 'not_found':
       return new ProblemError('not_found', 'Plex has no such resource.')
+    case 'jwt_not_accepted_by_server':
+      // The session stays: plex.tv still takes its token, and servers shared with the account still work.
+      return new ProblemError(
+        'jwt_not_accepted_by_server',
+        'This session holds a Plex JWT, which Plex Media Servers refuse, and this server would get it. ' +
+          'Servers shared with the account still work; for servers it owns, sign in with PLEX_TOKEN_KIND=legacy (the default).',
+      )
     case 'rate_limited': {
       const retryAfter = Math.min(Math.max(Math.ceil(error.retryAfter ?? 60), 1), 3600)
       return new ProblemError('rate_limited', 'Plex is rate limiting these requests; try later.', {

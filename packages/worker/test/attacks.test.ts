@@ -33,7 +33,7 @@ import {
   SERVER_URL,
   TOKEN_PATTERN,
 } from './helpers.ts'
-import { pinSignIn } from './session-helpers.ts'
+import { JWT_SESSIONS, pinSignIn } from './session-helpers.ts'
 
 /*
  * The security review (issue 7), each finding written as the attack: a stranger, a page script, a
@@ -975,7 +975,7 @@ describe('13. no write brings a session back', () => {
   })
 
   it('a JWT renewal at a location that has not seen the sign-out', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     const stale = await captured(session.token)
     expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(session.token) })).status).toBe(

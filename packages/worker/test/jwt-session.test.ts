@@ -16,7 +16,15 @@ import {
   type Harness,
   harness,
 } from './helpers.ts'
-import { DAY, HOUR, pinSignIn, sealedSecrets, storedSession, useFakeClock } from './session-helpers.ts'
+import {
+  DAY,
+  HOUR,
+  JWT_SESSIONS,
+  pinSignIn,
+  sealedSecrets,
+  storedSession,
+  useFakeClock,
+} from './session-helpers.ts'
 
 /*
  * Plex JWT sessions in workerd with real KV: renewal before expiry (after the answer), never twice at
@@ -30,7 +38,7 @@ const userCalls = (h: Harness) => h.fake.requests.filter((r) => r.url === 'https
 
 describe('a Plex JWT session', () => {
   it('is renewed once less than a day is left, after the answer (waitUntil), with the same key', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     const before = (await storedSession(session.token))!
     const first = before.jwt as { expiresAt: number; deviceKey: { kid: string } }
@@ -73,7 +81,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('is never renewed twice at once: concurrent requests share one renewal', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     later(6 * DAY + HOUR)
     h.fake.inject({ kind: 'delay', ms: 200, path: '/api/v2/auth/nonce', times: 1 })
@@ -88,7 +96,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('is not renewed again by an isolate whose view predates the renewal (KV is read again first)', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     const config = await configFor(env)
     const store = createSessionStore(env.PLEX_AUTH_KV!, config.keyring, Date.now)
@@ -117,7 +125,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('is renewed after its JWT expired, before the request goes on', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     later(8 * DAY)
     // plex.tv answers the expired JWT with 498.
@@ -140,7 +148,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('keeps its JWT when plex.tv cannot be reached, and tries again a minute later', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     later(6 * DAY + HOUR)
     h.fake.inject({ kind: 'network', path: '/api/v2/auth/nonce' })
@@ -159,7 +167,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('ends when plex.tv no longer knows its key (retired), like a revoked token', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     // The device's key is replaced at plex.tv (as when the device is re-registered elsewhere).
     await registerDeviceKey({
@@ -185,7 +193,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('ends at once when its JWT expired and plex.tv refuses the key: 401 plex_token_rejected', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     await registerDeviceKey({
       clientIdentifier: session.clientIdentifier,
@@ -203,7 +211,7 @@ describe('a Plex JWT session', () => {
   })
 
   it('is not renewed by sign-out (which revokes the JWT it has)', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     later(6 * DAY + HOUR)
     const ctx = createExecutionContext()

@@ -11,6 +11,7 @@ import {
   countOps,
   DAY,
   HOUR,
+  JWT_SESSIONS,
   pinSignIn,
   sealedSecrets,
   storedSession,
@@ -78,7 +79,7 @@ describe('keep-alive on use', () => {
   })
 
   it('records the use of a JWT session at most once a day, without a plex.tv call', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     const asked = h.fake.requests.length
     later(DAY + HOUR)

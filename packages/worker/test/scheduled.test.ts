@@ -16,6 +16,7 @@ import {
   countOps,
   DAY,
   HOUR,
+  JWT_SESSIONS,
   pinSignIn,
   sealedSecrets,
   storedSession,
@@ -43,7 +44,7 @@ async function exchanged(h: Harness): Promise<string> {
 
 describe('the keep-alive cron', () => {
   it('pings idle legacy sessions, renews idle JWT sessions, leaves sessions in use alone', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const idle = await h.signIn('alice')
     const busy = await h.signIn('carol')
     const jwt = await pinSignIn(h, 'alice')

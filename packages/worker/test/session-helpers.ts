@@ -142,3 +142,6 @@ export function countOps(ops: KvOperation[]): Record<KvOperation['op'], number> 
   for (const { op } of ops) out[op]++
   return out
 }
+
+/** Harness options for Plex JWT sessions: PIN sign-in with a device key (PLEX_TOKEN_KIND=jwt, opt-in). */
+export const JWT_SESSIONS = { env: { PLEX_TOKEN_KIND: 'jwt' } }

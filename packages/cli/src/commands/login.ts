@@ -12,12 +12,13 @@ import {
   postUsersSignInData,
   refreshPlexJwt,
   registerDeviceKey,
+  signOut,
 } from '@plex-auth/core'
 import { accountLabel, accountSummary } from '../account.ts'
 import type { BaseUrls } from '../base-urls.ts'
 import { openBrowser } from '../browser.ts'
 import { defineCliCommand } from '../command.ts'
-import type { StoredAccount, StoredProfile } from '../credentials.ts'
+import { newClientIdentifier, type StoredAccount, type StoredProfile } from '../credentials.ts'
 import { CliError, cancelled, EXIT, usageError } from '../exit.ts'
 import { jwtExpiry } from '../jwt.ts'
 import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
@@ -60,7 +61,10 @@ export default defineCliCommand({
     // Checked before anything is asked: plain http to another machine is refused (exit 2).
     const urls = session.signInUrls()
     const profile = session.store.ensure(session.profileName)
-    const options = session.clientOptions(profile, urls)
+    // Quirk: plex.tv refuses password and PIN sign-in under a client identifier it issued a Plex JWT to
+    // (clambin/mediaclients plex/plextv/auth_jwt.go): such a profile signs in again as a new device.
+    const clientIdentifier = profile.jwtIssued ? newClientIdentifier() : profile.clientIdentifier
+    const options = session.clientOptions({ ...profile, clientIdentifier }, urls)
     // A new key per sign-in: the private key is the long-lived secret, kept only in the profile.
     const deviceKey = args.jwt ? await generateDeviceKey() : undefined
     let signIn = args.password
@@ -71,7 +75,7 @@ export default defineCliCommand({
         signIn = await upgradeToJwt(options, signIn, deviceKey)
       } catch (error) {
         // The plex.tv token from the password sign-in still works: keep it rather than lose it.
-        session.store.save(session.profileName, storedProfile(profile.clientIdentifier, signIn, urls))
+        session.store.save(session.profileName, storedProfile(clientIdentifier, signIn, urls))
         const reason = isPlexErrorLike(error) ? cliErrorFromPlex(error, 'sign-in').message : String(error)
         throw new CliError(
           `Signed in, but plex.tv did not take the device key (${reason}); the profile keeps a plex.tv token`,
@@ -79,9 +83,13 @@ export default defineCliCommand({
         )
       }
     }
-    const stored = storedProfile(profile.clientIdentifier, signIn, urls)
+    const stored = storedProfile(clientIdentifier, signIn, urls)
     // Stored before anything else can fail: the new token retired the previous one of this device at Plex.
     session.store.save(session.profileName, stored)
+    if (clientIdentifier !== profile.clientIdentifier && profile.token) {
+      // The old device's Plex JWT would otherwise stay valid for up to 7 days: best effort, like logout.
+      await signOut({ ...session.clientOptions(profile), token: profile.token }).catch(() => undefined)
+    }
     let account = signIn.account
     if (!account) {
       try {
@@ -110,6 +118,7 @@ function storedProfile(clientIdentifier: string, signIn: SignIn, urls: BaseUrls)
     clientIdentifier,
     token: signIn.token,
     tokenType: signIn.deviceKey ? 'jwt' : 'legacy',
+    ...(signIn.deviceKey ? { jwtIssued: true } : {}),
     ...(signIn.expiresAt ? { expiresAt: signIn.expiresAt } : {}),
     ...(signIn.deviceKey ? { deviceKey: signIn.deviceKey } : {}),
     method: signIn.method,

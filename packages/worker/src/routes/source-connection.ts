@@ -34,6 +34,7 @@ export const sourceConnection = defineRoute(
       'invalid_request',
       'server_not_allowed',
       'forbidden',
+      'jwt_not_accepted_by_server',
       'not_found',
       ...SESSION_PROBLEMS,
       ...UPSTREAM_PROBLEMS,

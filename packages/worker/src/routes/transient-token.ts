@@ -21,6 +21,7 @@ export const transientToken = defineRoute(
       'invalid_request',
       'server_not_allowed',
       'forbidden',
+      'jwt_not_accepted_by_server',
       'origin_not_allowed',
       'unsupported_media_type',
       ...SESSION_PROBLEMS,

@@ -9,11 +9,12 @@ import {
   type Harness,
   harness,
   json,
+  MAIN_SERVER_ID,
   openKv,
   type SignedIn,
   TOKEN_PATTERN,
 } from '../helpers.ts'
-import { pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
+import { JWT_SESSIONS, pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
 
 beforeEach(clearKv)
 
@@ -123,16 +124,30 @@ describe('POST /v1/home/switch', () => {
     const managed = danaToken()!
     expect(await plexUserOf(h, managed)).toMatchObject({ uuid: DANA_UUID })
 
-    // plex.tv's resources for Dana (the fake shares no server with Home members): asked with Dana's token.
+    // plex.tv's resources for Dana, asked with Dana's token: the admin's servers, not owned (a Home view).
     const servers = await h.request('/v1/servers', { headers: bearer(dana.token) })
     expect(servers.status).toBe(200)
-    expect(await servers.json()).toEqual({ servers: [] })
+    const listed = ((await servers.json()) as { servers: { name: string; owned: boolean }[] }).servers
+    expect(listed.map((s) => [s.name, s.owned])).toEqual([
+      ["Alice's Plex", false],
+      ['Cabin', false],
+    ])
     expect(tokenSentTo(h, '/api/v2/resources')).toBe(managed)
+    // A transient token for the admin's server: the server gets Dana's own server token, never a plex.tv one.
+    const transient = await h.request('/v1/transient-token', {
+      method: 'POST',
+      headers: { ...bearer(dana.token), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ server: MAIN_SERVER_ID }),
+    })
+    expect(transient.status).toBe(200)
+    const sentToServer = tokenSentTo(h, '/security/token')
+    expect(sentToServer).toEqual(expect.any(String))
+    expect([managed, plexToken]).not.toContain(sentToServer)
 
     const users = await h.request('/v1/home/users', { headers: bearer(dana.token) })
     expect(users.status).toBe(200)
     expect(tokenSentTo(h, '/api/v2/home/users')).toBe(managed)
-    const everything = h.fake.requests.slice(-3).map((r) => r.headers['x-plex-token'])
+    const everything = h.fake.requests.slice(-5).map((r) => r.headers['x-plex-token'])
     expect(everything).not.toContain(plexToken)
   })
 
@@ -276,7 +291,7 @@ describe('POST /v1/home/switch from a Plex JWT session (PIN sign-in)', () => {
   const renewals = (h: Harness) => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/auth/token'))
 
   it("carries the admin's JWT and device key, and renews the JWT on the switch back once due", async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const alice = await pinSignIn(h)
     const signedIn = (await storedSession(alice.token))!
     const jwt = signedIn.jwt as { expiresAt: number; deviceKey: unknown }

@@ -16,7 +16,7 @@ import {
   SEALED_VALUE,
   TOKEN_PATTERN,
 } from '../helpers.ts'
-import { ALICE_UUID, pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
+import { ALICE_UUID, JWT_SESSIONS, pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
 
 beforeEach(clearKv)
 
@@ -286,9 +286,9 @@ describe('GET /v1/pins/{id}', () => {
   })
 })
 
-describe('PIN sign-in with a Plex JWT (PLEX_TOKEN_KIND=jwt, the default)', () => {
+describe('PIN sign-in with a Plex JWT (PLEX_TOKEN_KIND=jwt, opt-in)', () => {
   it('creates a device key for the PIN: its public JWK goes to clients.plex.tv, the private key stays sealed', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const pin = await createPin(h)
     const call = h.fake.requests.at(-1)!
     expect(call.method).toBe('POST')
@@ -306,7 +306,7 @@ describe('PIN sign-in with a Plex JWT (PLEX_TOKEN_KIND=jwt, the default)', () =>
   })
 
   it('the session holds the Plex JWT and the key, sealed; plex.tv calls carry the JWT as the PIN device', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const pin = await createPin(h)
     expect(h.fake.approvePin(pin.code, 'alice')).toBe('')
     const res = await poll(h, pin, { 'X-Session-Mode': 'bearer' })
@@ -346,7 +346,7 @@ describe('PIN sign-in with a Plex JWT (PLEX_TOKEN_KIND=jwt, the default)', () =>
   })
 
   it('honours PLEX_CLIENTS_URL', async () => {
-    const h = harness({ env: { PLEX_CLIENTS_URL: 'https://plex.tv/' } })
+    const h = harness({ env: { ...JWT_SESSIONS.env, PLEX_CLIENTS_URL: 'https://plex.tv/' } })
     const session = await pinSignIn(h)
     expect(session.plexToken.split('.')).toHaveLength(3)
     const jwtCalls = h.fake.requests.filter((r) => /\/api\/v2\/pins/.test(r.url))

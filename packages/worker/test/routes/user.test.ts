@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { clearPlexJwksCache } from '../../../core/src/verify-plex-jwt.ts'
 import { bearer, clearKv, dumpKv, expectProblem, harness } from '../helpers.ts'
-import { pinSignIn } from '../session-helpers.ts'
+import { JWT_SESSIONS, pinSignIn } from '../session-helpers.ts'
 
 beforeEach(clearKv)
 
@@ -101,7 +101,7 @@ describe('GET /v1/user', () => {
 
 describe('GET /v1/user?from=claims', () => {
   it("a Plex JWT session is answered from its verified claims: no plex.tv call, plex.tv's keys cached", async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     const full = (await (await h.request('/v1/user', { headers: bearer(session.token) })).json()) as Record<
       string,
@@ -138,7 +138,7 @@ describe('GET /v1/user?from=claims', () => {
   })
 
   it('a JWT that does not verify (plex.tv signs with a key it no longer publishes) falls back to plex.tv', async () => {
-    const h = harness()
+    const h = harness(JWT_SESSIONS)
     const session = await pinSignIn(h)
     h.fake.inject({ kind: 'status', status: 200, path: '/api/v2/auth/keys', body: { keys: [] } })
     clearPlexJwksCache()
