@@ -79,6 +79,8 @@ export async function runWorkerBenchmarks(): Promise<void> {
           PLEX_TV_URL: fake.plexTvUrl,
           PLEX_CLIENTS_URL: fake.plexTvUrl,
           PLEX_SERVER_URL: server.url,
+          // PIN sign-ins hold Plex JWTs (opt-in), for the JWT session rows; password sign-in stays legacy.
+          PLEX_TOKEN_KIND: 'jwt',
           ...extra,
         }).map(([name, value]) => [name, { type: 'plain_text' as const, value }]),
       ),
@@ -111,7 +113,7 @@ export async function runWorkerBenchmarks(): Promise<void> {
       return { authorization: `Bearer ${session.token}` }
     }
     const auth = await signInTo(workerUrl)
-    // A PIN sign-in (PLEX_TOKEN_KIND=jwt, the default): the session holds a Plex JWT and its device key.
+    // A PIN sign-in (PLEX_TOKEN_KIND=jwt above): the session holds a Plex JWT and its device key.
     const jwtSignIn = async (url: string): Promise<Record<string, string>> => {
       const created = await fetch(`${url}/v1/pins`, { method: 'POST' })
       const pin = (await created.json()) as { id: string; code: string; pollToken: string }

@@ -148,7 +148,10 @@ export class FakeState {
   readonly rateWindows = new Map<string, { start: number; count: number }>()
   /** Home members' server tokens: by (admin, managed user, server), and what each token stands for. */
   private readonly serverTokens = new Map<string, string>()
-  private readonly homeServerAccess = new Map<string, { login: string; managedUuid: string; serverId: string }>()
+  private readonly homeServerAccess = new Map<
+    string,
+    { login: string; managedUuid: string; serverId: string }
+  >()
   /** Client identifiers a Plex JWT was issued to: legacy sign-in under them is refused from then on. */
   readonly jwtClientIdentifiers = new Set<string>()
   /** Registered device keys by thumbprint. */
@@ -581,7 +584,8 @@ export class FakeState {
     if (share) return { login: share.login, admin: false, transient: false, baseToken: token }
     const home = this.homeServerAccess.get(token)
     if (home) {
-      if (home.serverId !== server.id || !this.homeMemberExists(home.login, home.managedUuid)) return undefined
+      if (home.serverId !== server.id || !this.homeMemberExists(home.login, home.managedUuid))
+        return undefined
       return { login: `${home.login}/${home.managedUuid}`, admin: false, transient: false, baseToken: token }
     }
     // Quirk: media servers refuse every Plex JWT, the owner's too (anthonycaccese/240-MP#240, 2026-08).

@@ -97,12 +97,16 @@ describe('POST /api/v2/home/users/:uuid/switch', () => {
     const resources = await fake.fetch('https://plex.tv/api/v2/resources', {
       headers: plexHeaders({ 'x-plex-token': kid.authToken }),
     })
-    const servers = ((await resources.json()) as Record<string, unknown>[]).filter((d) => d.provides === 'server')
+    const servers = ((await resources.json()) as Record<string, unknown>[]).filter(
+      (d) => d.provides === 'server',
+    )
     expect(servers.map((d) => [d.name, d.owned, d.home])).toEqual([
       ["Alice's Plex", false, true],
       ['Cabin', false, true],
     ])
-    expect(servers.every((d) => typeof d.accessToken === 'string' && d.accessToken !== kid.authToken)).toBe(true)
+    expect(servers.every((d) => typeof d.accessToken === 'string' && d.accessToken !== kid.authToken)).toBe(
+      true,
+    )
   })
 
   it('an unprotected user needs no PIN; the admin too, unless it has one', async () => {
