@@ -21,6 +21,8 @@ export interface PlexResource {
   /** Comma-separated: "server", "player,pubsub-player", ... */
   provides: string
   owned: boolean
+  /** Listed through the account's Plex Home (a Home member's view of the admin's server), when Plex says so. */
+  home?: boolean
   /** The token to send to this server. */
   accessToken?: string
   connections: PlexConnection[]
@@ -32,6 +34,7 @@ const resourceSchema: v.GenericSchema<unknown, PlexResource> = v.looseObject({
   clientIdentifier: v.string(),
   provides: v.optional(v.string(), ''),
   owned: v.optional(v.boolean(), false),
+  home: v.optional(v.boolean()),
   // Plex sends null for devices whose token we may not have; null becomes absent.
   accessToken: v.pipe(
     nullishString,

@@ -8,6 +8,7 @@ export {
   type PlexErrorJSON,
   type PlexErrorOptions,
 } from './errors.ts'
+export { accessFromResources } from './get-server-access.ts'
 export * from './operations.ts'
 export type {
   PlexCallOptions,

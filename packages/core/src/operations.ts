@@ -17,6 +17,15 @@ export {
 export { type GetHomeUsersParams, getHomeUsers, type PlexHomeUser } from './get-home-users.ts'
 export { type GetResourcesParams, getResources, type PlexResource } from './get-resources.ts'
 export {
+  type AccessDeniedReason,
+  type AccessRole,
+  type GetServerAccessParams,
+  getServerAccess,
+  type ServerAccess,
+  type ServerAccessEntry,
+  type ServerRole,
+} from './get-server-access.ts'
+export {
   type GetSourceConnectionInformationParams,
   getSourceConnectionInformation,
   type SourceConnectionInformation,

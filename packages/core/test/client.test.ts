@@ -101,6 +101,7 @@ describe('createPlexClient', () => {
       'generateDeviceKey',
       'getHomeUsers',
       'getResources',
+      'getServerAccess',
       'getSourceConnectionInformation',
       'getTokenDetails',
       'getTransientToken',
