@@ -6,6 +6,7 @@ import {
   createPlexClient,
   type GetHomeUsersParams,
   type GetResourcesParams,
+  type GetServerAccessParams,
   type GetSourceConnectionInformationParams,
   type GetTokenDetailsParams,
   type GetTransientTokenParams,
@@ -21,6 +22,7 @@ import {
   type RefreshedPlexJwt,
   type RefreshPlexJwtParams,
   type RegisterDeviceKeyParams,
+  type ServerAccess,
   type SignDeviceJwtOptions,
   type SignedInPlexAccount,
   type SignOutParams,
@@ -82,6 +84,7 @@ describe('createPlexClient', () => {
       createPin: (params?: CreatePinParams) => Promise<PlexPin>
       checkPin: (params: CheckPinParams) => Promise<PlexPin>
       getResources: (params?: GetResourcesParams) => Promise<PlexResource[]>
+      getServerAccess: (params?: GetServerAccessParams) => Promise<ServerAccess>
       signOut: (params?: SignOutParams) => Promise<void>
       buildAuthUrl: (params: Omit<BuildAuthUrlOptions, 'clientIdentifier' | 'product'>) => string
       generateDeviceKey: () => Promise<PlexDeviceKey>
