@@ -8,14 +8,23 @@
  * @example
  * import { createWorkerClient, WorkerProblemError } from '@plex-auth/worker/client'
  * const worker = createWorkerClient({ baseUrl: 'https://auth.example.com' }) // cookie session
- * const pin = await worker.createPin()
- * window.open(pin.authUrl, '_blank', 'noopener')
- * const { user } = await worker.waitForPin(pin)
+ * // In a click handler, first thing: opens the popup inside the gesture, falls back to a redirect.
+ * const result = await signInWithPlex(worker, { window })
  * const { servers } = await worker.getServers()
  */
 import type * as v from 'valibot'
 import type { ProblemCode } from './problem.ts'
 import type * as s from './schemas.ts'
+
+export {
+  PENDING_PIN_KEY,
+  resumeSignInWithPlex,
+  type SignInPopup,
+  type SignInWindow,
+  type SignInWithPlexOptions,
+  type SignInWithPlexResult,
+  signInWithPlex,
+} from './sign-in-with-plex.ts'
 
 /** The Plex account (never an `authToken`). Unknown fields are kept. */
 export type WorkerUser = v.InferOutput<typeof s.User>
