@@ -767,7 +767,24 @@ describe('Plex JWT, ping and Home', () => {
     expect(logout.stderr).toContain('Signed out and revoked')
     expect(await box.tokenStatus(switched.token)).not.toBe(200)
     expect(await box.tokenStatus(jwt.token)).not.toBe(200)
-    expect(box.credentials().profiles.default).toEqual({ clientIdentifier: jwt.clientIdentifier })
+    expect(box.credentials().profiles.default).toEqual({
+      clientIdentifier: jwt.clientIdentifier,
+      jwtIssued: true,
+    })
+  })
+
+  it('login after login --jwt and a home switch signs in as a new device and revokes both old tokens', async () => {
+    await loginByPin(['--jwt'], 'alice')
+    const jwt = box.credentials().profiles.default
+    expect((await run('node', ['home', 'switch', 'Dana'], box.env)).code).toBe(0)
+    const switched = box.credentials().profiles.default
+    expect(switched.jwtIssued).toBe(true)
+    await loginByPin([], 'alice')
+    const fresh = box.credentials().profiles.default
+    expect(fresh.clientIdentifier).not.toBe(jwt.clientIdentifier)
+    expect(await box.tokenStatus(fresh.token)).toBe(200)
+    expect(await box.tokenStatus(switched.token)).not.toBe(200)
+    expect(await box.tokenStatus(jwt.token)).not.toBe(200)
   })
 
   it('home switch asks for the PIN on a terminal, without echo', async () => {

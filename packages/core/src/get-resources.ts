@@ -34,7 +34,13 @@ const resourceSchema: v.GenericSchema<unknown, PlexResource> = v.looseObject({
   clientIdentifier: v.string(),
   provides: v.optional(v.string(), ''),
   owned: v.optional(v.boolean(), false),
-  home: v.optional(v.boolean()),
+  // Undocumented: read leniently, anything but a boolean is "not said" (never a reason to fail the list).
+  home: v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((value) => (typeof value === 'boolean' ? value : undefined)),
+    ),
+  ),
   // Plex sends null for devices whose token we may not have; null becomes absent.
   accessToken: v.pipe(
     nullishString,

@@ -165,7 +165,10 @@ export function isPlexJwt(token: string): boolean {
  */
 export function requireServerToken(token: string | undefined): string {
   const checked = requireToken(token)
-  if (isPlexJwt(checked)) {
+  // A header value fetch would trim or refuse: refused here, so no padded JWT slips past the check below.
+  if (!/^[\x21-\x7e]+$/.test(checked)) throw invalidInput('a Plex token is printable ASCII without spaces')
+  // Legacy and transient tokens have no dot: any token with one is taken for a JWT, whatever its header says.
+  if (checked.includes('.') || isPlexJwt(checked)) {
     throw new PlexError(
       'jwt_not_accepted_by_server',
       'Plex Media Servers do not accept Plex JWTs: use a legacy plex.tv token (a PIN or password sign-in without a device key), or a server accessToken that getResources lists for a server shared with the account',

@@ -86,19 +86,38 @@ function parseXmlErrors(text: string): PlexErrorDetail[] {
  * with everything in attributes), or undefined when there is none. Linear, like the error scan above.
  */
 export function xmlStartTagAttributes(text: string, name: string): Record<string, string> | undefined {
+  // Where the next comment and CDATA section open, found again only once passed: every search moves forward.
+  const next = { comment: -2, cdata: -2 }
   let from = 0
   for (;;) {
     const start = text.indexOf(`<${name}`, from)
     if (start < 0) return undefined
+    if (next.comment !== -1 && next.comment < from) next.comment = text.indexOf('<!--', from)
+    if (next.cdata !== -1 && next.cdata < from) next.cdata = text.indexOf('<![CDATA[', from)
+    // Inside a comment or a CDATA section, `<name` is text: go on after its end.
+    const [opener, close] =
+      next.comment >= 0 && next.comment < start && (next.cdata < 0 || next.comment < next.cdata)
+        ? [next.comment, '-->']
+        : next.cdata >= 0 && next.cdata < start
+          ? [next.cdata, ']]>']
+          : [-1, '']
+    if (opener >= 0) {
+      const closed = text.indexOf(close, opener + 4)
+      if (closed < 0) return undefined
+      from = closed + close.length
+      continue
+    }
     const nameEnd = start + name.length + 1
     from = nameEnd
-    if (/[\w:-]/.test(text.charAt(nameEnd))) continue
+    if (/[\w:.-]/.test(text.charAt(nameEnd))) continue
     const tagEnd = text.indexOf('>', nameEnd)
     if (tagEnd < 0) return undefined
     const attributes: Record<string, string> = {}
     for (const attribute of text.slice(nameEnd, tagEnd).matchAll(XML_ATTRIBUTE)) {
       const value = attribute[2] ?? attribute[3]
-      if (value !== undefined) attributes[attribute[1] ?? ''] = decodeXml(value)
+      const key = attribute[1] ?? ''
+      // The first of a repeated attribute counts, as an XML parser that tolerates it would read it.
+      if (value !== undefined && !(key in attributes)) attributes[key] = decodeXml(value)
     }
     return attributes
   }

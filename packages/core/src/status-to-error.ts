@@ -27,9 +27,13 @@ function codeForStatus(status: number, plexErrors: PlexErrorDetail[]): PlexError
   const plexCodes = plexErrors.map((entry) => entry.code)
   // Quirk: plex code 1097 "jwk missing": the device key is not (or no longer) registered, e.g. the device
   // was removed from Authorized Devices (clambin/mediaclients plex/plextv/errors.go). Its status is not
-  // documented; whatever it is, the device's credential is gone, as with a revoked token.
-  if (plexCodes.includes(1097)) return 'unauthorized'
+  // documented: any 4xx carrying it means the device's credential is gone, as with a revoked token (a 429 or
+  // 5xx keeps its own meaning: try again later).
+  if (plexCodes.includes(1097) && status >= 400 && status < 500 && status !== 429) return 'unauthorized'
   if (status === 400) return 'bad_request'
+  // Quirk: a Home PIN refusal is 403 code 1041 on the current route; read the code at any 4xx (the older
+  // route's statuses are not documented), so it never passes for a dead token.
+  if (plexCodes.includes(1041) && status >= 400 && status < 500) return 'home_pin_required'
   if (status === 401) {
     // Quirk: plex.tv signals 2FA and lockout with a 401 and its own code, not another status.
     if (plexCodes.includes(1029)) return 'verification_code_required'

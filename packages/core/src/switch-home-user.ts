@@ -104,7 +104,12 @@ export async function switchHomeUser(
     // Quirk: apps use two routes (python-plexapi and plex-for-kodi the older one, by numeric id, answering
     // XML `authenticationToken`); an account that 404s the current one gets one try on the older one.
     if (id === undefined || !isPlexError(error, 'not_found')) throw error
-    return readLegacySwitch(await request(`/api/home/users/${id}/switch`))
+    const user = readLegacySwitch(await request(`/api/home/users/${id}/switch`))
+    // The older route names the user by id: its answer must be that user, the one asked for by uuid too.
+    if (user.id !== id || user.uuid !== uuid) {
+      throw new PlexError('invalid_response', 'POST /api/home/users/{id}/switch: the answer is another user')
+    }
+    return user
   }
   return readJson(exchange, switchedHomeUserSchema)
 }

@@ -126,6 +126,13 @@ describe('getTransientToken', () => {
     )
     expect(error.message).toContain('legacy plex.tv token')
     expect(everythingPrintable(error)).not.toContain(jwt)
+    // Shapes that must not slip past: padding fetch would trim, `=` padding, a header without `alg`.
+    const call = (token: string) =>
+      getTransientToken({ ...options, serverUrl: mainServer.url, token, type: 'delegation', scope: 'all' })
+    await plexErrorOf(call(` ${jwt}`), 'invalid_input')
+    await plexErrorOf(call(`${jwt}\t`), 'invalid_input')
+    await plexErrorOf(call(`${jwt.split('.')[0]}==.e30.c2ln`), 'jwt_not_accepted_by_server')
+    await plexErrorOf(call(`${btoa('{"typ":"JWT"}')}.e30.c2ln`), 'jwt_not_accepted_by_server')
     expect(fake.requests).toHaveLength(0)
   })
 

@@ -35,6 +35,11 @@ describe('errorFromResponse', () => {
       // Code 1097 "jwk missing" at whatever status plex.tv gives it: the device's key is gone.
       [json(400, [{ code: 1097, message: 'jwk missing', status: 400 }]), 'unauthorized'],
       [json(422, [{ code: 1097, message: 'jwk missing', status: 422 }]), 'unauthorized'],
+      // ... but not a 429 or a 5xx: those keep their meaning (try again later).
+      [json(429, [{ code: 1097, message: 'jwk missing', status: 429 }]), 'rate_limited'],
+      [json(503, [{ code: 1097, message: 'jwk missing', status: 503 }]), 'upstream_error'],
+      // Code 1041 is a Home PIN refusal at any 4xx: never a dead token.
+      [json(401, [{ code: 1041, message: 'A valid PIN is required', status: 401 }]), 'home_pin_required'],
       [new Response('', { status: 498 }), 'token_expired'],
       [new Response('', { status: 409 }), 'bad_request'],
       [new Response('', { status: 500 }), 'upstream_error'],

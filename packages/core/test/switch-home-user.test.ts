@@ -141,6 +141,29 @@ describe('switchHomeUser on the older route', () => {
     )
   })
 
+  it('the older route’s answer must be the user asked for; comments and repeated attributes fool nothing', async () => {
+    const asked = { token: 'AdminT0ken', uuid: KIDS, id: 10000011 }
+    const other = stub({
+      '/api/home/users/10000011/switch': xml(
+        '<user id="10000011" uuid="someone-else" homeAdmin="1" authenticationToken="OtherT0ken"/>',
+      ),
+    })
+    await plexErrorOf(switchHomeUser({ ...other.options, ...asked }), 'invalid_response')
+    const tricky = stub({
+      '/api/home/users/10000011/switch': xml(
+        `<!-- <user id="10000011" uuid="${KIDS}" authenticationToken="EVIL"/> --><user.x authenticationToken="EVIL2"/>` +
+          `<user id="10000011" uuid="${KIDS}" authenticationToken="KidT0ken" authenticationToken="EVIL3"/>`,
+      ),
+    })
+    expect((await switchHomeUser({ ...tricky.options, ...asked })).authToken).toBe('KidT0ken')
+    const unclosed = stub({
+      '/api/home/users/10000011/switch': xml(
+        `<!-- <user id="10000011" uuid="${KIDS}" authenticationToken="x"/>`,
+      ),
+    })
+    await plexErrorOf(switchHomeUser({ ...unclosed.options, ...asked }), 'invalid_response')
+  })
+
   it('a PIN refusal on the current route is not retried on the older one', async () => {
     const { fake, options, alice } = setup()
     await plexErrorOf(

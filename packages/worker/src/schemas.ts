@@ -93,9 +93,12 @@ export const SessionExchangeBody = v.object({
   plexToken: v.pipe(
     v.string(),
     v.minLength(1),
-    v.maxLength(512),
+    // Long enough for a Plex JWT, which is refused with its own message (routes/sessions.ts).
+    v.maxLength(2048),
     v.regex(/^[\x21-\x7e]+$/),
-    v.description('A Plex token the frontend already has (for example from its own PIN flow).'),
+    v.description(
+      'A legacy plex.tv token the frontend already has (for example from its own PIN flow); not a Plex JWT.',
+    ),
   ),
 })
 

@@ -52,6 +52,7 @@ export default defineCliCommand({
         clientIdentifier: profile.clientIdentifier,
         ...original,
         ...(profile.urls ? { urls: profile.urls } : {}),
+        ...(profile.jwtIssued ? { jwtIssued: true } : {}),
       }
       session.store.save(session.profileName, restored)
       await revokeDropped(session, options, profile.token)
@@ -66,6 +67,7 @@ export default defineCliCommand({
         ...options,
         token: profile.token,
         uuid: user.uuid,
+        id: user.id,
         ...(pin === undefined ? {} : { pin }),
       })
     } catch (error) {
@@ -92,6 +94,8 @@ export default defineCliCommand({
       // The first switch keeps the sign-in's credential; later ones keep that same one.
       original: original ?? credentialOf(profile),
       signedInAt: new Date().toISOString(),
+      // The device identifier keeps what plex.tv did to it, whichever token the profile holds now.
+      ...(profile.jwtIssued ? { jwtIssued: true } : {}),
     }
     session.store.save(session.profileName, stored)
     // The previous Home user's token is no longer stored anywhere: revoke it rather than leave it live.

@@ -63,7 +63,7 @@ export default defineCliCommand({
     const profile = session.store.ensure(session.profileName)
     // Quirk: plex.tv refuses password and PIN sign-in under a client identifier it issued a Plex JWT to
     // (clambin/mediaclients plex/plextv/auth_jwt.go): such a profile signs in again as a new device.
-    const clientIdentifier = profile.jwtIssued ? newClientIdentifier() : profile.clientIdentifier
+    const clientIdentifier = jwtWasIssued(profile) ? newClientIdentifier() : profile.clientIdentifier
     const options = session.clientOptions({ ...profile, clientIdentifier }, urls)
     // A new key per sign-in: the private key is the long-lived secret, kept only in the profile.
     const deviceKey = args.jwt ? await generateDeviceKey() : undefined
@@ -86,9 +86,13 @@ export default defineCliCommand({
     const stored = storedProfile(clientIdentifier, signIn, urls)
     // Stored before anything else can fail: the new token retired the previous one of this device at Plex.
     session.store.save(session.profileName, stored)
-    if (clientIdentifier !== profile.clientIdentifier && profile.token) {
-      // The old device's Plex JWT would otherwise stay valid for up to 7 days: best effort, like logout.
-      await signOut({ ...session.clientOptions(profile), token: profile.token }).catch(() => undefined)
+    if (clientIdentifier !== profile.clientIdentifier) {
+      // The old device's tokens (its Plex JWT, and a Home user's token after a switch) would otherwise stay
+      // valid, the JWT for up to 7 days: best effort, like logout.
+      const old = session.clientOptions(profile)
+      for (const token of [profile.token, profile.original?.token]) {
+        if (token) await signOut({ ...old, token }).catch(() => undefined)
+      }
     }
     let account = signIn.account
     if (!account) {
@@ -103,6 +107,19 @@ export default defineCliCommand({
     return EXIT.ok
   },
 })
+
+/**
+ * Whether plex.tv issued a Plex JWT to the profile's client identifier: marked since this version, and
+ * read from what older profiles hold (a JWT, its device key, or one kept through a Home switch).
+ */
+function jwtWasIssued(profile: StoredProfile): boolean {
+  return (
+    profile.jwtIssued === true ||
+    profile.tokenType === 'jwt' ||
+    profile.deviceKey !== undefined ||
+    profile.original?.tokenType === 'jwt'
+  )
+}
 
 interface SignIn {
   token: string

@@ -35,6 +35,19 @@ export const sessions = defineRoute(
     const { config, plexFor } = c.var
     const mode = sessionModeOf(c)
     const input = validate(SessionExchangeBody, await readBody(c))
+    // Legacy tokens have no dot. A Plex JWT could reach no server the account owns (servers refuse it) and
+    // could not be renewed without its device key: said plainly rather than failing a week later.
+    if (input.plexToken.includes('.')) {
+      throw new ProblemError('invalid_request', 'The request is invalid.', {
+        issues: [
+          {
+            path: 'plexToken',
+            message:
+              'Expected a legacy plex.tv token: a Plex JWT cannot be exchanged (media servers refuse it, and the worker cannot renew it without its device key)',
+          },
+        ],
+      })
+    }
     await enforceRateLimit(config.signInLimiter, [`sessions:ip:${clientIp(c)}`])
     const device = newDevice(c.req.header('User-Agent'))
     let user: object
