@@ -125,6 +125,8 @@ export interface FakePlex {
    * refresh for it then gets code 1097). Returns whether the device held a token or a key.
    */
   removeDevice(clientIdentifier: string): boolean
+  /** The owner stops sharing the server with `login` (resources and the server itself). */
+  withdrawShare(serverId: string, login: string): boolean
   /** Device keys registered for the account (by a PIN with a key or POST /api/v2/auth/jwk). */
   deviceKeys(login: string): DeviceKeyRecord[]
   /** The fake plex.tv's signing keys, newest last; GET /api/v2/auth/keys lists them all. */
@@ -146,7 +148,8 @@ function networkError(): TypeError {
 
 /** Creates a fake plex.tv plus one fake PMS per seeded server, sharing one state. */
 export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
-  const seed = options.seed ?? defaultSeed
+  // A copy: the fake changes its seed (a withdrawn share), and the default seed is shared by every fake.
+  const seed = structuredClone(options.seed ?? defaultSeed)
   const plexTvOrigin = new URL(options.plexTvUrl ?? 'https://plex.tv').origin
   const state = new FakeState(
     seed,
@@ -243,6 +246,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     issueToken: (login, device) => state.issueToken(login, device && { product: '', name: '', ...device }),
     devices: (login) => state.devices(login),
     removeDevice: (clientIdentifier) => state.removeDevice(clientIdentifier),
+    withdrawShare: (serverId, login) => state.withdrawShare(serverId, login),
     deviceKeys: (login) => {
       const account = state.requireAccount(login)
       return [...state.deviceKeys.values()]

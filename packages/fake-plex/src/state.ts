@@ -161,12 +161,15 @@ export class FakeState {
   /** The fake plex.tv's signing keys, newest last; all of them are in the JWKS. */
   signingKeys: SigningKey[] = [DEFAULT_SIGNING_KEY]
   private nextPinId = 1837000001
+  /** Each server's shares as seeded: `reset` brings back a withdrawn one. */
+  private readonly seededShares: (SeedServer['shares'] | undefined)[]
 
   constructor(
     readonly seed: FakePlexSeed,
     readonly now: () => number,
     readonly failuresBeforeLockout: number,
   ) {
+    this.seededShares = seed.servers.map((server) => server.shares && structuredClone(server.shares))
     this.reset()
   }
 
@@ -185,6 +188,10 @@ export class FakeState {
     this.jwtClientIdentifiers.clear()
     this.signingKeys = [DEFAULT_SIGNING_KEY]
     this.nextPinId = 1837000001
+    this.seed.servers.forEach((server, i) => {
+      const shares = this.seededShares?.[i]
+      if (shares) server.shares = structuredClone(shares)
+    })
     for (const account of this.seed.accounts) {
       this.tokens.set(account.token, {
         token: account.token,
@@ -387,6 +394,18 @@ export class FakeState {
       this.homeServerAccess.set(token, { login, managedUuid, serverId })
     }
     return token
+  }
+
+  /**
+   * The owner stops sharing a server with `login`: the share leaves that user's resources, and the server
+   * refuses the share's token from then on. Returns whether there was such a share.
+   */
+  withdrawShare(serverId: string, login: string): boolean {
+    const server = this.findServer(serverId)
+    const index = server?.shares?.findIndex((share) => share.login === login) ?? -1
+    if (!server?.shares || index < 0) return false
+    server.shares = server.shares.filter((_, i) => i !== index)
+    return true
   }
 
   /**

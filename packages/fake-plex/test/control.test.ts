@@ -214,3 +214,43 @@ describe('GET /auth', () => {
     await expect(fake.fetch('https://app.plex.tv/api/v2/user')).rejects.toThrow('fetch failed')
   })
 })
+
+describe('withdrawShare', () => {
+  it('takes the server out of the friend’s resources, the server refuses the share token, reset brings it back', async () => {
+    const { createFakePlex } = await import('../src/index.ts')
+    const fake = createFakePlex()
+    const [main] = fake.servers
+    const listed = async () =>
+      (
+        (await (
+          await fake.fetch('https://plex.tv/api/v2/resources', {
+            headers: {
+              accept: 'application/json',
+              'x-plex-client-identifier': 'c',
+              'x-plex-token': 'B0bT0kenFaKe4Yz8Wq1P',
+            },
+          })
+        ).json()) as { provides: string }[]
+      ).filter((d) => d.provides === 'server').length
+    const delegate = async () =>
+      (
+        await fake.fetch(`${main!.url}/security/token?type=delegation&scope=all`, {
+          headers: { 'x-plex-token': 'BobShareAcc3ssT0k5nX' },
+        })
+      ).status
+    expect([await listed(), await delegate()]).toEqual([1, 200])
+    expect(fake.withdrawShare(main!.id, 'bob')).toBe(true)
+    expect(fake.withdrawShare(main!.id, 'bob')).toBe(false)
+    expect([await listed(), await delegate()]).toEqual([0, 401])
+    // Other fakes (the default seed is shared) still have the share.
+    expect(
+      (
+        await createFakePlex().fetch(`${main!.url}/security/token?type=delegation&scope=all`, {
+          headers: { 'x-plex-token': 'BobShareAcc3ssT0k5nX' },
+        })
+      ).status,
+    ).toBe(200)
+    fake.reset()
+    expect(await listed()).toBe(1)
+  })
+})

@@ -40,6 +40,8 @@ export type PinStatus = v.InferOutput<typeof s.PinStatusResponse>
 export type ServersResult = v.InferOutput<typeof s.ServersResponse>
 export type WorkerServer = ServersResult['servers'][number]
 export type HomeUsersResult = v.InferOutput<typeof s.HomeUsersResponse>
+/** `GET /v1/access`: the user's role (owner, home, friend, none) and the servers it comes from. */
+export type AccessResult = v.InferOutput<typeof s.AccessInfo>
 export type SessionsResult = v.InferOutput<typeof s.SessionsResponse>
 /** One session of the account, as `listSessions` lists it (never its token). */
 export type WorkerSessionEntry = SessionsResult['sessions'][number]
@@ -205,6 +207,8 @@ export interface WorkerClient {
   getServers(options?: CallOptions): Promise<ServersResult>
   /** `GET /v1/home/users`: the members of the account's Plex Home (`[]` without a Home). */
   getHomeUsers(options?: CallOptions): Promise<HomeUsersResult>
+  /** `GET /v1/access`: who the user is to the Plex servers (owner, home, friend or none). */
+  getAccess(options?: CallOptions): Promise<AccessResult>
   /**
    * `POST /v1/home/switch`: a new session for a Home user (`pin` when it is protected), ending this one.
    * A bearer client continues with `withSession({ bearer: switched.session.token })`.
@@ -444,6 +448,7 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
     exchangeToken: (input, o) => call({ method: 'POST', path: '/v1/sessions', body: input }, o),
     getServers: (o) => call({ method: 'GET', path: '/v1/servers' }, o),
     getHomeUsers: (o) => call({ method: 'GET', path: '/v1/home/users' }, o),
+    getAccess: (o) => call({ method: 'GET', path: '/v1/access' }, o),
     switchHomeUser: (input, o) => call({ method: 'POST', path: '/v1/home/switch', body: input }, o),
     withSession: (next) => createWorkerClient({ ...options, session: next }),
   }

@@ -18,6 +18,8 @@ export const DEFAULTS = {
   timeoutMs: 10_000,
   sessionCacheSeconds: 10,
   signInFailureBudget: 3,
+  accessRoles: ['owner', 'home', 'friend'],
+  accessRecheckSeconds: 3600,
 } as const
 
 /** Parses an http(s) URL and returns its origin, or undefined when it is not one. */
@@ -66,6 +68,15 @@ const originList = v.pipe(
   commaList,
   v.check((items) => items.every((item) => toHttpOrigin(item) !== undefined)),
   v.transform((items) => new Set(items.map((item) => toHttpOrigin(item) as string))),
+)
+
+/** The roles a server grants (core's getServerAccess), as PLEX_ACCESS_ROLES names them. */
+const ACCESS_ROLES = ['owner', 'home', 'friend'] as const
+
+/** Server clientIdentifiers, as plex.tv's resources list them. */
+const serverList = v.pipe(
+  commaList,
+  v.check((items) => items.every((item) => /^[A-Za-z0-9._-]{1,200}$/.test(item))),
 )
 
 /** A whole number in [min, max]. */
@@ -158,6 +169,16 @@ export const ConfigSchema = v.object({
   UPSTREAM_TIMEOUT_MS: integer(DEFAULTS.timeoutMs, 1, 60_000),
   SESSION_CACHE_SECONDS: integer(DEFAULTS.sessionCacheSeconds, 0, 60),
   SIGN_IN_FAILURE_BUDGET: integer(DEFAULTS.signInFailureBudget, 1, 100),
+  PLEX_ACCESS_SERVERS: serverList,
+  PLEX_ACCESS_ROLES: v.pipe(
+    commaList,
+    v.transform((items) => items.map((item) => item.toLowerCase())),
+    v.check((items) => items.every((item) => (ACCESS_ROLES as readonly string[]).includes(item))),
+    v.transform((items) =>
+      items.length === 0 ? [...DEFAULTS.accessRoles] : (items as (typeof ACCESS_ROLES)[number][]),
+    ),
+  ),
+  PLEX_ACCESS_RECHECK_SECONDS: integer(DEFAULTS.accessRecheckSeconds, 1, 30 * 24 * 3600),
   SIGN_IN_GUARD: signInGuard,
   SIGN_IN_LIMITER: limiter,
   VERIFICATION_CODE_LIMITER: limiter,
@@ -169,6 +190,8 @@ export const ConfigSchema = v.object({
 const EXPECTED: Partial<Record<keyof typeof ConfigSchema.entries, string>> = {
   TOKEN_ENCRYPTION_KEY: 'must be 32 bytes, base64',
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: 'each must be 32 bytes, base64',
+  PLEX_ACCESS_SERVERS: 'comma-separated server clientIdentifiers',
+  PLEX_ACCESS_ROLES: 'comma-separated, from owner, home, friend',
 }
 
 type Settings = v.InferOutput<typeof ConfigSchema>
@@ -210,6 +233,15 @@ export type Config = {
   transientTokenTtlSeconds: Settings['TRANSIENT_TOKEN_TTL_SECONDS']
   timeoutMs: Settings['UPSTREAM_TIMEOUT_MS']
   sessionCacheSeconds: Settings['SESSION_CACHE_SECONDS']
+  /**
+   * Who may sign in: users with one of `roles` on one of `servers` (PLEX_ACCESS_SERVERS,
+   * PLEX_ACCESS_ROLES), checked again every `recheckSeconds` on use. Undefined: anyone with a Plex account.
+   */
+  access?: {
+    servers: readonly string[]
+    roles: ReadonlySet<Settings['PLEX_ACCESS_ROLES'][number]>
+    recheckSeconds: Settings['PLEX_ACCESS_RECHECK_SECONDS']
+  }
 }
 
 const configs = new WeakMap<object, Promise<Config>>()
@@ -285,5 +317,14 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     transientTokenTtlSeconds: s.TRANSIENT_TOKEN_TTL_SECONDS,
     timeoutMs: s.UPSTREAM_TIMEOUT_MS,
     sessionCacheSeconds: s.SESSION_CACHE_SECONDS,
+    ...(s.PLEX_ACCESS_SERVERS.length > 0
+      ? {
+          access: {
+            servers: s.PLEX_ACCESS_SERVERS,
+            roles: new Set(s.PLEX_ACCESS_ROLES),
+            recheckSeconds: s.PLEX_ACCESS_RECHECK_SECONDS,
+          },
+        }
+      : {}),
   }
 }

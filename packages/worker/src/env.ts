@@ -38,6 +38,9 @@ export interface Bindings {
   PLEX_TOKEN_KIND?: string
   /** The keep-alive cron pings or refreshes sessions neither used nor kept alive for this many days. Default 7. */
   KEEP_ALIVE_AFTER_DAYS?: string
+  PLEX_ACCESS_SERVERS?: string
+  PLEX_ACCESS_ROLES?: string
+  PLEX_ACCESS_RECHECK_SECONDS?: string
   /** KV list pages (100 sessions each) the keep-alive cron reads per run (1 to 10). Default 2. */
   KEEP_ALIVE_MAX_PAGES?: string
   /** Sessions the keep-alive cron pings or refreshes per run (1 to 400). Default 40. */

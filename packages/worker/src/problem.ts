@@ -12,6 +12,7 @@ export const PROBLEMS = {
   plex_token_rejected: [401, 'Plex token rejected'],
   locked_out: [403, 'Locked out'],
   home_pin_required: [403, 'Home PIN required'],
+  not_a_member: [403, 'Not a member'],
   forbidden: [403, 'Forbidden'],
   origin_not_allowed: [403, 'Origin not allowed'],
   not_found: [404, 'Not found'],

@@ -92,4 +92,5 @@ export const UPSTREAM_PROBLEMS: ProblemCode[] = [
   'rate_limited',
 ]
 /** Problems of every route that needs a session. */
-export const SESSION_PROBLEMS: ProblemCode[] = ['unauthenticated', 'plex_token_rejected']
+/** A session route: no or an ended session, a token Plex refuses, or access lost under the access policy. */
+export const SESSION_PROBLEMS: ProblemCode[] = ['unauthenticated', 'plex_token_rejected', 'not_a_member']

@@ -180,7 +180,30 @@ export const User = v.pipe(
   ),
 )
 
-export const SignedInResponse = v.object({ session: SessionInfo, user: User })
+/** What the access policy found the user to be (GET /v1/access, and sign-in answers when a policy is set). */
+export const AccessInfo = v.object({
+  role: v.pipe(
+    v.picklist(['owner', 'home', 'friend', 'none']),
+    v.description(
+      'The best role over the servers listed: owner, home (a member of the Plex Home), friend (shared).',
+    ),
+  ),
+  servers: v.array(
+    v.object({
+      clientIdentifier: v.string(),
+      name: v.string(),
+      role: v.picklist(['owner', 'home', 'friend']),
+    }),
+  ),
+})
+
+export const SignedInResponse = v.object({
+  session: SessionInfo,
+  user: User,
+  access: v.optional(
+    v.pipe(AccessInfo, v.description('Present when an access policy is set (PLEX_ACCESS_SERVERS).')),
+  ),
+})
 
 export const TransientTokenResponse = v.object({
   token: v.pipe(v.string(), v.description('A transient token for the server: same access, short-lived.')),
@@ -228,7 +251,12 @@ export const PinCreatedResponse = v.object({
 
 export const PinStatusResponse = v.variant('status', [
   v.object({ status: v.literal('pending') }),
-  v.object({ status: v.literal('authorized'), session: SessionInfo, user: User }),
+  v.object({
+    status: v.literal('authorized'),
+    session: SessionInfo,
+    user: User,
+    access: v.optional(AccessInfo),
+  }),
 ])
 
 export const ServersResponse = v.object({

@@ -1,4 +1,4 @@
-import type { PlexDeviceKey } from '@plex-auth/core'
+import type { AccessRole, PlexDeviceKey, ServerAccessEntry } from '@plex-auth/core'
 import { ProblemError } from './problem.ts'
 import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './token-crypto.ts'
 
@@ -49,6 +49,17 @@ export interface JwtCredentials {
   expiresAt: number
 }
 
+/**
+ * What the access policy (PLEX_ACCESS_SERVERS, PLEX_ACCESS_ROLES) found the session's user to be on the
+ * policy's servers, and when it last asked plex.tv.
+ */
+export interface SessionAccess {
+  role: AccessRole
+  servers: ServerAccessEntry[]
+  /** ms since the epoch */
+  checkedAt: number
+}
+
 /** A valid session, opened. */
 export interface Session extends PlexDevice {
   hash: string
@@ -73,6 +84,8 @@ export interface Session extends PlexDevice {
   lastPingAt?: number
   /** Set when the session came from a Plex Home switch. */
   home?: HomeLink
+  /** Set when an access policy is configured: checked at sign-in, then again every PLEX_ACCESS_RECHECK_SECONDS. */
+  access?: SessionAccess
 }
 
 /** A server discovered through plex.tv's resources, with its own access token. */
@@ -103,7 +116,9 @@ export type CreateSessionInput = Omit<
 }
 
 /** What the keep-alive may change in a session; everything else is written once, at sign-in. */
-export type SessionChanges = Partial<Pick<Session, 'plexToken' | 'jwt' | 'lastUsedAt' | 'lastPingAt'>>
+export type SessionChanges = Partial<
+  Pick<Session, 'plexToken' | 'jwt' | 'lastUsedAt' | 'lastPingAt' | 'access'>
+>
 
 // What each value holds before it is sealed whole. `v` changes when a shape does.
 type StoredSession = { v: 2 } & Omit<Session, 'hash'>
@@ -118,6 +133,8 @@ type StoredState = {
   jwtExpiresAt?: number
   lastPingAt?: number
   lastUsedAt?: number
+  /** The last access check on use, when later than the session key's. */
+  access?: SessionAccess
 }
 type StoredServers = { v: 2; servers: KnownServer[]; updatedAt: number }
 type StoredPin = { v: 2 } & Omit<PendingPin, 'id'>
@@ -347,6 +364,12 @@ export function createSessionStore(
       const time = state[field]
       if (typeof time === 'number' && !(time <= (session[field] ?? 0))) next[field] = time
     }
+    if (
+      session.access &&
+      typeof state.access?.checkedAt === 'number' &&
+      state.access.checkedAt > session.access.checkedAt
+    )
+      next.access = state.access
     return next
   }
 
@@ -423,6 +446,7 @@ export function createSessionStore(
         ...(next.jwt ? { plexToken: next.plexToken, jwtExpiresAt: next.jwt.expiresAt } : {}),
         ...(next.lastPingAt !== undefined ? { lastPingAt: next.lastPingAt } : {}),
         ...(next.lastUsedAt !== undefined ? { lastUsedAt: next.lastUsedAt } : {}),
+        ...(next.access !== undefined ? { access: next.access } : {}),
       }
       // KV allows one write per second per key: a keep-alive write that loses is tried again next time.
       if (!(await tryWrite(keys.state(session.hash), state, expiration))) return undefined

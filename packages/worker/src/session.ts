@@ -1,6 +1,7 @@
 import { isPlexError } from '@plex-auth/core'
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
+import { accessOf, accessRecheckDue, accessView, admit, notAMember } from './access.ts'
 import type { AppEnv } from './env.ts'
 import { keepAliveOnUse, settleKeepAlive } from './keep-alive.ts'
 import { ProblemError } from './problem.ts'
@@ -33,7 +34,31 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set('session', kept)
     c.set('plex', plexFor(kept))
   }
+  if (accessRecheckDue(c.var.config, kept.access, now())) await recheckAccess(c)
   await next()
+}
+
+/**
+ * Asks plex.tv again whether the session's user may still use the policy's servers (access.ts): at most
+ * every PLEX_ACCESS_RECHECK_SECONDS per session, counting rechecks other requests stored. A user who lost
+ * access gets 403 `not_a_member` and the session ends (its tokens revoked, as at sign-out).
+ */
+async function recheckAccess(c: Context<AppEnv>): Promise<void> {
+  const { store, config, now } = c.var
+  const session = await store.withState(c.var.session)
+  if (!accessRecheckDue(config, session.access, now())) {
+    c.set('session', session)
+    return
+  }
+  const access = await orRejectSession(c, accessOf(c.var.plex, session.plexToken, config.access))
+  if (access.role === 'none') {
+    await endSession(c, session)
+    throw notAMember(c.var.sessionVia === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {})
+  }
+  const checked = { ...access, checkedAt: now() }
+  // Best effort: a lost write means the next use asks again.
+  const written = await store.updateState(session, () => ({ access: checked }))
+  c.set('session', written ?? { ...session, access: checked })
 }
 
 /**
@@ -193,6 +218,12 @@ export async function startSession(
   },
 ): Promise<Response> {
   const { config, store, now } = c.var
+  // The access policy, before any session exists: a denied sign-in opens none (403 not_a_member).
+  const access = await admit(c, {
+    plexToken: input.plexToken,
+    plex: c.var.plexFor(input.device),
+    obtained: input.source !== 'exchange' || input.home !== undefined,
+  })
   const { token, session } = await store.createSession({
     plexToken: input.plexToken,
     source: input.source,
@@ -202,6 +233,7 @@ export async function startSession(
     ...(input.jwt ? { jwt: input.jwt } : {}),
     ...accountOf(input),
     ...(input.home ? { home: input.home } : {}),
+    ...(access ? { access } : {}),
   })
   const expiresAt = new Date(session.expiresAt).toISOString()
   if (input.mode === 'cookie')
@@ -211,6 +243,7 @@ export async function startSession(
       ...input.extra,
       session: input.mode === 'bearer' ? { token, expiresAt } : { expiresAt },
       user: publicUser(input.user),
+      ...(access ? { access: accessView(access) } : {}),
     },
     input.status ?? 201,
   )

@@ -461,6 +461,7 @@ describe('coverage of the API', () => {
       client.exchangeToken({ plexToken: ALICE_TOKEN }),
       alice.getServers(),
       alice.getHomeUsers(),
+      alice.getAccess(),
       alice.listSessions(),
       alice.endSession('x'.repeat(22)),
     ])

@@ -57,6 +57,7 @@ export const homeSwitch = defineRoute(
       setsCookie: true,
     },
     problems: [
+      'not_a_member',
       ...SESSION_PROBLEMS,
       'invalid_request',
       'home_pin_required',

@@ -1,4 +1,5 @@
 import type { Route } from '../route.ts'
+import { access } from './access.ts'
 import { docs } from './docs.ts'
 import { health } from './health.ts'
 import { homeSwitch } from './home-switch.ts'
@@ -31,6 +32,7 @@ export const API_ROUTES: readonly Route[] = [
   servers,
   homeUsers,
   homeSwitch,
+  access,
 ]
 
 /**

@@ -104,7 +104,14 @@ export const pollPin = defineRoute(
       schema: PinStatusResponse,
       setsCookie: true,
     },
-    problems: ['invalid_request', 'unauthenticated', 'not_found', 'pin_expired', ...UPSTREAM_PROBLEMS],
+    problems: [
+      'invalid_request',
+      'unauthenticated',
+      'not_a_member',
+      'not_found',
+      'pin_expired',
+      ...UPSTREAM_PROBLEMS,
+    ],
   },
   async (c) => {
     const { config, plexFor, store, now } = c.var

@@ -24,6 +24,7 @@ export const sessions = defineRoute(
     request: { body: { schema: SessionExchangeBody } },
     response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
     problems: [
+      'not_a_member',
       'invalid_request',
       'invalid_credentials',
       'origin_not_allowed',

@@ -45,6 +45,7 @@ export const signIn = defineRoute(
     request: { body: { schema: SignInBody, form: true } },
     response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
     problems: [
+      'not_a_member',
       'invalid_request',
       'invalid_credentials',
       'verification_code_required',
