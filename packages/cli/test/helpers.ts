@@ -152,13 +152,12 @@ export class Terminal {
   raw = ''
   readonly exited: Promise<number | null>
 
-  constructor(runtime: Runtime, args: string[], env: NodeJS.ProcessEnv) {
+  constructor(runtime: Runtime, args: string[], env: NodeJS.ProcessEnv, options: { columns?: number } = {}) {
     const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`
     const command = [...RUNTIMES[runtime], ...args].map(quote).join(' ')
     // A pseudo-terminal made without a parent terminal is 0x0: give it a size, as a real window has.
-    this.#child = spawn('script', ['-q', '-e', '-c', `stty cols 120 rows 40; exec ${command}`, '/dev/null'], {
-      env,
-    })
+    const size = `stty cols ${options.columns ?? 120} rows 40`
+    this.#child = spawn('script', ['-q', '-e', '-c', `${size}; exec ${command}`, '/dev/null'], { env })
     this.#child.stdout.on('data', (chunk) => {
       this.raw += chunk
     })
