@@ -41,13 +41,14 @@ export default defineCliCommand({
     browser: {
       type: 'boolean',
       default: true,
-      description: 'Open the approval page in the browser (only on a terminal, never in CI)',
-      negativeDescription: 'Only print the link (without --code: never the short code either)',
+      description:
+        'Open the approval page in the browser; the short code instead when none can be opened (SSH, no display, CI)',
+      negativeDescription: 'Only print the link, for a browser elsewhere (not the short code)',
     },
     code: {
       type: 'boolean',
       description:
-        'Show a short code to type at plex.tv/link on any device (phone, TV, another computer): for SSH sessions and machines without a browser',
+        'Show a short code to type at plex.tv/link on any device (phone, another computer): for SSH and TVs',
     },
     password: {
       type: 'boolean',
