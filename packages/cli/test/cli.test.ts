@@ -257,6 +257,22 @@ describe('login --code and the fallback to it (SSH sessions, TVs, no display)', 
     expect(served.fake.requests).toEqual([])
   })
 
+  it('a plex.tv stand-in cannot put escape sequences on the terminal through the code', async () => {
+    served.fake.inject({
+      host: 'plex.tv',
+      path: '/api/v2/pins',
+      kind: 'status',
+      status: 201,
+      body: { id: 1, code: 'AB\u001b]0;pwned\u0007CD', expiresIn: 900, expiresAt: new Date().toISOString() },
+    })
+    const result = await run('node', ['login', '--code'], box.env)
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'plex-auth: Plex sent a PIN code plex-auth does not understand (invalid_response)\n',
+    })
+  })
+
   it('a short code that expires before it is entered: one line, exit 1, nothing stored', async () => {
     let stderr = ''
     const login = run('node', ['login', '--code'], box.env, { onStderr: (text) => (stderr = text) })

@@ -29,6 +29,9 @@ import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-erro
 import { globalArgs, PRODUCT, type Session } from '../session.ts'
 import { startSpinner } from '../spinner.ts'
 
+/** What a PIN code may be made of: printable ASCII (Plex's are letters and digits), no spaces. */
+const PRINTABLE_CODE = /^[\x21-\x7e]{1,64}$/
+
 /** Plex asks apps to poll a PIN about once a second. */
 const POLL_INTERVAL_MS = 1000
 /** The longest wait between polls after errors (network trouble, 429). */
@@ -202,6 +205,10 @@ async function pinSignIn(
   // plexapi.dev "Get a PIN": strong codes are for the auth-app link, non-strong ones for plex.tv/link.
   const strong = flow.kind === 'link'
   const pin = await withPlexContext('pin', () => createPin({ ...withKey, strong }))
+  // The code is printed to a terminal: a plex.tv stand-in must not get escape sequences onto it.
+  if (!PRINTABLE_CODE.test(pin.code)) {
+    throw new CliError('Plex sent a PIN code plex-auth does not understand', { code: 'invalid_response' })
+  }
   if (flow.kind === 'code') {
     showShortCode(ui, pin.code, `${urls.plexTv}/link`, !session.json)
   } else {
