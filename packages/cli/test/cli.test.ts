@@ -107,6 +107,8 @@ describe('login in a terminal', () => {
     expect(result.stderr).toContain(
       'plex-auth: The code expired before it was approved: run plex-auth login again (not_found)',
     )
+    expect(result.stderr).toContain('No browser can be opened here (not a terminal)')
+    expect(pinRequests(served)).toEqual([{ strong: false, withKey: false }])
   })
 
   it('--json tells the account and where the token went, never the token', async () => {

@@ -177,9 +177,10 @@ function finish(session: Session, account: StoredAccount | undefined, stored: St
 
 /**
  * How the PIN reaches the person: a link to app.plex.tv (strong PIN, opened in the browser when asked), or
- * a short code for plex.tv/link (non-strong PIN). `retry` is the command line an expired code points to.
+ * a short code for plex.tv/link (non-strong PIN). `retry` is the command line an expired code points to;
+ * `fallback` says why the default login uses the short code (no browser can be opened here).
  */
-type PinFlow = { kind: 'link'; openBrowser: boolean } | { kind: 'code'; retry: string }
+type PinFlow = { kind: 'link'; openBrowser: boolean } | { kind: 'code'; retry: string; fallback?: string }
 
 /** --code asks for the short code; the default falls back to it, and says why, when no browser can open. */
 function choosePinFlow(args: { code?: boolean; browser?: boolean }, ui: Ui): PinFlow {
@@ -188,8 +189,7 @@ function choosePinFlow(args: { code?: boolean; browser?: boolean }, ui: Ui): Pin
   if (args.browser === false) return { kind: 'link', openBrowser: false }
   const reason = noBrowserReason(ui.streams.env, ui.interactive)
   if (!reason) return { kind: 'link', openBrowser: true }
-  ui.say(`No browser can be opened here (${reason}): sign in with a short code instead.`)
-  return { kind: 'code', retry: 'plex-auth login' }
+  return { kind: 'code', retry: 'plex-auth login', fallback: reason }
 }
 
 async function pinSignIn(
@@ -210,6 +210,10 @@ async function pinSignIn(
     throw new CliError('Plex sent a PIN code plex-auth does not understand', { code: 'invalid_response' })
   }
   if (flow.kind === 'code') {
+    // Said once the PIN exists, so that a plex.tv that cannot be reached is still a one-line error.
+    if (flow.fallback) {
+      ui.say(`No browser can be opened here (${flow.fallback}): sign in with a short code instead.`)
+    }
     showShortCode(ui, pin.code, `${urls.plexTv}/link`, !session.json)
   } else {
     const url = buildAuthUrl({
