@@ -216,7 +216,7 @@ describe('login --code and the fallback to it (SSH sessions, TVs, no display)', 
     const result = await login
     expect(result.code).toBe(0)
     expect(result.stderr.split('\n').slice(0, 2)).toEqual([
-      `On any device (phone, TV, another computer), open ${served.plexTvUrl}/link and enter this code:`,
+      `On any device (phone, computer), open ${served.plexTvUrl}/link and enter this code:`,
       `Code: ${code}`,
     ])
     expect(result.stderr).not.toContain('█')

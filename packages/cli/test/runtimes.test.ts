@@ -2,8 +2,8 @@
 // `bunx`. Each test starts from an empty config directory against a freshly reset fake Plex.
 import { statSync, writeFileSync } from 'node:fs'
 import type { ServedFakePlex } from '@plex-auth/fake-plex/serve'
-import { bigCode } from '../src/big-code.ts'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { bigCode } from '../src/big-code.ts'
 import {
   ALICE,
   approvePrintedPin,

@@ -256,7 +256,7 @@ async function pinSignIn(
  * from across the room; the `Code: ...` line is always there, plain, for copying and for scripts.
  */
 function showShortCode(ui: Ui, code: string, linkUrl: string, large: boolean): void {
-  ui.say(`On any device (phone, TV, another computer), open ${ui.cyan(linkUrl)} and enter this code:`)
+  ui.say(`On any device (phone, computer), open ${ui.cyan(linkUrl)} and enter this code:`)
   const stderr = ui.streams.stderr
   const art = large && stderr.isTTY === true && ui.streams.env.TERM !== 'dumb' ? bigCode(code) : undefined
   // A terminal whose width is unknown is taken to be 80 columns; a narrower one gets the plain line only.
