@@ -18,6 +18,24 @@ export function browserCommand(
   return ['xdg-open', [url]]
 }
 
+/**
+ * Why `login` cannot open a browser for the person at this terminal, or undefined when it can. The PIN
+ * sign-in then shows a short code to type at plex.tv/link from any device instead of a link to click.
+ */
+export function noBrowserReason(
+  env: NodeJS.ProcessEnv,
+  interactive: boolean,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  if (!interactive) return 'not a terminal'
+  if (env.CI) return 'CI'
+  // Over SSH the opener would start a browser on the remote machine's screen (macOS `open`, a forwarded or
+  // stale DISPLAY), not in front of the person typing; an explicit $BROWSER is still honoured.
+  if (!env.BROWSER && (env.SSH_CONNECTION || env.SSH_CLIENT || env.SSH_TTY)) return 'SSH session'
+  if (!browserCommand('about:blank', env, platform)) return 'no display'
+  return undefined
+}
+
 /** Starts the browser, detached; true when an opener was started (it may still fail on its own). */
 export function openBrowser(url: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const command = browserCommand(url, env)

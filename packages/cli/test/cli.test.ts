@@ -13,6 +13,7 @@ import {
   ALICE_SERVER,
   approvePrintedPin,
   CLI,
+  pinRequests,
   plexTvUrls,
   run,
   Sandbox,
@@ -60,24 +61,29 @@ describe('login in a terminal', () => {
     expect(terminal.text).toContain('Signed in as alice')
   })
 
-  it('with NO_COLOR: no colours, no spinner; with CI: no browser', async () => {
+  it('with NO_COLOR: no colours, no spinner; with CI: no browser, the short code instead', async () => {
     const browser = box.fakeBrowser()
     const env = { ...box.env, BROWSER: browser.path, NO_COLOR: '1', CI: 'true' }
     const terminal = new Terminal('node', ['login'], env)
     await terminal.waitFor(/Waiting for approval \(the code expires at /)
+    expect(terminal.text).toContain('No browser can be opened here (CI): sign in with a short code instead.')
     await approvePrintedPin(served, () => terminal.text, ALICE.login)
     expect(await terminal.exited).toBe(0)
     expect(terminal.raw).not.toMatch(COLOUR)
     expect(terminal.raw).not.toContain('\u001b[?25l')
+    // Block letters are not colour: a terminal still gets the code large.
+    expect(terminal.text).toContain('█')
     expect(browser.opened()).toBeUndefined()
   })
 
-  it('--no-browser prints the link without opening anything', async () => {
+  it('--no-browser prints the link without opening anything (not the short code)', async () => {
     const browser = box.fakeBrowser()
     const terminal = new Terminal('node', ['login', '--no-browser'], { ...box.env, BROWSER: browser.path })
     await approvePrintedPin(served, () => terminal.text, ALICE.login)
     expect(await terminal.exited).toBe(0)
     expect(browser.opened()).toBeUndefined()
+    expect(terminal.text).toContain(`${served.plexTvUrl}/auth#?`)
+    expect(pinRequests(served)).toEqual([{ strong: true, withKey: false }])
   })
 
   it('Ctrl-C while waiting exits 130 and gives the cursor back', async () => {
@@ -91,6 +97,7 @@ describe('login in a terminal', () => {
   })
 
   it('a PIN that expires before approval ends the wait with exit 1', async () => {
+    // Through pipes: no browser can be opened, so this is the short code the default falls back to.
     let stderr = ''
     const login = run('node', ['login'], box.env, { onStderr: (text) => (stderr = text) })
     const [, code] = await waitUntil(() => stderr, /Code: (\S+)/)
@@ -100,6 +107,8 @@ describe('login in a terminal', () => {
     expect(result.stderr).toContain(
       'plex-auth: The code expired before it was approved: run plex-auth login again (not_found)',
     )
+    expect(result.stderr).toContain('No browser can be opened here (not a terminal)')
+    expect(pinRequests(served)).toEqual([{ strong: false, withKey: false }])
   })
 
   it('--json tells the account and where the token went, never the token', async () => {
@@ -169,6 +178,117 @@ describe('login in a terminal', () => {
     const result = await run('node', ['login', '--password'], box.env)
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('needs a terminal')
+  })
+})
+
+describe('login --code and the fallback to it (SSH sessions, TVs, no display)', () => {
+  it('over SSH, login uses the short code even with a display, and says why', async () => {
+    // The opener would start a browser on this machine's screen (a forwarded or stale DISPLAY), not the user's.
+    const env = { ...box.env, DISPLAY: ':0', SSH_CONNECTION: '192.0.2.10 51234 192.0.2.20 22' }
+    const terminal = new Terminal('node', ['login'], env)
+    const [, code] = await terminal.waitFor(/Code: (\S+)/)
+    expect(terminal.text).toContain(
+      'No browser can be opened here (SSH session): sign in with a short code instead.',
+    )
+    expect(terminal.text).toContain(`open ${served.plexTvUrl}/link and enter this code:`)
+    expect(code).toMatch(/^[A-Z0-9]{4}$/)
+    expect(pinRequests(served)).toEqual([{ strong: false, withKey: false }])
+    served.fake.approvePin(code!, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(box.credentials().profiles.default).toMatchObject({
+      method: 'pin',
+      account: { username: 'alice' },
+    })
+  })
+
+  it('without a display (Linux, no $BROWSER), login falls back to the short code', async () => {
+    const terminal = new Terminal('node', ['login'], box.env)
+    await terminal.waitFor(/No browser can be opened here \(no display\)/)
+    await approvePrintedPin(served, () => terminal.text, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(pinRequests(served)).toEqual([{ strong: false, withKey: false }])
+  })
+
+  it('on a pipe: the plain Code line and the link, no block letters; --json tells the result, not the token', async () => {
+    let stderr = ''
+    const login = run('node', ['login', '--code', '--json'], box.env, { onStderr: (text) => (stderr = text) })
+    const code = await approvePrintedPin(served, () => stderr, ALICE.login)
+    const result = await login
+    expect(result.code).toBe(0)
+    expect(result.stderr.split('\n').slice(0, 2)).toEqual([
+      `On any device (phone, computer), open ${served.plexTvUrl}/link and enter this code:`,
+      `Code: ${code}`,
+    ])
+    expect(result.stderr).not.toContain('█')
+    const { token } = box.credentials().profiles.default
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      profile: 'default',
+      tokenType: 'legacy',
+      method: 'pin',
+    })
+    expect(result.stdout + result.stderr).not.toContain(token)
+  })
+
+  it('a terminal too narrow for the block letters gets the plain line only', async () => {
+    const terminal = new Terminal('node', ['login', '--code'], box.env, { columns: 20 })
+    await approvePrintedPin(served, () => terminal.text, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text).not.toContain('█')
+  })
+
+  it('--code --jwt: the short code carries the device key, and the token is a Plex JWT', async () => {
+    let stderr = ''
+    const login = run('node', ['login', '--code', '--jwt'], box.env, { onStderr: (text) => (stderr = text) })
+    const code = await approvePrintedPin(served, () => stderr, ALICE.login)
+    expect(code).toMatch(/^[A-Z0-9]{4}$/)
+    expect((await login).code).toBe(0)
+    expect(pinRequests(served)).toEqual([{ strong: false, withKey: true }])
+    const profile = box.credentials().profiles.default
+    expect(profile).toMatchObject({ tokenType: 'jwt', method: 'pin' })
+    expect(served.fake.deviceKeys('alice').map((key) => key.thumbprint)).toContain(profile.deviceKey.kid)
+    expect(await box.tokenStatus(profile.token)).toBe(200)
+  })
+
+  it('--code --password is a usage error (exit 2) before anything is sent', async () => {
+    const result = await run('node', ['login', '--code', '--password'], box.env)
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'plex-auth: --code signs in with a short code, --password with a password: pick one (usage)\n',
+    })
+    expect(served.fake.requests).toEqual([])
+  })
+
+  it('a plex.tv stand-in cannot put escape sequences on the terminal through the code', async () => {
+    served.fake.inject({
+      host: 'plex.tv',
+      path: '/api/v2/pins',
+      kind: 'status',
+      status: 201,
+      body: { id: 1, code: 'AB\u001b]0;pwned\u0007CD', expiresIn: 900, expiresAt: new Date().toISOString() },
+    })
+    const result = await run('node', ['login', '--code'], box.env)
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'plex-auth: Plex sent a PIN code plex-auth does not understand (invalid_response)\n',
+    })
+  })
+
+  it('a short code that expires before it is entered: one line, exit 1, nothing stored', async () => {
+    let stderr = ''
+    const login = run('node', ['login', '--code'], box.env, { onStderr: (text) => (stderr = text) })
+    const [, code] = await waitUntil(() => stderr, /Code: (\S+)/)
+    served.fake.expirePin(code!)
+    const result = await login
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(
+      result.stderr.endsWith(
+        '\nplex-auth: The code expired before it was approved: run plex-auth login --code again (not_found)\n',
+      ),
+    ).toBe(true)
+    expect(box.credentials().profiles.default.token).toBeUndefined()
   })
 })
 

@@ -35,9 +35,10 @@ export class Sandbox {
   ) {
     this.configHome = mkdtempSync(join(tmpdir(), 'plex-auth-cli-'))
     const env: NodeJS.ProcessEnv = { ...process.env }
-    // The test runner's own settings must not leak in: CI would turn the browser off, NO_COLOR the colours.
-    for (const name of ['CI', 'NO_COLOR', 'FORCE_COLOR', 'BROWSER', 'DISPLAY', 'WAYLAND_DISPLAY'])
-      delete env[name]
+    // The test runner's own settings must not leak in: CI or an SSH session would turn the browser off,
+    // NO_COLOR the colours.
+    const leaky = ['CI', 'NO_COLOR', 'FORCE_COLOR', 'BROWSER', 'DISPLAY', 'WAYLAND_DISPLAY']
+    for (const name of [...leaky, 'SSH_CONNECTION', 'SSH_CLIENT', 'SSH_TTY']) delete env[name]
     for (const name of Object.keys(env)) if (name.startsWith('PLEX_')) delete env[name]
     this.env = {
       ...env,
@@ -151,13 +152,12 @@ export class Terminal {
   raw = ''
   readonly exited: Promise<number | null>
 
-  constructor(runtime: Runtime, args: string[], env: NodeJS.ProcessEnv) {
+  constructor(runtime: Runtime, args: string[], env: NodeJS.ProcessEnv, options: { columns?: number } = {}) {
     const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`
     const command = [...RUNTIMES[runtime], ...args].map(quote).join(' ')
     // A pseudo-terminal made without a parent terminal is 0x0: give it a size, as a real window has.
-    this.#child = spawn('script', ['-q', '-e', '-c', `stty cols 120 rows 40; exec ${command}`, '/dev/null'], {
-      env,
-    })
+    const size = `stty cols ${options.columns ?? 120} rows 40`
+    this.#child = spawn('script', ['-q', '-e', '-c', `${size}; exec ${command}`, '/dev/null'], { env })
     this.#child.stdout.on('data', (chunk) => {
       this.raw += chunk
     })
@@ -191,6 +191,18 @@ export async function approvePrintedPin(
   const [, code] = await waitUntil(read, /Code: (\S+)/)
   served.fake.approvePin(code!, login)
   return code!
+}
+
+/** The PIN requests (POST /api/v2/pins) the fake received: whether each asked for a strong code. */
+export function pinRequests(served: ServedFakePlex): { strong: boolean; withKey: boolean }[] {
+  return served.fake.requests
+    .filter((request) => request.method === 'POST' && new URL(request.url).pathname === '/api/v2/pins')
+    .map((request) => {
+      // Without a key `?strong=true`; with one, `"strong"` in the JSON body beside the JWK.
+      const body = request.body ? (JSON.parse(request.body) as { strong?: boolean; jwk?: unknown }) : {}
+      const query = new URL(request.url).searchParams.get('strong') === 'true'
+      return { strong: body.strong === true || query, withKey: body.jwk !== undefined }
+    })
 }
 
 /** The base URLs a login against the fake stores. */

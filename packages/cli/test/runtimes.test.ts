@@ -3,10 +3,12 @@
 import { statSync, writeFileSync } from 'node:fs'
 import type { ServedFakePlex } from '@plex-auth/fake-plex/serve'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { bigCode } from '../src/big-code.ts'
 import {
   ALICE,
   approvePrintedPin,
   BOB,
+  pinRequests,
   type Runtime,
   run,
   Sandbox,
@@ -56,6 +58,31 @@ describe.each(runtimes)('plex-auth under %s', (runtime) => {
     )
     // No token on the terminal, ever.
     expect(result.stderr).not.toContain(profile.token)
+  })
+
+  it('login --code in a terminal: a short code drawn large with the plex.tv/link page, approved by that code', async () => {
+    const browser = box.fakeBrowser()
+    const terminal = new Terminal(runtime, ['login', '--code'], { ...box.env, BROWSER: browser.path })
+    const [, code] = await terminal.waitFor(/Code: (\S+)/)
+    // A non-strong PIN: 4 characters, typed at <plex.tv>/link (here the fake's origin), never the auth app.
+    expect(code).toMatch(/^[A-Z0-9]{4}$/)
+    expect(pinRequests(served)).toEqual([{ strong: false, withKey: false }])
+    expect(terminal.text).toContain(`open ${served.plexTvUrl}/link and enter this code:`)
+    expect(terminal.text).not.toContain('/auth#')
+    // Drawn in block letters on lines of their own, each glyph 5 rows tall, before the plain line.
+    const art = terminal.text.split(/\r?\n/).filter((line) => line.includes('█'))
+    expect(art).toEqual(bigCode(code!)!.map((line) => `    ${line}`))
+    expect(terminal.text.indexOf('█')).toBeLessThan(terminal.text.indexOf(`Code: ${code}`))
+    await terminal.waitFor(/Waiting for approval \(the code expires in 1[45]:\d\d/)
+
+    served.fake.approvePin(code!, ALICE.login)
+    expect(await terminal.exited).toBe(0)
+    expect(terminal.text).toContain('Signed in as alice (alice@example.com)')
+    const profile = box.credentials().profiles.default
+    expect(profile).toMatchObject({ tokenType: 'legacy', method: 'pin', account: { username: 'alice' } })
+    expect(await box.tokenStatus(profile.token)).toBe(200)
+    expect(terminal.raw).not.toContain(profile.token)
+    expect(browser.opened()).toBeUndefined()
   })
 
   it('login --password: prompts in a terminal, asks for the 2FA code, never shows the password', async () => {

@@ -2,7 +2,8 @@
 // is tried first, how an error reads. Everything else is tested end to end on the built binary.
 import type { ArgsDef } from 'citty'
 import { describe, expect, it } from 'vitest'
-import { browserCommand } from '../src/browser.ts'
+import { bigCode, bigCodeWidth } from '../src/big-code.ts'
+import { browserCommand, noBrowserReason } from '../src/browser.ts'
 import { httpAllowed, preferredConnections } from '../src/commands/transient-token.ts'
 import { COMMANDS, type CommandEntry, VALUE_OPTIONS } from '../src/commands.ts'
 import { configDir } from '../src/credentials.ts'
@@ -32,6 +33,53 @@ describe('browserCommand', () => {
     expect(browserCommand(url, { DISPLAY: ':0' }, 'linux')).toEqual(['xdg-open', [url]])
     expect(browserCommand(url, { WAYLAND_DISPLAY: 'wayland-0' }, 'freebsd')).toEqual(['xdg-open', [url]])
     expect(browserCommand(url, {}, 'linux')).toBeUndefined()
+  })
+})
+
+describe('noBrowserReason: when login shows the short code instead of opening a browser', () => {
+  const ssh = { SSH_CONNECTION: '192.0.2.10 51234 192.0.2.20 22' }
+  it.each([
+    [{ DISPLAY: ':0' }, true, 'linux', undefined],
+    [{}, true, 'darwin', undefined],
+    [{ BROWSER: 'w3m' }, true, 'linux', undefined],
+    [{ DISPLAY: ':0' }, false, 'linux', 'not a terminal'],
+    [{ DISPLAY: ':0', CI: 'true' }, true, 'linux', 'CI'],
+    [{}, true, 'linux', 'no display'],
+    // `open` over SSH would start a browser on the remote Mac's screen.
+    [ssh, true, 'darwin', 'SSH session'],
+    [{ ...ssh, DISPLAY: 'localhost:10.0' }, true, 'linux', 'SSH session'],
+    [{ SSH_TTY: '/dev/pts/3' }, true, 'win32', 'SSH session'],
+    // An explicit $BROWSER is the user's choice, over SSH too.
+    [{ ...ssh, BROWSER: 'w3m' }, true, 'linux', undefined],
+  ] as const)('%j, terminal %s, on %s: %s', (env, interactive, platform, expected) => {
+    expect(noBrowserReason(env, interactive, platform)).toBe(expected)
+  })
+})
+
+describe('bigCode', () => {
+  it('draws each character 5 rows tall, 3 columns apart, with full blocks', () => {
+    expect(bigCode('H7')).toEqual([
+      '█   █   █████',
+      '█   █       █',
+      '█████      █',
+      '█   █     █',
+      '█   █     █',
+    ])
+    expect(bigCodeWidth(2)).toBe(13)
+    expect(bigCodeWidth(4)).toBe(29)
+  })
+
+  it('tells O from 0 and I from 1', () => {
+    expect(bigCode('O')).not.toEqual(bigCode('0'))
+    expect(bigCode('I')).not.toEqual(bigCode('1'))
+  })
+
+  it('has a glyph for every letter and digit, none wider than its width; nothing for anything else', () => {
+    const all = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
+    const lines = bigCode(all)
+    expect(lines).toHaveLength(5)
+    for (const line of lines!) expect(line.length).toBeLessThanOrEqual(bigCodeWidth(all.length))
+    for (const code of ['', 'ab12', 'A-B', 'ÄBCD']) expect(bigCode(code), code).toBeUndefined()
   })
 })
 

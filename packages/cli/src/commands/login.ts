@@ -1,5 +1,7 @@
 // `plex-auth login`: PIN sign-in by default (no password ever touches plex-auth), or --password; with --jwt
-// the device holds an Ed25519 key and the token is a Plex JWT, which `plex-auth token` refreshes.
+// the device holds an Ed25519 key and the token is a Plex JWT, which `plex-auth token` refreshes. The PIN is
+// a link to click (opened in the browser), or, with --code or when no browser can be opened here (SSH, no
+// display, no terminal, CI), a short code typed at plex.tv/link on any device.
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
   buildAuthUrl,
@@ -16,14 +18,19 @@ import {
 } from '@plex-auth/core'
 import { accountLabel, accountSummary } from '../account.ts'
 import type { BaseUrls } from '../base-urls.ts'
-import { openBrowser } from '../browser.ts'
+import { bigCode, bigCodeWidth } from '../big-code.ts'
+import { noBrowserReason, openBrowser } from '../browser.ts'
 import { defineCliCommand } from '../command.ts'
 import { newClientIdentifier, type StoredAccount, type StoredProfile } from '../credentials.ts'
 import { CliError, cancelled, EXIT, usageError } from '../exit.ts'
 import { jwtExpiry } from '../jwt.ts'
+import type { Ui } from '../output.ts'
 import { cliErrorFromPlex, isPlexErrorLike, withPlexContext } from '../plex-error-text.ts'
 import { globalArgs, PRODUCT, type Session } from '../session.ts'
 import { startSpinner } from '../spinner.ts'
+
+/** What a PIN code may be made of: printable ASCII (Plex's are letters and digits), no spaces. */
+const PRINTABLE_CODE = /^[\x21-\x7e]{1,64}$/
 
 /** Plex asks apps to poll a PIN about once a second. */
 const POLL_INTERVAL_MS = 1000
@@ -37,8 +44,14 @@ export default defineCliCommand({
     browser: {
       type: 'boolean',
       default: true,
-      description: 'Open the approval page in the browser (only on a terminal, never in CI)',
-      negativeDescription: 'Only print the link',
+      description:
+        'Open the approval page in the browser; the short code instead when none can be opened (SSH, no display, CI)',
+      negativeDescription: 'Only print the link, for a browser elsewhere (not the short code)',
+    },
+    code: {
+      type: 'boolean',
+      description:
+        'Show a short code to type at plex.tv/link on any device (phone, another computer): for SSH and TVs',
     },
     password: {
       type: 'boolean',
@@ -58,6 +71,9 @@ export default defineCliCommand({
   },
   async run(args, session) {
     if (args.login && !args.password) throw usageError('--login goes with --password')
+    if (args.code && args.password) {
+      throw usageError('--code signs in with a short code, --password with a password: pick one')
+    }
     // Checked before anything is asked: plain http to another machine is refused (exit 2).
     const urls = session.signInUrls()
     const profile = session.store.ensure(session.profileName)
@@ -69,7 +85,7 @@ export default defineCliCommand({
     const deviceKey = args.jwt ? await generateDeviceKey() : undefined
     let signIn = args.password
       ? await passwordSignIn(session, options, args.login)
-      : await pinSignIn(session, options, args.browser !== false, deviceKey, urls.app)
+      : await pinSignIn(session, options, choosePinFlow(args, session.ui), deviceKey, urls)
     if (deviceKey && !signIn.deviceKey) {
       try {
         signIn = await upgradeToJwt(options, signIn, deviceKey)
@@ -176,29 +192,61 @@ function finish(session: Session, account: StoredAccount | undefined, stored: St
   }
 }
 
+/**
+ * How the PIN reaches the person: a link to app.plex.tv (strong PIN, opened in the browser when asked), or
+ * a short code for plex.tv/link (non-strong PIN). `retry` is the command line an expired code points to;
+ * `fallback` says why the default login uses the short code (no browser can be opened here).
+ */
+type PinFlow = { kind: 'link'; openBrowser: boolean } | { kind: 'code'; retry: string; fallback?: string }
+
+/** --code asks for the short code; the default falls back to it, and says why, when no browser can open. */
+function choosePinFlow(args: { code?: boolean; browser?: boolean }, ui: Ui): PinFlow {
+  if (args.code) return { kind: 'code', retry: 'plex-auth login --code' }
+  // An explicit --no-browser keeps its meaning: print the link, for a browser somewhere else.
+  if (args.browser === false) return { kind: 'link', openBrowser: false }
+  const reason = noBrowserReason(ui.streams.env, ui.interactive)
+  if (!reason) return { kind: 'link', openBrowser: true }
+  return { kind: 'code', retry: 'plex-auth login', fallback: reason }
+}
+
 async function pinSignIn(
   session: Session,
   options: PlexClientOptions,
-  wantBrowser: boolean,
+  flow: PinFlow,
   deviceKey: PlexDeviceKey | undefined,
-  appUrl: string,
+  urls: BaseUrls,
 ): Promise<SignIn> {
   const { ui } = session
   // With a key, the PIN yields a Plex JWT for it, and each poll proves possession of the key.
   const withKey = deviceKey ? { ...options, deviceKey } : options
-  const pin = await withPlexContext('pin', () => createPin({ ...withKey, strong: true }))
-  const url = buildAuthUrl({
-    clientIdentifier: options.clientIdentifier,
-    product: PRODUCT,
-    code: pin.code,
-    appUrl,
-  })
-  ui.say(`Open this link and allow ${ui.bold(PRODUCT)} to use your Plex account:`)
-  ui.say(`  ${ui.cyan(url)}`)
-  ui.say(`Code: ${ui.bold(pin.code)}`)
-  if (wantBrowser && ui.interactive && !ui.streams.env.CI && openBrowser(url, ui.streams.env)) {
-    ui.say(ui.dim('Opening your browser; if none opens, open the link yourself.'))
+  // plexapi.dev "Get a PIN": strong codes are for the auth-app link, non-strong ones for plex.tv/link.
+  const strong = flow.kind === 'link'
+  const pin = await withPlexContext('pin', () => createPin({ ...withKey, strong }))
+  // The code is printed to a terminal: a plex.tv stand-in must not get escape sequences onto it.
+  if (!PRINTABLE_CODE.test(pin.code)) {
+    throw new CliError('Plex sent a PIN code plex-auth does not understand', { code: 'invalid_response' })
   }
+  if (flow.kind === 'code') {
+    // Said once the PIN exists, so that a plex.tv that cannot be reached is still a one-line error.
+    if (flow.fallback) {
+      ui.say(`No browser can be opened here (${flow.fallback}): sign in with a short code instead.`)
+    }
+    showShortCode(ui, pin.code, `${urls.plexTv}/link`, !session.json)
+  } else {
+    const url = buildAuthUrl({
+      clientIdentifier: options.clientIdentifier,
+      product: PRODUCT,
+      code: pin.code,
+      appUrl: urls.app,
+    })
+    ui.say(`Open this link and allow ${ui.bold(PRODUCT)} to use your Plex account:`)
+    ui.say(`  ${ui.cyan(url)}`)
+    ui.say(`Code: ${ui.bold(pin.code)}`)
+    if (flow.openBrowser && openBrowser(url, ui.streams.env)) {
+      ui.say(ui.dim('Opening your browser; if none opens, open the link yourself.'))
+    }
+  }
+  const retry = flow.kind === 'code' ? flow.retry : 'plex-auth login'
   const expiresAt = expiry(pin)
   const controller = new AbortController()
   const onInterrupt = (): void => controller.abort()
@@ -208,7 +256,7 @@ async function pinSignIn(
     ui.say(`Waiting for approval (the code expires at ${new Date(expiresAt).toISOString()})`)
   }
   try {
-    const token = await pollPin(withKey, pin.id, expiresAt, controller.signal, (text) =>
+    const token = await pollPin(withKey, pin.id, expiresAt, retry, controller.signal, (text) =>
       spinner.message(text),
     )
     if (!deviceKey) return { token, method: 'pin' }
@@ -219,6 +267,25 @@ async function pinSignIn(
     process.removeListener('SIGINT', onInterrupt)
   }
 }
+
+/**
+ * The short code and where to type it. On a terminal the code is also drawn in block letters, to be read
+ * from across the room; the `Code: ...` line is always there, plain, for copying and for scripts.
+ */
+function showShortCode(ui: Ui, code: string, linkUrl: string, large: boolean): void {
+  ui.say(`On any device (phone, computer), open ${ui.cyan(linkUrl)} and enter this code:`)
+  const stderr = ui.streams.stderr
+  const art = large && stderr.isTTY === true && ui.streams.env.TERM !== 'dumb' ? bigCode(code) : undefined
+  // A terminal whose width is unknown is taken to be 80 columns; a narrower one gets the plain line only.
+  if (art && INDENT.length + bigCodeWidth(code.length) <= (stderr.columns || 80)) {
+    ui.say()
+    for (const line of art) ui.say(`${INDENT}${line}`)
+    ui.say()
+  }
+  ui.say(`Code: ${ui.bold(code)}`)
+}
+
+const INDENT = '    '
 
 function expiry(pin: { expiresAt: string; expiresIn: number }): number {
   const at = Date.parse(pin.expiresAt)
@@ -236,6 +303,7 @@ async function pollPin(
   options: PlexClientOptions & { deviceKey?: PlexDeviceKey },
   id: number,
   expiresAt: number,
+  retry: string,
   signal: AbortSignal,
   progress: (text: string) => void,
 ): Promise<string> {
@@ -246,11 +314,7 @@ async function pollPin(
     } catch {
       throw cancelled()
     }
-    if (Date.now() > expiresAt) {
-      throw new CliError('The code expired before it was approved: run plex-auth login again', {
-        code: 'not_found',
-      })
-    }
+    if (Date.now() > expiresAt) throw codeExpired(retry)
     try {
       const state = await checkPin({ ...options, id, signal })
       if (state.authToken) return state.authToken
@@ -258,6 +322,8 @@ async function pollPin(
       progress(waitingText(expiresAt))
     } catch (error) {
       if (signal.aborted) throw cancelled()
+      // 404 code 1020: the PIN expired at Plex (or was never this device's).
+      if (isPlexErrorLike(error, 'not_found')) throw codeExpired(retry, error)
       if (isPlexErrorLike(error, 'rate_limited')) {
         delay = Math.min(Math.max((error.retryAfter ?? 0) * 1000, delay * 2), MAX_POLL_INTERVAL_MS)
         progress(`Plex asks to slow down; next check in ${Math.round(delay / 1000)} s`)
@@ -271,6 +337,13 @@ async function pollPin(
       }
     }
   }
+}
+
+function codeExpired(retry: string, cause?: unknown): CliError {
+  return new CliError(`The code expired before it was approved: run ${retry} again`, {
+    code: 'not_found',
+    ...(cause === undefined ? {} : { cause }),
+  })
 }
 
 /** Login and password sign-in; asks for the 2FA code when Plex wants one. Never retried on its own. */
