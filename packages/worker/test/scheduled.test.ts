@@ -52,7 +52,7 @@ describe('the keep-alive cron', () => {
     const busyPings = pingsOf(h, busy.plexToken).length // its own daily ping, on use
 
     later(8 * DAY)
-    const report = await runKeepAlive(env, { fetch: h.fake.fetch })
+    const report = await runKeepAlive(h.env, { fetch: h.fake.fetch })
     expect(report).toEqual({
       pages: 1,
       sessionsRead: 3,
@@ -60,6 +60,7 @@ describe('the keep-alive cron', () => {
       refreshed: 1,
       ended: 0,
       failed: 0,
+      dead: 0,
       complete: true,
     })
     expect(pingsOf(h, idle.plexToken)).toHaveLength(1)
@@ -75,9 +76,9 @@ describe('the keep-alive cron', () => {
 
     // The next day's run has nothing to do; a week later the idle ones again.
     later(9 * DAY)
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0, refreshed: 0 })
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0, refreshed: 0 })
     later(15 * DAY)
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 2, refreshed: 1 })
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 2, refreshed: 1 })
     await expectKvClean([idle.token, busy.token, jwt.token, ...(await sealedSecrets())])
   })
 
@@ -86,7 +87,7 @@ describe('the keep-alive cron', () => {
     const { token, plexToken } = await h.signIn()
     h.fake.revokeToken(plexToken)
     later(8 * DAY)
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ ended: 1, pinged: 0 })
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ ended: 1, pinged: 0 })
     expect(await storedSession(token)).toBeUndefined()
     expect(await dumpKv()).toEqual([])
   })
@@ -95,8 +96,8 @@ describe('the keep-alive cron', () => {
     const h = harness()
     const { plexToken } = await h.signIn()
     later(2 * DAY)
-    const twoDays = { ...env, KEEP_ALIVE_AFTER_DAYS: '2' }
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0 })
+    const twoDays = { ...h.env, KEEP_ALIVE_AFTER_DAYS: '2' }
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0 })
     expect(await runKeepAlive(twoDays, { fetch: h.fake.fetch })).toMatchObject({ pinged: 1 })
     expect(pingsOf(h, plexToken)).toHaveLength(1)
   })
@@ -108,7 +109,7 @@ describe('the keep-alive cron', () => {
     later(8 * DAY)
     const counted = countingKv(env.PLEX_AUTH_KV!)
     const bounded = {
-      ...env,
+      ...h.env,
       PLEX_AUTH_KV: counted.kv,
       KEEP_ALIVE_MAX_PAGES: '2',
       KEEP_ALIVE_MAX_PER_RUN: '3',
@@ -134,6 +135,7 @@ describe('the keep-alive cron', () => {
       refreshed: 0,
       ended: 0,
       failed: 0,
+      dead: 0,
       complete: false,
     })
     expect(counted.ops.filter((o) => o.op === 'put' && o.key === 'cron:keep-alive')).toHaveLength(1)
@@ -155,7 +157,7 @@ describe('the keep-alive cron', () => {
     const counted = countingKv(env.PLEX_AUTH_KV!)
     const store = createSessionStore(env.PLEX_AUTH_KV!, (await configFor(env)).keyring, Date.now)
     await store.putKeepAliveCursor('not-a-cursor')
-    const kv = { ...env, PLEX_AUTH_KV: counted.kv }
+    const kv = { ...h.env, PLEX_AUTH_KV: counted.kv }
     // Real KV refuses an unknown cursor (the run then starts over at once); miniflare lists nothing.
     const first = await runKeepAlive(kv, { fetch: h.fake.fetch })
     expect(first.complete).toBe(true)
@@ -179,6 +181,7 @@ describe('the keep-alive cron', () => {
           refreshed: 0,
           ended: 0,
           failed: 0,
+          dead: 0,
           complete: true,
         },
       }),
