@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { configFor } from './config.ts'
 import type { AppEnv } from './env.ts'
+import { createLineage } from './lineage.ts'
 import { createPlex } from './plex.ts'
 import { handleError, problemResponse } from './problem.ts'
 import { handleNotFound, methodsFor } from './route-table.ts'
@@ -50,6 +51,13 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
       'store',
       createSessionStore(config.kv, config.keyring, now, {
         sessionCacheSeconds: config.sessionCacheSeconds,
+      }),
+    )
+    c.set(
+      'lineage',
+      createLineage(config.sessionLineage, now, {
+        cacheSeconds: config.sessionCacheSeconds,
+        cap: config.maxSessionsPerAccount,
       }),
     )
     c.set('plexFor', (device) => createPlex(config, upstream, device))

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import type { Bindings } from './env.ts'
 import { ProblemError } from './problem.ts'
+import type { SessionLineage } from './session-lineage.ts'
 import type { SignInGuard } from './sign-in-guard.ts'
 import { fromBase64, importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
 
@@ -20,6 +21,7 @@ export const DEFAULTS = {
   signInFailureBudget: 3,
   accessRoles: ['owner', 'home', 'friend'],
   accessRecheckSeconds: 3600,
+  maxSessionsPerAccount: 100,
 } as const
 
 /** Parses an http(s) URL and returns its origin, or undefined when it is not one. */
@@ -134,6 +136,12 @@ export const ConfigSchema = v.object({
   PLEX_AUTH_KV: v.custom<KVNamespace>(
     (value) => typeof (value as KVNamespace | undefined)?.get === 'function',
   ),
+  // Required: without it no session could be told consumed or ended everywhere (session-lineage.ts).
+  SESSION_LINEAGE: v.custom<DurableObjectNamespace<SessionLineage>>((value) => {
+    const namespace = value as DurableObjectNamespace | undefined
+    return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
+  }),
+  MAX_SESSIONS_PER_ACCOUNT: integer(DEFAULTS.maxSessionsPerAccount, 1, 1000),
   TOKEN_ENCRYPTION_KEY: v.pipe(v.string(), v.trim(), v.nonEmpty(), v.check(isKey)),
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: v.pipe(
     commaList,
@@ -200,6 +208,10 @@ type Settings = v.InferOutput<typeof ConfigSchema>
 export type Config = {
   kv: KVNamespace
   keyring: Keyring
+  /** One Durable Object per account: which sessions are alive (session-lineage.ts). */
+  sessionLineage: Settings['SESSION_LINEAGE']
+  /** Open sessions an account keeps; a new one past it ends the least recently used. */
+  maxSessionsPerAccount: Settings['MAX_SESSIONS_PER_ACCOUNT']
   signInLimiter: Settings['SIGN_IN_LIMITER']
   /** The worker-wide budget of failed password sign-ins (a Durable Object), if bound. */
   signInGuard: Settings['SIGN_IN_GUARD']
@@ -294,6 +306,8 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
   return {
     kv: s.PLEX_AUTH_KV,
     keyring: keyring(current, previous),
+    sessionLineage: s.SESSION_LINEAGE,
+    maxSessionsPerAccount: s.MAX_SESSIONS_PER_ACCOUNT,
     signInLimiter: s.SIGN_IN_LIMITER,
     signInGuard: s.SIGN_IN_GUARD,
     signInFailureBudget: s.SIGN_IN_FAILURE_BUDGET,

@@ -3,14 +3,20 @@
  * the per-request variables on `c.var`. Type-only, so every module can import it without a cycle.
  */
 import type { Config } from './config.ts'
+import type { Lineage } from './lineage.ts'
 import type { PlexClient } from './plex.ts'
-import type { PlexDevice, Session, SessionStore } from './session-store.ts'
+import type { SessionLineage } from './session-lineage.ts'
+import type { LiveSession, PlexDevice, SessionStore } from './session-store.ts'
 import type { SignInGuard } from './sign-in-guard.ts'
 
 /** Bindings and variables the worker reads from `c.env` (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {
   /** Sessions, cached transient tokens, PINs and discovered servers (see STORAGE.md). Required. */
   PLEX_AUTH_KV?: KVNamespace
+  /** Durable Object binding: each account's sessions, alive or ended (session-lineage.ts). Required. */
+  SESSION_LINEAGE?: DurableObjectNamespace<SessionLineage>
+  /** Open sessions per account (1 to 1000); a new one past it ends the least recently used. Default 100. */
+  MAX_SESSIONS_PER_ACCOUNT?: string
   /** Workers Rate Limiting binding for sign-in, PIN creation and token exchange, per client IP (/64) and login. Optional: absent means no limiting. */
   SIGN_IN_LIMITER?: RateLimit
   /** Durable Object binding: the budget of failed password sign-ins of the whole worker. Optional: absent means no budget. */
@@ -75,11 +81,13 @@ export interface Bindings {
 export interface Variables {
   config: Config
   store: SessionStore
+  /** Which sessions of an account are alive: its session lineage (a Durable Object). */
+  lineage: Lineage
   /** A core client acting as this Plex device (a new PIN's or sign-in's). */
   plexFor: (device: PlexDevice) => PlexClient
   now: () => number
   /** Set by `requireSession`. */
-  session: Session
+  session: LiveSession
   /** Set by `requireSession`: the core client acting as the session's own Plex device. */
   plex: PlexClient
   sessionVia: 'bearer' | 'cookie'

@@ -8,7 +8,8 @@ import { scheduled } from './scheduled.ts'
 
 export type { AppEnv, Bindings, Variables } from './env.ts'
 export type { ProblemBody, ProblemCode } from './problem.ts'
-/** The Durable Object behind SIGN_IN_GUARD: wrangler needs it exported from `main`. */
+/** The Durable Objects behind SESSION_LINEAGE and SIGN_IN_GUARD: wrangler needs them exported from `main`. */
+export { SessionLineage } from './session-lineage.ts'
 export { SignInGuard } from './sign-in-guard.ts'
 
 /** The worker: wrangler's `main`. `scheduled` is the keep-alive cron (wrangler.toml `[triggers]`). */

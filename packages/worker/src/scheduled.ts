@@ -1,6 +1,7 @@
 import { configFor } from './config.ts'
 import type { Bindings } from './env.ts'
 import { dueOnSchedule, type KeepAliveDeps, keepAlive } from './keep-alive.ts'
+import { createLineage } from './lineage.ts'
 import { createPlex } from './plex.ts'
 import { createSessionStore } from './session-store.ts'
 
@@ -25,6 +26,8 @@ export interface KeepAliveReport {
   refreshed: number
   ended: number
   failed: number
+  /** Sessions ended (signed out, switched from) whose keys are still in KV: not kept alive. */
+  dead: number
   /** Whether the run reached the end of the sessions (the next run starts over). */
   complete: boolean
 }
@@ -53,6 +56,10 @@ export async function runKeepAlive(
   // No isolate cache: every session is read once, and the cron must see KV as it is.
   const store = createSessionStore(config.kv, config.keyring, now)
   const deps: KeepAliveDeps = { store, now, plexFor: (device) => createPlex(config, upstream, device) }
+  const lineage = createLineage(config.sessionLineage, now, {
+    cacheSeconds: 0,
+    cap: config.maxSessionsPerAccount,
+  })
   const idleMs = config.keepAliveAfterDays * 24 * 3600 * 1000
   const report: KeepAliveReport = {
     pages: 0,
@@ -61,6 +68,7 @@ export async function runKeepAlive(
     refreshed: 0,
     ended: 0,
     failed: 0,
+    dead: 0,
     complete: false,
   }
   const resumedFrom = await store.getKeepAliveCursor()
@@ -87,12 +95,19 @@ export async function runKeepAlive(
       if (!keyOnly || !dueOnSchedule(keyOnly, now(), idleMs)) continue
       const session = await store.withState(keyOnly, { fresh: true })
       if (!dueOnSchedule(session, now(), idleMs)) continue
+      // Its lineage ended it (its cleanup is on the way) or it was switched from: nothing to keep alive.
+      if (!(await lineage.alive(session, { use: false }))) {
+        report.dead++
+        continue
+      }
       kept++
       const outcome = await keepAlive(deps, session, (current, at) => dueOnSchedule(current, at, idleMs), {
         fresh: true,
       })
-      if (outcome.result === 'ended') report.ended++
-      else if (outcome.result === 'failed') report.failed++
+      if (outcome.result === 'ended') {
+        report.ended++
+        await lineage.forget(session)
+      } else if (outcome.result === 'failed') report.failed++
       else if (outcome.result === 'done' && outcome.action === 'refresh') report.refreshed++
       else if (outcome.result === 'done' && outcome.action === 'ping') report.pinged++
     }

@@ -123,8 +123,19 @@ export const SignOutBody = v.object({
     v.pipe(
       v.boolean(),
       v.description(
-        "`true` ends every session of the account that this location's KV lists (up to 2,000), not only this one.",
+        '`true` ends every session of the account at once, not only this one (their tokens are revoked in the background).',
       ),
+    ),
+  ),
+})
+
+/** `GET /v1/sessions` query: the page after `cursor` (from the previous page). */
+export const SessionsQuery = v.object({
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{16}\.[A-Za-z0-9_-]{22}$/),
+      v.description('The `cursor` of the previous page.'),
     ),
   ),
 })
@@ -295,7 +306,9 @@ export const SessionsResponse = v.object({
       lastUsedAt: v.pipe(
         v.string(),
         v.isoTimestamp(),
-        v.description('Recorded at most once a day: a use within the last 24 hours may not show yet.'),
+        v.description(
+          'Recorded at most once a minute, and at most once per SESSION_CACHE_SECONDS per isolate.',
+        ),
       ),
       deviceName: v.pipe(v.string(), v.description('The name Plex shows under "Authorized Devices".')),
       method: v.pipe(
@@ -306,6 +319,12 @@ export const SessionsResponse = v.object({
       ),
       current: v.pipe(v.boolean(), v.description('The session that asked.')),
     }),
+  ),
+  cursor: v.optional(
+    v.pipe(
+      v.string(),
+      v.description('More sessions: pass it as `?cursor=` for the next page. Absent on the last page.'),
+    ),
   ),
 })
 

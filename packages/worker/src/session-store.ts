@@ -9,10 +9,11 @@ import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './to
  *   transient:<session hash>:<sha256(server target)>    a cached transient token
  *   servers:<session hash>                              servers discovered for a session
  *   pin:<Plex PIN id>                                   a PIN sign-in in progress: who may claim it (hashed)
- *   user:<sha256(account uuid)>:<session id>            the account's sessions index: one entry per session
  *   cron:keep-alive                                     where the keep-alive cron stopped (a list cursor)
  * Keys never carry a secret; every value is sealed whole with AES-GCM bound to its key; no metadata.
  * Expirations are absolute (computed once) and at least 60 s ahead (KV's minimum TTL).
+ * Which sessions an account has, and whether one is still alive, is the session lineage's (a Durable
+ * Object, session-lineage.ts), not KV's: KV cannot say "consumed" or "ended everywhere" consistently.
  */
 
 /** KV's minimum TTL: a write that would expire sooner is refused. */
@@ -34,6 +35,8 @@ export interface PlexDevice {
 export interface HomeLink {
   /** The token of the account the switch started from (the Home's admin, as a rule). */
   adminToken: string
+  /** Whether the worker obtained `adminToken` (so revokes it at sign-out), or a frontend brought it. */
+  adminTokenObtained?: boolean
   adminUuid: string
   /** The Home user `plexToken` speaks for. */
   userUuid: string
@@ -70,11 +73,16 @@ export interface Session extends PlexDevice {
   id?: string
   /** A legacy Plex token, or a Plex JWT when `jwt` is set. */
   plexToken: string
+  /**
+   * Whether the worker obtained `plexToken` from plex.tv (sign-in, PIN, a Home switch), so revokes it at
+   * sign-out, or a frontend brought it (POST /v1/sessions). Absent on older sessions: see obtainedTokens.
+   */
+  plexTokenObtained?: boolean
   source: SessionSource
   createdAt: number
   /** ms since the epoch */
   expiresAt: number
-  /** The Plex account (its uuid) whose sessions index lists this one. Absent on older sessions. */
+  /** The Plex account (its uuid) whose lineage lists this one (the admin's after a Home switch). */
   accountUuid?: string
   /** Set when `plexToken` is a Plex JWT (PIN sign-in with PLEX_TOKEN_KIND=jwt). */
   jwt?: JwtCredentials
@@ -87,6 +95,9 @@ export interface Session extends PlexDevice {
   /** Set when an access policy is configured: checked at sign-in, then again every PLEX_ACCESS_RECHECK_SECONDS. */
   access?: SessionAccess
 }
+
+/** A session its lineage lists: it has an id and an account (what requireSession puts on `c.var`). */
+export type LiveSession = Session & { id: string; accountUuid: string }
 
 /** A server discovered through plex.tv's resources, with its own access token. */
 export interface KnownServer {
@@ -139,21 +150,17 @@ type StoredState = {
 type StoredServers = { v: 2; servers: KnownServer[]; updatedAt: number }
 type StoredPin = { v: 2 } & Omit<PendingPin, 'id'>
 type StoredTransient = { v: 2; token: string; expiresAt: number }
-/** An index entry points at its session by hash; sealed, so it cannot be planted or moved to another account. */
-type StoredAccountEntry = { v: 2; session: string }
 type StoredCursor = { v: 2; cursor: string }
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
 /** A session id: 16 random bytes, base64url. */
 export const SESSION_ID = /^[A-Za-z0-9_-]{22}$/
-/** Keys per list page of an account's index. */
-const ACCOUNT_SESSIONS_PER_PAGE = 100
 /**
- * List pages read for one account (so at most 2,000 sessions): every page, so sign-out everywhere ends
- * sessions forked past the first hundred, but bounded, so one request stays within Workers'
- * per-invocation limits whatever a user (or an attacker holding one session) has piled up.
+ * Cached transient tokens deleted with their session (one per server asked, so a handful): more, from a
+ * session that asked many servers, expire on their own within TRANSIENT_TOKEN_TTL_SECONDS. Bounds the KV
+ * operations of ending one session (session-end.ts).
  */
-export const MAX_ACCOUNT_PAGES = 20
+export const MAX_TRANSIENT_DELETES = 20
 /** How long this isolate trusts a `state:` value it read or wrote, for the keep-alive's daily decisions. */
 const STATE_SEEN_MS = 24 * 3600 * 1000
 /** A JWT with less than this left in the `session:` key may have been renewed: its `state:` is read. */
@@ -167,16 +174,19 @@ export const keys = {
     `transient:${sessionHash}:${await sha256(target)}`,
   servers: (sessionHash: string) => `servers:${sessionHash}`,
   pin: (pinId: string) => `pin:${pinId}`,
-  accountPrefix: async (accountUuid: string) => `user:${await sha256(accountUuid)}:`,
-  accountEntry: async (accountUuid: string, sessionId: string) =>
-    `${await keys.accountPrefix(accountUuid)}${sessionId}`,
   keepAliveCursor: 'cron:keep-alive',
 }
 
 /** The storage of one request: KV, the keyring and the clock. */
 export interface SessionStore {
-  /** Writes the session and its entry in the account's index (two writes). The session key is never written again. */
-  createSession(input: CreateSessionInput): Promise<{ token: string; session: Session }>
+  /**
+   * Writes a new session (one write; the session key is never written again), once `register` (the
+   * session lineage) has listed it: when `register` refuses, nothing is written and the answer is undefined.
+   */
+  createSession(
+    input: CreateSessionInput,
+    register: (session: Session & { id: string }) => Promise<boolean>,
+  ): Promise<{ token: string; session: Session & { id: string } } | undefined>
   /**
    * The session of a token: one read, plus its `state:` when the JWT in the session key has less than a
    * day left (the current one may be a renewal), unless this isolate already holds a state with a JWT
@@ -201,15 +211,11 @@ export interface SessionStore {
     session: Session,
     change: (current: Session) => SessionChanges | undefined,
   ): Promise<Session | undefined>
-  /** Deletes a session, its state, cached tokens and servers, and its entry in the account's sessions index. */
-  deleteSession(session: Pick<Session, 'hash' | 'id' | 'accountUuid'>): Promise<void>
   /**
-   * The account's sessions this location's KV knows, without their state: every list page up to
-   * MAX_ACCOUNT_PAGES, two reads per session.
+   * Deletes a session, its state, servers and cached tokens (up to MAX_TRANSIENT_DELETES): at most 3
+   * deletes, a list and MAX_TRANSIENT_DELETES deletes.
    */
-  listAccountSessions(accountUuid: string): Promise<Session[]>
-  /** One session of the account by its public id (two reads), or undefined when it is not the account's. */
-  findAccountSession(accountUuid: string, sessionId: string): Promise<Session | undefined>
+  deleteSession(session: Pick<Session, 'hash'>): Promise<void>
   /** One page of session hashes, in key order (the keep-alive cron). */
   listSessionHashes(options: {
     cursor?: string
@@ -374,14 +380,14 @@ export function createSessionStore(
   }
 
   const store: SessionStore = {
-    async createSession({ ttlSeconds, ...fields }) {
+    async createSession({ ttlSeconds, ...fields }, register) {
       const token = randomToken()
       const hash = await sha256(token)
       const createdAt = now()
       const expiration = expirationOf(createdAt + ttlSeconds * 1000)
       if (expiration === undefined)
         throw new ProblemError('misconfigured', 'The session lifetime is too short.')
-      const session: Session = {
+      const session: Session & { id: string } = {
         ...fields,
         hash,
         id: toBase64url(crypto.getRandomValues(new Uint8Array(16))),
@@ -389,16 +395,11 @@ export function createSessionStore(
         expiresAt: expiration * 1000,
         lastUsedAt: createdAt,
       }
+      // Listed first: a session written to KV but never listed would be one sign-out everywhere cannot
+      // see. A listed session whose write fails is dead weight the lineage shows until it expires.
+      if (!(await register(session))) return undefined
       const { hash: _key, ...stored } = session
-      const writes = [write(keys.session(hash), { v: 2, ...stored } satisfies StoredSession, expiration)]
-      // The index entry lives exactly as long as its session. Written side by side: an entry whose session
-      // write failed points at nothing and is skipped when listed; a session whose entry write failed
-      // fails the sign-in, so nobody holds a session that sign-out everywhere cannot see.
-      if (session.accountUuid !== undefined && session.id !== undefined) {
-        const entry: StoredAccountEntry = { v: 2, session: hash }
-        writes.push(write(await keys.accountEntry(session.accountUuid, session.id), entry, expiration))
-      }
-      await Promise.all(writes)
+      await write(keys.session(hash), { v: 2, ...stored } satisfies StoredSession, expiration)
       return { token, session }
     },
 
@@ -466,41 +467,16 @@ export function createSessionStore(
         kv.delete(keys.state(sessionHash)),
         kv.delete(keys.servers(sessionHash)),
       ]
-      if (target.accountUuid !== undefined && target.id !== undefined)
-        cleanup.push(keys.accountEntry(target.accountUuid, target.id).then((k) => kv.delete(k)))
       try {
-        const listed = await kv.list({ prefix: keys.transientPrefix(sessionHash) })
+        const listed = await kv.list({
+          prefix: keys.transientPrefix(sessionHash),
+          limit: MAX_TRANSIENT_DELETES,
+        })
         for (const entry of listed.keys) cleanup.push(kv.delete(entry.name))
       } catch {
         // best effort, see above
       }
       await Promise.allSettled(cleanup)
-    },
-
-    async listAccountSessions(accountUuid) {
-      const prefix = await keys.accountPrefix(accountUuid)
-      const found: Session[] = []
-      let cursor: string | undefined
-      for (let page = 0; page < MAX_ACCOUNT_PAGES; page++) {
-        const listed = await kv.list({
-          prefix,
-          limit: ACCOUNT_SESSIONS_PER_PAGE,
-          ...(cursor ? { cursor } : {}),
-        })
-        const sessions = await Promise.all(
-          listed.keys.map((key) => sessionOfEntry(accountUuid, prefix, key.name.slice(prefix.length))),
-        )
-        for (const session of sessions) if (session) found.push(session)
-        if (listed.list_complete) break
-        cursor = listed.cursor
-      }
-      return found
-    },
-
-    async findAccountSession(accountUuid, sessionId) {
-      return SESSION_ID.test(sessionId)
-        ? sessionOfEntry(accountUuid, await keys.accountPrefix(accountUuid), sessionId)
-        : undefined
     },
 
     async listSessionHashes({ cursor, limit }) {
@@ -579,23 +555,6 @@ export function createSessionStore(
     async deletePin(id) {
       await kv.delete(keys.pin(id))
     },
-  }
-
-  /**
-   * The session an index entry names, when the entry opens under its own key (so it was not planted or
-   * moved) and the session says it is this account's under this id. `prefix` is the account's index
-   * prefix, hashed once by the caller rather than once per entry listed.
-   */
-  async function sessionOfEntry(
-    accountUuid: string,
-    prefix: string,
-    sessionId: string,
-  ): Promise<Session | undefined> {
-    const k = `${prefix}${sessionId}`
-    const entry = await read<StoredAccountEntry>(k, await kv.get(k))
-    if (typeof entry?.session !== 'string') return undefined
-    const session = await sessionFrom(entry.session, await readSession(keys.session(entry.session)))
-    return session?.accountUuid === accountUuid && session.id === sessionId ? session : undefined
   }
 
   return store

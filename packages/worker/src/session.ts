@@ -6,6 +6,8 @@ import type { AppEnv } from './env.ts'
 import { keepAliveOnUse, settleKeepAlive } from './keep-alive.ts'
 import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
+import { endEndingSessions, KV_OPERATIONS_PER_CLEANUP, revokeAndDelete } from './session-end.ts'
+import type { EndingEntry } from './session-lineage.ts'
 import type { HomeLink, JwtCredentials, PlexDevice, Session, SessionSource } from './session-store.ts'
 
 /** `__Host-`: the browser only accepts it Secure, on Path=/ and without Domain, so no subdomain can plant it. */
@@ -29,9 +31,12 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
   await authenticate(c)
   const { session, store, plexFor, now } = c.var
   const kept = await keepAliveOnUse({ store, plexFor, now }, session, waitUntilOf(c))
-  if (kept === 'ended') throw sessionEnded(c)
+  if (kept === 'ended') {
+    await c.var.lineage.forget(session)
+    throw sessionEnded(c)
+  }
   if (kept !== session) {
-    c.set('session', kept)
+    c.set('session', { ...kept, id: session.id, accountUuid: session.accountUuid })
     c.set('plex', plexFor(kept))
   }
   if (accessRecheckDue(c.var.config, kept.access, now())) await recheckAccess(c)
@@ -45,20 +50,23 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 async function recheckAccess(c: Context<AppEnv>): Promise<void> {
   const { store, config, now } = c.var
-  const session = await store.withState(c.var.session)
+  const live = c.var.session
+  const known = { id: live.id, accountUuid: live.accountUuid }
+  const session = await store.withState(live)
   if (!accessRecheckDue(config, session.access, now())) {
-    c.set('session', session)
+    c.set('session', { ...session, ...known })
     return
   }
   const access = await orRejectSession(c, accessOf(c.var.plex, session.plexToken, config.access))
   if (access.role === 'none') {
-    await endSession(c, session)
+    // Ended as its own sign-out would end it: in its lineage at once, its tokens revoked.
+    await endSessions(c, live.accountUuid, [live.id])
     throw notAMember(c.var.sessionVia === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {})
   }
   const checked = { ...access, checkedAt: now() }
   // Best effort: a lost write means the next use asks again.
   const written = await store.updateState(session, () => ({ access: checked }))
-  c.set('session', written ?? { ...session, access: checked })
+  c.set('session', { ...(written ?? { ...session, access: checked }), ...known })
 }
 
 /**
@@ -98,8 +106,11 @@ async function authenticate(c: Context<AppEnv>): Promise<void> {
     if (changesState(c.req.method)) checkOrigin(c, true)
   }
   const session = await c.var.store.getSession(token)
-  if (!session) throw unauthenticated(via, 'The session is unknown or expired; sign in again.')
-  c.set('session', session)
+  // Alive in KV is not enough: its lineage (a Durable Object) says whether it was ended or consumed.
+  const { id, accountUuid } = session ?? {}
+  if (!session || id === undefined || accountUuid === undefined || !(await c.var.lineage.alive(session)))
+    throw unauthenticated(via, 'The session is unknown or expired; sign in again.')
+  c.set('session', { ...session, id, accountUuid })
   c.set('sessionVia', via)
   c.set('plex', c.var.plexFor(session))
 }
@@ -197,7 +208,11 @@ export function sessionModeOf(c: Context<AppEnv>): SessionMode {
 /**
  * Creates a session for a Plex token, acting as `device`, and answers with it. By default the token
  * goes only into the HttpOnly cookie, where no page script can read it; with `X-Session-Mode: bearer`
- * it goes only into the body (`session.token`), for clients that send `Authorization: Bearer`.
+ * it goes only into the body (`session.token`), for clients that send `Authorization: Bearer`. A session
+ * opened from a cookie-authenticated request (a Home switch) always gets a cookie: a page script could
+ * otherwise turn the HttpOnly cookie into a token it can read.
+ * The session is listed in its account's lineage before it is written; `consumes` (a Home switch) is the
+ * session it replaces, consumed in the same step: when that was consumed or ended already, 401.
  */
 export async function startSession(
   c: Context<AppEnv>,
@@ -215,33 +230,53 @@ export async function startSession(
     accountUuid?: string
     /** A Plex Home switch: the token switched from, sealed with the session. */
     home?: HomeLink
+    /** Whether the worker obtained `plexToken` from plex.tv (revoked at sign-out) or a frontend brought it. */
+    obtained: boolean
+    /** A Home switch: the session replaced, consumed atomically (at most one successor per session). */
+    consumes?: Session
+    /** The switch lock `consumes` is held under, when the switch went to plex.tv. */
+    lock?: string
   },
 ): Promise<Response> {
-  const { config, store, now } = c.var
+  const { config, store, now, lineage } = c.var
+  const account = accountOf(input)
+  if (account.accountUuid === undefined)
+    throw new ProblemError('upstream_invalid_response', 'Plex sent an account without a uuid.')
+  const mode = c.var.sessionVia === 'cookie' ? 'cookie' : input.mode
   // The access policy, before any session exists: a denied sign-in opens none (403 not_a_member).
   const access = await admit(c, {
     plexToken: input.plexToken,
     plex: c.var.plexFor(input.device),
-    obtained: input.source !== 'exchange' || input.home !== undefined,
+    obtained: input.obtained,
   })
-  const { token, session } = await store.createSession({
-    plexToken: input.plexToken,
-    source: input.source,
-    ttlSeconds: config.sessionTtlSeconds,
-    clientIdentifier: input.device.clientIdentifier,
-    deviceName: input.device.deviceName,
-    ...(input.jwt ? { jwt: input.jwt } : {}),
-    ...accountOf(input),
-    ...(input.home ? { home: input.home } : {}),
-    ...(access ? { access } : {}),
-  })
+  const created = await store.createSession(
+    {
+      plexToken: input.plexToken,
+      plexTokenObtained: input.obtained,
+      source: input.source,
+      ttlSeconds: config.sessionTtlSeconds,
+      clientIdentifier: input.device.clientIdentifier,
+      deviceName: input.device.deviceName,
+      ...(input.jwt ? { jwt: input.jwt } : {}),
+      ...account,
+      ...(input.home ? { home: input.home } : {}),
+      ...(access ? { access } : {}),
+    },
+    (session) => lineage.register(session, input.consumes, input.lock),
+  )
+  if (!created)
+    throw unauthenticated(
+      c.var.sessionVia ?? 'bearer',
+      'This session was used already or has ended; sign in again.',
+    )
+  const { token, session } = created
   const expiresAt = new Date(session.expiresAt).toISOString()
-  if (input.mode === 'cookie')
+  if (mode === 'cookie')
     c.header('Set-Cookie', sessionCookie(token, Math.floor((session.expiresAt - now()) / 1000)))
   return c.json(
     {
       ...input.extra,
-      session: input.mode === 'bearer' ? { token, expiresAt } : { expiresAt },
+      session: mode === 'bearer' ? { token, expiresAt } : { expiresAt },
       user: publicUser(input.user),
       ...(access ? { access: accessView(access) } : {}),
     },
@@ -252,7 +287,7 @@ export async function startSession(
 /** The account whose sessions index lists a new session. */
 function accountOf(input: { accountUuid?: string; user: object; home?: HomeLink }): { accountUuid?: string } {
   // A session switched to a Home user holds the token of the account it came from: it is that account's
-  // (listed with it, ended by its sign-out everywhere).
+  // (in its lineage, ended by its sign-out everywhere).
   const uuid = input.accountUuid ?? input.home?.adminUuid ?? (input.user as { uuid?: unknown }).uuid
   return typeof uuid === 'string' && uuid !== '' ? { accountUuid: uuid } : {}
 }
@@ -260,6 +295,7 @@ function accountOf(input: { accountUuid?: string; user: object; home?: HomeLink 
 /** Plex no longer accepts the session's token: the session is deleted and the client must sign in again. */
 export async function rejectSession(c: Context<AppEnv>): Promise<never> {
   await c.var.store.deleteSession(c.var.session)
+  await c.var.lineage.forget(c.var.session)
   throw sessionEnded(c)
 }
 
@@ -284,32 +320,37 @@ function sessionEnded(c: Context<AppEnv>): ProblemError {
   })
 }
 
+/** The KV operations a request spends on cleaning up sessions ended by sign-out everywhere (the alarm does the rest). */
+export const SIGN_OUT_CLEANUP_BUDGET = 20 * KV_OPERATIONS_PER_CLEANUP
+
 /**
- * Ends a session (the request's own or another of the same account): revokes at plex.tv, as the
- * session's own device, a token the worker obtained itself (password, PIN; best effort), so that device
- * leaves the user's "Authorized Devices", then deletes the session, its cached tokens and its index entry.
- * A token the frontend brought (`POST /v1/sessions`) is left alone: it is not ours to end.
+ * Ends sessions of the request's account: at once in its lineage (`all`, or these ids), so none of them
+ * works anywhere after SESSION_CACHE_SECONDS at most (here at once); then cleans up (session-end.ts:
+ * revokes the tokens the worker obtained, deletes the KV keys) the asking session if it is one of them,
+ * and others within `budget` KV operations. What is left, the lineage's alarm cleans up in the background.
  */
-export async function endSession(c: Context<AppEnv>, session: Session): Promise<void> {
-  // A keep-alive of this session running in this isolate may have read it before the deletion: let it
-  // finish, or its `state:` write would land after the deletion, a dead key left until it expires.
-  await settleKeepAlive(session.hash)
-  // The tokens the worker obtained: the session's own (unless the frontend brought it), a Home user's
-  // (always the worker's, from the switch), and the admin's a switched session carries.
-  const owned = session.source !== 'exchange'
-  const revoke = [
-    ...(owned || session.home ? [session.plexToken] : []),
-    ...(owned && session.home ? [session.home.adminToken] : []),
-  ]
-  const plex = c.var.plexFor(session)
-  await Promise.all(
-    revoke.map(async (token) => {
-      try {
-        await plex.signOut({ token })
-      } catch {
-        // Best effort: the session ends here whatever plex.tv says.
-      }
-    }),
-  )
-  await c.var.store.deleteSession(session)
+export async function endSessions(
+  c: Context<AppEnv>,
+  accountUuid: string,
+  ids: string[] | 'all',
+  { budget = 0 }: { budget?: number } = {},
+): Promise<void> {
+  const { session, lineage, store, plexFor } = c.var
+  const own = session.accountUuid === accountUuid && session.id !== undefined ? [session.id] : []
+  const ownFirst = ids === 'all' || ids.includes(own[0] ?? '') ? own : []
+  const others = ids === 'all' ? [] : ids.filter((id) => id !== own[0])
+  const claimed = await lineage.end(accountUuid, ids, [...ownFirst, ...others])
+  const queue = lineage.queue(accountUuid)
+  const deps = { store, plexFor }
+  // The asking session first, from the copy in hand: its caller is signed out whatever happens next.
+  if (claimed.some((entry) => entry.id === own[0])) {
+    await settleKeepAlive(session.hash)
+    await revokeAndDelete(deps, session)
+    await queue.done(own)
+  }
+  const rest: EndingEntry[] = claimed.filter((entry) => entry.id !== own[0])
+  for (const entry of rest) await settleKeepAlive(entry.hash)
+  const claimedHere = { claim: (limit: number) => rest.splice(0, limit), done: queue.done }
+  await endEndingSessions(deps, claimedHere, { budget: rest.length * KV_OPERATIONS_PER_CLEANUP })
+  if (budget > 0) await endEndingSessions(deps, queue, { budget })
 }

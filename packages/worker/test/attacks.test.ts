@@ -767,7 +767,7 @@ describe('12. Plex Home', () => {
     })
   })
 
-  it("a stranger's session cannot switch into alice's Home users: plex.tv refuses, nothing stored", async () => {
+  it("a stranger's session cannot switch into alice's Home users: its own Home list lacks them, nothing stored", async () => {
     const h = harness()
     const carol = await h.signIn('carol')
     const exchanged = await h.request(
@@ -785,9 +785,11 @@ describe('12. Plex Home', () => {
       await expectProblem(await switchTo(h, token, body), 404, 'not_found')
     }
     expect(await dumpKv()).toEqual(before)
-    // The switches went to plex.tv with the stranger's own token, which plex.tv refused.
-    const switches = h.fake.requests.filter((r) => r.url.includes('/switch'))
-    expect(switches.map((r) => r.headers['x-plex-token'])).toEqual([
+    // The target was looked up in the stranger's own Home list (asked with its own token), which does not
+    // name it: no switch reached plex.tv at all.
+    expect(h.fake.requests.filter((r) => r.url.includes('/switch'))).toEqual([])
+    const lists = h.fake.requests.filter((r) => r.url.endsWith('/api/v2/home/users'))
+    expect(lists.map((r) => r.headers['x-plex-token'])).toEqual([
       carol.plexToken,
       carol.plexToken,
       carol.plexToken,
@@ -934,7 +936,10 @@ describe('13. no write brings a session back', () => {
     return { name, value: value! }
   }
 
-  /** Uses `token` at the stale location `at` ms later; returns what that location answered. */
+  /**
+   * Uses `token` at the stale location `at` ms later; returns what that location answered. The session's
+   * lineage (a Durable Object, strongly consistent) has ended it: the stale KV value alone no longer opens it.
+   */
   async function afterSignOut(h: Harness, token: string, at: number, stale: KVNamespace): Promise<number> {
     vi.setSystemTime(Date.now() + at)
     // The other location still reads the session: it answers, and its keep-alive writes what it writes.
@@ -968,10 +973,10 @@ describe('13. no write brings a session back', () => {
     expect((await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })).status).toBe(204)
     const pinged = () => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/ping')).length
     const before = pinged()
-    expect(await afterSignOut(h, token, DAY + 3600_000, staleLocation(stale))).toBe(200)
-    // The attack ran: the stale location pinged and wrote the session's state, which counts for nothing.
-    expect(pinged()).toBe(before + 1)
-    expect((await dumpKv()).map((e) => e.name)).toEqual([`state:${stale.name.slice('session:'.length)}`])
+    expect(await afterSignOut(h, token, DAY + 3600_000, staleLocation(stale))).toBe(401)
+    // The stale location refused the session before any keep-alive: no ping, no write.
+    expect(pinged()).toBe(before)
+    expect(await dumpKv()).toEqual([])
   })
 
   it('a JWT renewal at a location that has not seen the sign-out', async () => {
@@ -983,26 +988,8 @@ describe('13. no write brings a session back', () => {
     )
     const renewals = () => h.fake.requests.filter((r) => r.url.endsWith('/api/v2/auth/token')).length
     const before = renewals()
-    await afterSignOut(h, session.token, 6 * DAY + 3600_000, staleLocation(stale))
-    // The attack ran: the stale location renewed the JWT with the device key and wrote it to `state:`.
-    expect(renewals()).toBe(before + 1)
-  })
-
-  it('sign-out everywhere ends more sessions than one list page holds', async () => {
-    const h = harness()
-    const tokens: string[] = []
-    for (let i = 0; i < 105; i++) {
-      const res = await h.request(
-        '/v1/sessions',
-        json({ plexToken: ALICE_TOKEN }, { 'X-Session-Mode': 'bearer' }),
-      )
-      expect(res.status).toBe(201)
-      tokens.push(((await res.json()) as { session: { token: string } }).session.token)
-    }
-    const res = await h.request('/v1/sign-out', json({ everywhere: true }, bearer(tokens[0]!)))
-    expect(res.status).toBe(204)
-    for (const token of tokens)
-      expect((await h.request('/v1/user', { headers: bearer(token) })).status, token).toBe(401)
-    expect((await dumpKv()).filter((e) => /^(session|user|state):/.test(e.name))).toEqual([])
+    expect(await afterSignOut(h, session.token, 6 * DAY + 3600_000, staleLocation(stale))).toBe(401)
+    // The stale location refused the session: the device key renewed nothing.
+    expect(renewals()).toBe(before)
   })
 })

@@ -6,7 +6,7 @@ import { createApp } from '../src/app.ts'
 import type { Bindings } from '../src/env.ts'
 import type { ProblemBody, ProblemCode } from '../src/problem.ts'
 import { ROUTES } from '../src/routes/index.ts'
-import { importEncryptionKey, keyring, open } from '../src/token-crypto.ts'
+import { importEncryptionKey, keyring, open, sha256 } from '../src/token-crypto.ts'
 
 export const SERVER_URL = 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400'
 export const MAIN_SERVER_ID = '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01'
@@ -41,6 +41,8 @@ export interface Harness {
   ): Promise<{ token: string; plexToken: string; res: Response; body: SignedIn }>
   /** Every Plex token plex.tv handed out (sign-in, PIN) through this harness, in order. */
   plexTokens: string[]
+  /** The bindings its requests get (before `envOverrides`): for runKeepAlive and the lineage's own calls. */
+  env: Bindings
 }
 
 export interface SignedIn {
@@ -81,6 +83,8 @@ export function harness(
     delete baseEnv.PIN_CREATE_LIMITER
     delete baseEnv.SIGN_IN_GUARD
   } else baseEnv.SIGN_IN_GUARD = isolatedSignInGuard()
+  // Every harness has its accounts' lineages to itself: tests sign in as the same seed accounts.
+  baseEnv.SESSION_LINEAGE = isolatedLineage()
   Object.assign(baseEnv, options.env)
   const request = async (
     path: string,
@@ -95,6 +99,7 @@ export function harness(
   return {
     fake,
     plexTokens,
+    env: baseEnv,
     request,
     async signIn(login = 'alice', password = `${login}-password`) {
       const res = await request('/v1/sign-in', {
@@ -236,6 +241,26 @@ export function isolatedSignInGuard(
     idFromName: (name: string) => real.idFromName(`${scope}:${name}`),
     get: (id: DurableObjectId) => real.get(id),
   } as NonNullable<Bindings['SIGN_IN_GUARD']>
+}
+
+/** SESSION_LINEAGE with instances of its own (as isolatedSignInGuard): accounts of one harness only. */
+export function isolatedLineage(
+  scope: string = crypto.randomUUID(),
+): NonNullable<Bindings['SESSION_LINEAGE']> {
+  const real = env.SESSION_LINEAGE!
+  return {
+    idFromName: (name: string) => real.idFromName(`${scope}:${name}`),
+    get: (id: DurableObjectId) => real.get(id),
+  } as NonNullable<Bindings['SESSION_LINEAGE']>
+}
+
+/** The lineage stub of an account in a harness's SESSION_LINEAGE (as lineage.ts names it). */
+export async function lineageOf(
+  h: { env: Bindings },
+  accountUuid: string,
+): Promise<DurableObjectStub<import('../src/session-lineage.ts').SessionLineage>> {
+  const namespace = h.env.SESSION_LINEAGE!
+  return namespace.get(namespace.idFromName(await sha256(`account:${accountUuid}`)))
 }
 
 /** A Rate Limiting binding for one test: `limit` calls per key, ever (no window), recording every key. */

@@ -53,7 +53,7 @@ describe('the keep-alive cron', () => {
     const busyPings = pingsOf(h, busy.plexToken).length // its own daily ping, on use
 
     later(8 * DAY)
-    const report = await runKeepAlive(env, { fetch: h.fake.fetch })
+    const report = await runKeepAlive(h.env, { fetch: h.fake.fetch })
     expect(report).toEqual({
       pages: 1,
       sessionsRead: 3,
@@ -61,6 +61,7 @@ describe('the keep-alive cron', () => {
       refreshed: 1,
       ended: 0,
       failed: 0,
+      dead: 0,
       complete: true,
     })
     expect(pingsOf(h, idle.plexToken)).toHaveLength(1)
@@ -76,9 +77,9 @@ describe('the keep-alive cron', () => {
 
     // The next day's run has nothing to do; a week later the idle ones again.
     later(9 * DAY)
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0, refreshed: 0 })
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0, refreshed: 0 })
     later(15 * DAY)
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 2, refreshed: 1 })
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 2, refreshed: 1 })
     await expectKvClean([idle.token, busy.token, jwt.token, ...(await sealedSecrets())])
   })
 
@@ -87,7 +88,7 @@ describe('the keep-alive cron', () => {
     const { token, plexToken } = await h.signIn()
     h.fake.revokeToken(plexToken)
     later(8 * DAY)
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ ended: 1, pinged: 0 })
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ ended: 1, pinged: 0 })
     expect(await storedSession(token)).toBeUndefined()
     expect(await dumpKv()).toEqual([])
   })
@@ -96,8 +97,8 @@ describe('the keep-alive cron', () => {
     const h = harness()
     const { plexToken } = await h.signIn()
     later(2 * DAY)
-    const twoDays = { ...env, KEEP_ALIVE_AFTER_DAYS: '2' }
-    expect(await runKeepAlive(env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0 })
+    const twoDays = { ...h.env, KEEP_ALIVE_AFTER_DAYS: '2' }
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 0 })
     expect(await runKeepAlive(twoDays, { fetch: h.fake.fetch })).toMatchObject({ pinged: 1 })
     expect(pingsOf(h, plexToken)).toHaveLength(1)
   })
@@ -109,7 +110,7 @@ describe('the keep-alive cron', () => {
     later(8 * DAY)
     const counted = countingKv(env.PLEX_AUTH_KV!)
     const bounded = {
-      ...env,
+      ...h.env,
       PLEX_AUTH_KV: counted.kv,
       KEEP_ALIVE_MAX_PAGES: '2',
       KEEP_ALIVE_MAX_PER_RUN: '3',
@@ -135,6 +136,7 @@ describe('the keep-alive cron', () => {
       refreshed: 0,
       ended: 0,
       failed: 0,
+      dead: 0,
       complete: false,
     })
     expect(counted.ops.filter((o) => o.op === 'put' && o.key === 'cron:keep-alive')).toHaveLength(1)
@@ -156,7 +158,7 @@ describe('the keep-alive cron', () => {
     const counted = countingKv(env.PLEX_AUTH_KV!)
     const store = createSessionStore(env.PLEX_AUTH_KV!, (await configFor(env)).keyring, Date.now)
     await store.putKeepAliveCursor('not-a-cursor')
-    const kv = { ...env, PLEX_AUTH_KV: counted.kv }
+    const kv = { ...h.env, PLEX_AUTH_KV: counted.kv }
     // Real KV refuses an unknown cursor (the run then starts over at once); miniflare lists nothing.
     const first = await runKeepAlive(kv, { fetch: h.fake.fetch })
     expect(first.complete).toBe(true)
@@ -180,6 +182,7 @@ describe('the keep-alive cron', () => {
           refreshed: 0,
           ended: 0,
           failed: 0,
+          dead: 0,
           complete: true,
         },
       }),

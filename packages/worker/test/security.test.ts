@@ -146,12 +146,7 @@ describe('no secret in KV, logs, answers or URLs', () => {
       await record(await h.request('/v1/user', { headers: bearer(token) }))
       await record(await h.request('/v1/sign-in', json({ login: 'alice', password: 'WRONG-PASSWORD' })))
       const entries = await expectKvClean([...secrets(), transient.token, 'WRONG-PASSWORD'])
-      expect(entries.map((e) => e.name.split(':')[0]).sort()).toEqual([
-        'servers',
-        'session',
-        'transient',
-        'user',
-      ])
+      expect(entries.map((e) => e.name.split(':')[0]).sort()).toEqual(['servers', 'session', 'transient'])
       await record(await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) }))
       expect(await expectKvClean(secrets())).toEqual([])
 

@@ -104,13 +104,25 @@ export interface KvOperation {
   at: number
 }
 
+/** Workers' limit of KV operations per invocation, and the error it throws past it. */
+export const KV_OPERATIONS_LIMIT = 1000
+const KV_LIMIT_ERROR = 'Too many API requests by single worker invocation.'
+
 /**
  * A KV binding that records every operation before passing it on to `kv`. Being another object, it also
  * has its own isolate session cache in the store (which is kept per KV binding), like another isolate.
+ * With `limit`, an operation past `limit` recorded ones fails as Workers fail it (empty `ops` between
+ * requests to count per request).
  */
-export function countingKv(kv: KVNamespace): { kv: KVNamespace; ops: KvOperation[] } {
+export function countingKv(
+  kv: KVNamespace,
+  { limit }: { limit?: number } = {},
+): { kv: KVNamespace; ops: KvOperation[] } {
   const ops: KvOperation[] = []
-  const record = (op: KvOperation['op'], key: string) => ops.push({ op, key, at: Date.now() })
+  const record = (op: KvOperation['op'], key: string) => {
+    if (limit !== undefined && ops.length >= limit) throw new Error(KV_LIMIT_ERROR)
+    ops.push({ op, key, at: Date.now() })
+  }
   const counted = {
     get: (key: string, ...rest: unknown[]) => {
       record('get', key)

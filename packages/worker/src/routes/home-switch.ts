@@ -8,9 +8,13 @@ import { enforceRateLimit } from '../rate-limit.ts'
 import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { HomeSwitchBody, SignedInResponse } from '../schemas.ts'
 import { orRejectSession, requireSession, sessionModeOf, startSession } from '../session.ts'
+import { obtainedTokens } from '../session-end.ts'
 import type { HomeLink, JwtCredentials } from '../session-store.ts'
 import { sha256 } from '../token-crypto.ts'
 import { readBody, validate } from '../validation.ts'
+
+/** How long a switch's lock outlives the plex.tv call it covers (UPSTREAM_TIMEOUT_MS): the answer's way back. */
+const SWITCH_LOCK_MARGIN_MS = 5_000
 
 /** The account switched from, as a Home link carries it (without the Home user). */
 type SwitchedFrom = Omit<HomeLink, 'userUuid'>
@@ -20,13 +24,15 @@ type SwitchedFrom = Omit<HomeLink, 'userUuid'>
  * it while a managed user holds the session) is renewed first, with its own device key. A key plex.tv no
  * longer knows ends the session.
  */
-async function freshAdmin(c: Context<AppEnv>, from: SwitchedFrom): Promise<SwitchedFrom> {
+async function freshAdmin(c: Context<AppEnv>, link: HomeLink): Promise<SwitchedFrom> {
+  const { userUuid: _user, ...from } = link
   const { session, plex, now } = c.var
   const admin = { ...session, plexToken: from.adminToken, ...(from.adminJwt ? { jwt: from.adminJwt } : {}) }
   if (!from.adminJwt || !jwtRefreshDue(admin, now())) return from
   const renewed = await orRejectSession(c, renewJwt(plex, admin))
   if (!renewed.plexToken || !renewed.jwt) return from
-  return { ...from, adminToken: renewed.plexToken, adminJwt: renewed.jwt }
+  // A renewal is plex.tv's answer to the worker: the worker's to revoke.
+  return { ...from, adminToken: renewed.plexToken, adminTokenObtained: true, adminJwt: renewed.jwt }
 }
 
 /**
@@ -41,12 +47,13 @@ export const homeSwitch = defineRoute(
     path: '/v1/home/switch',
     summary: 'Switch to a Plex Home user (with its PIN when protected): opens a new session, ends this one',
     description:
-      'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`); the old session token stops working. ' +
+      'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`; a request authenticated by the cookie always ' +
+      'gets a cookie); the old session token stops working, and of concurrent switches from one session exactly one succeeds (the others: 401). ' +
       'The new session acts for the Home user: GET /v1/user and GET /v1/servers answer for it. It keeps the account it came ' +
       "from sealed in KV, so switching back to that account (its `uuid`) needs no PIN: it needs this session. A protected user's " +
       'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per Home and user: 429 with Retry-After); ' +
-      'switching back to an admin who has a Home PIN asks for that PIN too; switching to the user the session already acts for is 400. ' +
-      'a `uuid` outside the Home is 404 `not_found`.',
+      'switching back to an admin who has a Home PIN, or whom the Home list does not name, goes through plex.tv and its PIN; ' +
+      'switching to the user the session already acts for is 400; a `uuid` outside the Home is 404 `not_found`.',
     session: true,
     opensSession: true,
     request: { body: { schema: HomeSwitchBody } },
@@ -71,92 +78,111 @@ export const homeSwitch = defineRoute(
   },
   requireSession,
   async (c) => {
-    const { config, plex, session, store } = c.var
+    const { config, plex, session, store, lineage } = c.var
     const mode = sessionModeOf(c)
     const input = validate(HomeSwitchBody, await readBody(c))
-    // Four digits fall to guessing: PIN attempts are counted per Home (the admin account) and target user,
-    // so neither a new sign-in (a new device) nor a switch away and back resets the count. Workers Rate
-    // Limiting counts per Cloudflare location: a patient attacker spread over locations gets more tries.
-    const limitPinAttempts = async (adminUuid: string): Promise<void> => {
-      if (input.pin === undefined) return
-      await enforceRateLimit(config.verificationCodeLimiter, [
-        `home-pin:${await sha256(adminUuid)}:${input.uuid}`,
-      ])
-    }
-    const alreadyThisUser = (): ProblemError =>
-      new ProblemError('invalid_request', 'The session already acts for this user.', {
-        issues: [{ path: 'uuid', message: 'Invalid uuid: this session already acts for this user' }],
-      })
+    let lock: string | undefined
     const open = async (
       plexToken: string,
       user: object,
       home?: HomeLink,
       jwt?: JwtCredentials,
+      obtained = true,
     ): Promise<Response> => {
-      const res = await startSession(c, {
-        plexToken,
-        source: session.source,
-        device: session,
-        user,
-        mode,
-        ...(home ? { home } : {}),
-        ...(jwt ? { jwt } : {}),
-      })
-      // A keep-alive of the old session running here would write its `state:` after the deletion (endSession).
+      // Consumes this session in its lineage in the same step as the new one is listed: of any number of
+      // switches from one session, one succeeds and the others get 401 (startSession).
+      let res: Response
+      try {
+        res = await startSession(c, {
+          plexToken,
+          obtained,
+          source: session.source,
+          device: session,
+          user,
+          mode,
+          consumes: session,
+          ...(lock ? { lock } : {}),
+          ...(home ? { home } : {}),
+          ...(jwt ? { jwt } : {}),
+        })
+      } catch (error) {
+        // Refused (the access policy, or the session consumed meanwhile): the next switch need not wait.
+        if (lock) await lineage.unlock(session, lock)
+        throw error
+      }
+      // A keep-alive of the old session running here would write its `state:` after the deletion.
       await settleKeepAlive(session.hash)
+      // Its tokens live on in the new session (same device): deleted from KV, not revoked.
       await store.deleteSession(session)
       return res
     }
 
     // The account switched from, or this session's own when it came from no switch.
     let from: SwitchedFrom
-    if (session.home) {
-      const { userUuid, ...link } = session.home
-      // A switch to oneself would only copy the session (and a burst of them would fork it).
-      if (input.uuid === userUuid) throw alreadyThisUser()
-      from = await freshAdmin(c, link)
-      await limitPinAttempts(from.adminUuid)
-      if (input.uuid === from.adminUuid) {
-        // Back to the account switched from: its token is sealed here. An admin without a Home PIN needs
-        // no switch at plex.tv, and a Plex JWT goes back with its device key. An admin with a PIN gets it
-        // asked for, as Plex asks it even of the admin: holding a kid's session is not being the admin.
-        // A dead token switched from ends the session: it was the session's way back.
-        const members = await orRejectSession(c, plex.getHomeUsers({ token: from.adminToken }))
-        const admin = members.find((user) => user.uuid === from.adminUuid)
-        if (!admin?.protected) {
-          const account = await orRejectSession(c, plex.getTokenDetails({ token: from.adminToken }))
-          return open(from.adminToken, account, undefined, from.adminJwt)
-        }
-      }
-    } else {
+    if (session.home) from = await freshAdmin(c, session.home)
+    else {
       const account = await orRejectSession(c, plex.getTokenDetails({ token: session.plexToken }))
-      if (input.uuid === account.uuid) throw alreadyThisUser()
-      await limitPinAttempts(account.uuid)
       from = {
         adminToken: session.plexToken,
+        adminTokenObtained: obtainedTokens(session).includes(session.plexToken),
         adminUuid: account.uuid,
         ...(session.jwt ? { adminJwt: session.jwt } : {}),
       }
     }
+    // The Home list names the target exactly: PIN attempts are counted per resolved user (not per spelling
+    // of its uuid), and a uuid outside the Home is 404 before plex.tv is asked. A dead token switched from
+    // ends the session: it was the session's way around the Home.
+    const members = await orRejectSession(c, plex.getHomeUsers({ token: from.adminToken }))
+    const wanted = input.uuid.toLowerCase()
+    const target =
+      members.find((user) => user.uuid === input.uuid) ??
+      members.find((user) => user.uuid.toLowerCase() === wanted)
+    if (!target) throw new ProblemError('not_found', "This account's Plex Home has no user with this uuid.")
+    // A switch to oneself would only copy the session.
+    if (target.uuid === (session.home?.userUuid ?? from.adminUuid))
+      throw new ProblemError('invalid_request', 'The session already acts for this user.', {
+        issues: [{ path: 'uuid', message: 'Invalid uuid: this session already acts for this user' }],
+      })
+    // Four digits fall to guessing: PIN attempts are counted per Home (the admin account) and resolved user,
+    // so neither a new sign-in (a new device), a switch away and back, nor another spelling resets the count.
+    // Workers Rate Limiting counts per Cloudflare location: a patient attacker spread over locations gets more.
+    if (input.pin !== undefined)
+      await enforceRateLimit(config.verificationCodeLimiter, [
+        `home-pin:${await sha256(from.adminUuid)}:${target.uuid}`,
+      ])
+    // Back to the account switched from, which the Home list names as unprotected: its token is sealed
+    // here, so no switch at plex.tv, and a Plex JWT goes back with its device key. Any other case (a Home
+    // PIN, or an admin the list does not name) goes through plex.tv, which asks for the PIN: holding a
+    // kid's session is not being the admin.
+    if (target.uuid === from.adminUuid && !target.protected) {
+      const account = await orRejectSession(c, plex.getTokenDetails({ token: from.adminToken }))
+      return open(from.adminToken, account, undefined, from.adminJwt, from.adminTokenObtained ?? true)
+    }
 
+    // plex.tv's new token for this device retires the device's earlier one: one switch at a time per
+    // session, or concurrent switches would spoil the token of the one that wins.
+    lock = await lineage.lock(session, config.timeoutMs + SWITCH_LOCK_MARGIN_MS)
+    if (!lock)
+      throw new ProblemError('unauthenticated', 'This session is being switched already, or has ended.')
     let switched: Awaited<ReturnType<typeof plex.switchHomeUser>>
     try {
-      // A dead token switched from ends the session: it was the session's way around the Home.
       switched = await orRejectSession(
         c,
         plex.switchHomeUser({
           token: from.adminToken,
-          uuid: input.uuid,
+          uuid: target.uuid,
           ...(input.pin === undefined ? {} : { pin: input.pin }),
         }),
       )
     } catch (error) {
+      await lineage.unlock(session, lock)
       if (isPlexError(error, 'not_found'))
         throw new ProblemError('not_found', "This account's Plex Home has no user with this uuid.")
       throw error
     }
     // Back to a protected admin: plex.tv checked the PIN and issued the admin a new token (for this
-    // device, so it retires the sealed one): the session carries on with it, as a plain admin session.
+    // device, so it retires the sealed one): the session carries on with it, as a plain admin session,
+    // and it is the worker's to revoke whatever token the chain began with.
     if (switched.uuid === from.adminUuid) return open(switched.authToken, switched)
     // The managed user's earlier token on this device is left to plex.tv (the next switch to that user
     // rotates it): its sign-out revokes the token's device, which the admin's token shares.

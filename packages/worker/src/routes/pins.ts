@@ -171,6 +171,7 @@ export const pollPin = defineRoute(
     await store.deletePin(id)
     return startSession(c, {
       plexToken: authToken,
+      obtained: true,
       source: 'pin',
       device: pin,
       user,

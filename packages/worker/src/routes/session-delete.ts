@@ -1,12 +1,12 @@
 import { ProblemError } from '../problem.ts'
 import { defineRoute } from '../route.ts'
 import { SessionIdParams } from '../schemas.ts'
-import { clearedSessionCookie, endSession, requireSessionToEnd } from '../session.ts'
+import { clearedSessionCookie, endSessions, requireSessionToEnd } from '../session.ts'
 import { validate } from '../validation.ts'
 
 /**
  * `DELETE /v1/sessions/{id}`: ends one session of the signed-in account, like its own sign-out would
- * (revoking at plex.tv a token the worker obtained). Another account's session id is 404, the same
+ * (revoking at plex.tv the tokens the worker obtained). Another account's session id is 404, the same
  * answer as an unknown one, so ids cannot be probed. Ending the asking session also clears its cookie.
  */
 export const sessionDelete = defineRoute(
@@ -25,17 +25,14 @@ export const sessionDelete = defineRoute(
   },
   requireSessionToEnd,
   async (c) => {
-    const { session, store } = c.var
+    const { session, lineage } = c.var
     const { id } = validate(SessionIdParams, { id: c.req.param('id') })
-    const target =
-      session.id === id
-        ? session
-        : session.accountUuid === undefined || session.home
-          ? undefined // a Home user's session manages only itself, not the admin's sessions
-          : await store.findAccountSession(session.accountUuid, id)
-    if (!target) throw new ProblemError('not_found', 'This account has no session with this id.')
-    await endSession(c, target)
-    if (target.hash === session.hash) c.header('Set-Cookie', clearedSessionCookie)
+    // A Home user's session manages only itself, not the admin's sessions.
+    const found =
+      session.id === id || (!session.home && (await lineage.find(session.accountUuid, id)) !== undefined)
+    if (!found) throw new ProblemError('not_found', 'This account has no session with this id.')
+    await endSessions(c, session.accountUuid, [id])
+    if (id === session.id) c.header('Set-Cookie', clearedSessionCookie)
     return c.body(null, 204)
   },
 )

@@ -1,28 +1,27 @@
-import { KEEP_ALIVE_INTERVAL_MS } from '../keep-alive.ts'
 import { defineRoute, SESSION_PROBLEMS } from '../route.ts'
-import { SessionsResponse } from '../schemas.ts'
+import { SessionsQuery, SessionsResponse } from '../schemas.ts'
 import { requireSession } from '../session.ts'
-import type { Session } from '../session-store.ts'
+import type { LineageEntry } from '../session-lineage.ts'
+import { readQuery, validate } from '../validation.ts'
 
-const METHODS = { password: 'password', pin: 'pin', exchange: 'token' } as const
+/** Sessions per page: the page is one Durable Object call and no KV operation, whatever its size. */
+export const SESSIONS_PER_PAGE = 50
 
 /** A session as its owner sees it in the list: no token, no device identifier, no hash. */
-function listed(session: Session & { id: string }, current: Session) {
+function listed(entry: LineageEntry, currentId: string) {
   return {
-    id: session.id,
-    createdAt: new Date(session.createdAt).toISOString(),
-    lastUsedAt: new Date(session.lastUsedAt ?? session.createdAt).toISOString(),
-    deviceName: session.deviceName,
-    method: METHODS[session.source],
-    current: session.hash === current.hash,
+    id: entry.id,
+    createdAt: new Date(entry.createdAt).toISOString(),
+    lastUsedAt: new Date(entry.usedAt).toISOString(),
+    deviceName: entry.deviceName,
+    method: entry.method,
+    current: entry.id === currentId,
   }
 }
 
 /**
- * `GET /v1/sessions`: the signed-in account's sessions, newest first, from its index in KV (a list per
- * hundred sessions, two reads per session, a third for the `state:` of one older than a day, which holds
- * its `lastUsedAt`, unless this isolate saw it today). Eventually consistent like KV: a session opened at another location in the last
- * ~60 s may be missing, and one ended there may still show. The asking session is always listed.
+ * `GET /v1/sessions`: the signed-in account's alive sessions, newest first, a page at a time, from its
+ * lineage (a Durable Object, strongly consistent: a session ended anywhere is gone from the list at once).
  */
 export const sessionsList = defineRoute(
   {
@@ -30,30 +29,26 @@ export const sessionsList = defineRoute(
     path: '/v1/sessions',
     summary: "The account's sessions (never their tokens), newest first; `current` marks this one",
     description:
-      "What this location's KV knows: a session opened or ended at another location in the last minute may not show " +
-      'yet. `lastUsedAt` is recorded at most once a day. Sessions opened before sessions were listed are not.',
+      `${SESSIONS_PER_PAGE} per page: pass the answer's \`cursor\` as \`?cursor=\` for the next. ` +
+      "A Home user's session sees only itself.",
     session: true,
+    request: { query: SessionsQuery },
     response: { status: 200, description: "The account's sessions", schema: SessionsResponse },
-    problems: SESSION_PROBLEMS,
+    problems: [...SESSION_PROBLEMS, 'invalid_request'],
   },
   requireSession,
   async (c) => {
-    const { session, store } = c.var
-    // A Home user's session is indexed under the admin's account: it sees only itself.
-    const found =
-      session.accountUuid === undefined || session.home
-        ? []
-        : await store.listAccountSessions(session.accountUuid)
-    if (!found.some((s) => s.hash === session.hash)) found.push(session)
-    const now = c.var.now()
-    // A use is first recorded a day after sign-in at the earliest: a younger session has no state to read.
-    const withUse = await Promise.all(
-      found.map((s) => (now - s.createdAt < KEEP_ALIVE_INTERVAL_MS ? s : store.withState(s))),
-    )
-    const sessions = withUse
-      .filter((s): s is Session & { id: string } => s.id !== undefined)
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((s) => listed(s, session))
-    return c.json({ sessions })
+    const { session, lineage } = c.var
+    const { cursor } = validate(SessionsQuery, readQuery(c))
+    // A Home user's session is in the admin's lineage: it sees only itself.
+    if (session.home) {
+      const self = await lineage.find(session.accountUuid, session.id)
+      return c.json({ sessions: self && !cursor ? [listed(self, session.id)] : [] })
+    }
+    const page = await lineage.list(session.accountUuid, SESSIONS_PER_PAGE, cursor)
+    return c.json({
+      sessions: page.sessions.map((entry) => listed(entry, session.id)),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+    })
   },
 )

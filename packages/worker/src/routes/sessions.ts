@@ -59,6 +59,13 @@ export const sessions = defineRoute(
         throw new ProblemError('invalid_credentials', 'Plex did not accept this token.')
       throw error
     }
-    return startSession(c, { plexToken: input.plexToken, source: 'exchange', device, user, mode })
+    return startSession(c, {
+      plexToken: input.plexToken,
+      obtained: false,
+      source: 'exchange',
+      device,
+      user,
+      mode,
+    })
   },
 )

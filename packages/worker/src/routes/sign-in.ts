@@ -88,6 +88,13 @@ export const signIn = defineRoute(
     if (typeof user.authToken !== 'string' || user.authToken === '') {
       throw new ProblemError('upstream_invalid_response', 'Plex signed in without a token.')
     }
-    return startSession(c, { plexToken: user.authToken, source: 'password', device, user, mode })
+    return startSession(c, {
+      plexToken: user.authToken,
+      obtained: true,
+      source: 'password',
+      device,
+      user,
+      mode,
+    })
   },
 )

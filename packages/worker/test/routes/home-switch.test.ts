@@ -302,6 +302,7 @@ describe('POST /v1/home/switch from a Plex JWT session (PIN sign-in)', () => {
     expect(managed).not.toHaveProperty('jwt') // Dana's own token is a legacy one
     expect(managed.home).toEqual({
       adminToken: alice.plexToken,
+      adminTokenObtained: true,
       adminUuid: ALICE_UUID,
       userUuid: DANA_UUID,
       adminJwt: jwt,

@@ -142,7 +142,6 @@ describe('GET /v1/pins/{id}', () => {
     const entries = await expectKvClean([plexToken, sessionToken, pin.pollToken])
     expect(entries.map((e) => e.name.split(':').slice(0, 2).join(':'))).toEqual([
       `session:${await sha256(sessionToken)}`,
-      `user:${await sha256('a11ce0000000a11c')}`,
     ])
     const stored = (await openKv(entries[0]!.name, entries[0]!.value))!
     expect(stored.source).toBe('pin')

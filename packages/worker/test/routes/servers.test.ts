@@ -172,7 +172,6 @@ describe('GET /v1/servers', () => {
       'servers',
       'session',
       'transient',
-      'user',
     ])
     await h.request('/v1/sign-out', { method: 'POST', headers: bearer(token) })
     expect(await dumpKv()).toEqual([])

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { SESSIONS_PER_PAGE } from '../../src/routes/sessions-list.ts'
 import { sha256 } from '../../src/token-crypto.ts'
 import {
   ALICE_TOKEN,
@@ -11,14 +12,11 @@ import {
   type Harness,
   harness,
   json,
-  openKv,
-  SEALED_VALUE,
+  lineageOf,
 } from '../helpers.ts'
 import { ALICE_UUID, pinSignIn, sealedSecrets, storedSession } from '../session-helpers.ts'
 
 beforeEach(clearKv)
-
-const CAROL_UUID = 'ca201000000ca201'
 
 interface Listed {
   id: string
@@ -93,42 +91,55 @@ describe('GET /v1/sessions', () => {
     expect(alices.map((s) => s.id)).not.toContain(bobs[0]!.id)
   })
 
-  it('keeps one sealed index entry per session under the hashed account uuid, no secret in plaintext', async () => {
+  it('lists from the lineage alone: no KV key per account, nothing about the account in KV', async () => {
     const h = harness()
     const { token } = await h.signIn()
-    const session = (await storedSession(token))!
     const entries = await expectKvClean([token, ...(await sealedSecrets())])
-    const index = entries.find((e) => e.name.startsWith('user:'))!
-    expect(index.name).toBe(`user:${await sha256(ALICE_UUID)}:${session.id}`)
-    expect(index.name).not.toContain(ALICE_UUID)
-    expect(index.value).toMatch(SEALED_VALUE)
-    expect(await openKv(index.name, index.value)).toEqual({ v: 2, session: await sha256(token) })
-    // It lives exactly as long as its session.
-    expect(index.expiration).toBe(entries.find((e) => e.name.startsWith('session:'))!.expiration)
+    expect(entries.map((e) => e.name.split(':')[0])).toEqual(['session'])
+    for (const entry of entries) expect(entry.name).not.toContain(await sha256(ALICE_UUID))
+    expect(await list(h, token)).toHaveLength(1)
   })
 
-  it('skips an entry whose session is gone, and one moved under another account', async () => {
+  it('leaves out a session its lineage ended, even while its KV key lingers (as at another location)', async () => {
     const h = harness()
     const alice = await h.signIn('alice')
     const other = await h.signIn('alice')
-    const carol = await h.signIn('carol')
-    const kv = env.PLEX_AUTH_KV!
-    // The other session's own key vanishes (as if it expired) while its entry stays.
-    await kv.delete(`session:${await sha256(other.token)}`)
-    // Carol's entry copied under alice's account: it does not open there (sealed to its own key).
-    const carolPrefix = `user:${await sha256(CAROL_UUID)}:`
-    const carolEntry = (await dumpKv()).find((e) => e.name.startsWith(carolPrefix))!
-    await kv.put(
-      `user:${await sha256(ALICE_UUID)}:${carolEntry.name.slice(carolPrefix.length)}`,
-      carolEntry.value!,
-      {
-        expiration: carolEntry.expiration!,
-      },
-    )
+    const otherId = (await storedSession(other.token))!.id as string
+    const kept = await dumpKv()
+    const lineage = await lineageOf(h, ALICE_UUID)
+    await lineage.end([otherId], Date.now())
+    // Its KV keys put back, as a location KV has not told yet would still have them.
+    for (const entry of kept)
+      if (entry.value !== null)
+        await env.PLEX_AUTH_KV!.put(entry.name, entry.value, { expiration: entry.expiration! })
     const sessions = await list(h, alice.token)
-    expect(sessions).toHaveLength(1)
-    expect(sessions[0]!.current).toBe(true)
-    expect((await list(h, carol.token)).map((s) => s.current)).toEqual([true])
+    expect(sessions.map((s) => s.current)).toEqual([true])
+    await expectProblem(await h.request('/v1/user', { headers: bearer(other.token) }), 401, 'unauthenticated')
+  })
+
+  it('pages with ?cursor=, newest first, each session once; a bad cursor is 400', async () => {
+    const h = harness()
+    const tokens = []
+    for (let i = 0; i < SESSIONS_PER_PAGE + 5; i++) tokens.push(await exchange(h, ALICE_TOKEN))
+    const seen: string[] = []
+    let cursor: string | undefined
+    let pages = 0
+    do {
+      const res = await h.request(`/v1/sessions${cursor ? `?cursor=${cursor}` : ''}`, {
+        headers: bearer(tokens[0]!),
+      })
+      const body = (await res.json()) as { sessions: { id: string; createdAt: string }[]; cursor?: string }
+      seen.push(...body.sessions.map((s) => s.id))
+      cursor = body.cursor
+      pages++
+    } while (cursor)
+    expect(pages).toBe(2)
+    expect(new Set(seen).size).toBe(tokens.length)
+    await expectProblem(
+      await h.request('/v1/sessions?cursor=nope', { headers: bearer(tokens[0]!) }),
+      400,
+      'invalid_request',
+    )
   })
 
   it('works with a cookie session (a GET needs no Origin) and answers 401 without one', async () => {
@@ -137,6 +148,6 @@ describe('GET /v1/sessions', () => {
     const res = await h.request('/v1/sessions', { headers: { Cookie: `__Host-plex_session=${token}` } })
     expect(res.status).toBe(200)
     await expectProblem(await h.request('/v1/sessions'), 401, 'unauthenticated')
-    expect((await dumpKv()).length).toBe(2)
+    expect((await dumpKv()).length).toBe(1)
   })
 })

@@ -123,8 +123,8 @@ describe('POST /v1/sign-in', () => {
     const h = harness()
     const { token, plexToken } = await h.signIn()
     const entries = await expectKvClean([token, plexToken, 'alice-password'])
-    // The session, and its entry in the account's sessions index (user:…).
-    expect(entries.map((e) => e.name.split(':')[0])).toEqual(['session', 'user'])
+    // The session alone: the account's sessions are its lineage's (a Durable Object), not KV's.
+    expect(entries.map((e) => e.name.split(':')[0])).toEqual(['session'])
     const [entry] = entries
     expect(entry!.name).toBe(`session:${await sha256(token)}`)
     expect(entry!.value).toMatch(SEALED_VALUE)
