@@ -81,6 +81,17 @@ const serverList = v.pipe(
   v.check((items) => items.every((item) => /^[A-Za-z0-9._-]{1,200}$/.test(item))),
 )
 
+/** A DNS name: letters, digits and hyphens in dot-separated labels, at least two labels. */
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/
+
+/** Hostnames, each exact or `*.` a domain (any host under it), lower case. */
+const hostList = v.pipe(
+  commaList,
+  v.transform((items) => items.map((item) => item.toLowerCase())),
+  v.check((items) => items.every((item) => HOSTNAME.test(item.startsWith('*.') ? item.slice(2) : item))),
+)
+
 /** A whole number in [min, max]. */
 const integer = (fallback: number, min: number, max: number) =>
   v.pipe(
@@ -187,6 +198,14 @@ export const ConfigSchema = v.object({
     ),
   ),
   PLEX_ACCESS_RECHECK_SECONDS: integer(DEFAULTS.accessRecheckSeconds, 1, 30 * 24 * 3600),
+  FORWARD_AUTH_HOSTS: hostList,
+  SESSION_COOKIE_DOMAIN: v.pipe(
+    setting,
+    v.toLowerCase(),
+    v.transform((value) => value.replace(/^\./, '')),
+    v.check((value) => value === '' || HOSTNAME.test(value)),
+    v.transform((value) => value || undefined),
+  ),
   SIGN_IN_GUARD: signInGuard,
   SIGN_IN_LIMITER: limiter,
   VERIFICATION_CODE_LIMITER: limiter,
@@ -200,6 +219,8 @@ const EXPECTED: Partial<Record<keyof typeof ConfigSchema.entries, string>> = {
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: 'each must be 32 bytes, base64',
   PLEX_ACCESS_SERVERS: 'comma-separated server clientIdentifiers',
   PLEX_ACCESS_ROLES: 'comma-separated, from owner, home, friend',
+  FORWARD_AUTH_HOSTS: 'comma-separated hostnames, or *.domain',
+  SESSION_COOKIE_DOMAIN: 'a domain name such as example.com',
 }
 
 type Settings = v.InferOutput<typeof ConfigSchema>
@@ -249,6 +270,10 @@ export type Config = {
    * Who may sign in: users with one of `roles` on one of `servers` (PLEX_ACCESS_SERVERS,
    * PLEX_ACCESS_ROLES), checked again every `recheckSeconds` on use. Undefined: anyone with a Plex account.
    */
+  /** Hosts a forward-auth sign-in may return to (exact, or `*.domain`). */
+  forwardAuthHosts: readonly string[]
+  /** Set: the session cookie is `__Secure-plex_session` for this domain, so sibling hosts send it. */
+  sessionCookieDomain: Settings['SESSION_COOKIE_DOMAIN']
   access?: {
     servers: readonly string[]
     roles: ReadonlySet<Settings['PLEX_ACCESS_ROLES'][number]>
@@ -331,6 +356,8 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     transientTokenTtlSeconds: s.TRANSIENT_TOKEN_TTL_SECONDS,
     timeoutMs: s.UPSTREAM_TIMEOUT_MS,
     sessionCacheSeconds: s.SESSION_CACHE_SECONDS,
+    forwardAuthHosts: s.FORWARD_AUTH_HOSTS,
+    sessionCookieDomain: s.SESSION_COOKIE_DOMAIN,
     ...(s.PLEX_ACCESS_SERVERS.length > 0
       ? {
           access: {

@@ -47,6 +47,8 @@ export interface Bindings {
   PLEX_ACCESS_SERVERS?: string
   PLEX_ACCESS_ROLES?: string
   PLEX_ACCESS_RECHECK_SECONDS?: string
+  FORWARD_AUTH_HOSTS?: string
+  SESSION_COOKIE_DOMAIN?: string
   /** KV list pages (100 sessions each) the keep-alive cron reads per run (1 to 10). Default 2. */
   KEEP_ALIVE_MAX_PAGES?: string
   /** Sessions the keep-alive cron pings or refreshes per run (1 to 400). Default 40. */

@@ -38,7 +38,8 @@ export interface RouteDescription {
   }
   /** The success answer. The test harness checks every 2xx JSON body against `schema`. */
   response: {
-    status: 200 | 201 | 204
+    /** 302: a redirect (forward-auth's way back to an app). */
+    status: 200 | 201 | 204 | 302
     description: string
     /** The JSON body. None: no body, or a page (HTML, the OpenAPI document). */
     schema?: Schema

@@ -102,6 +102,15 @@ export const SessionExchangeBody = v.object({
   ),
 })
 
+/** `GET /v1/forward-auth/return` query. */
+export const ForwardAuthReturnQuery = v.object({
+  rd: v.pipe(
+    v.string(),
+    v.maxLength(4096),
+    v.description('Where the visitor was going: an https URL on a host in FORWARD_AUTH_HOSTS.'),
+  ),
+})
+
 /** `GET /v1/user` query. */
 export const UserQuery = v.object({
   from: v.optional(

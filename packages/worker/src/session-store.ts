@@ -94,6 +94,15 @@ export interface Session extends PlexDevice {
   home?: HomeLink
   /** Set when an access policy is configured: checked at sign-in, then again every PLEX_ACCESS_RECHECK_SECONDS. */
   access?: SessionAccess
+  /** Who the session acts for, as forward-auth names them to the apps behind a proxy. Absent on older sessions. */
+  profile?: SessionProfile
+}
+
+/** The Plex user a session acts for: a managed Home user has no username (its title) and no email. */
+export interface SessionProfile {
+  uuid: string
+  username: string
+  email?: string
 }
 
 /** A session its lineage lists: it has an id and an account (what requireSession puts on `c.var`). */

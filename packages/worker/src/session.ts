@@ -6,20 +6,17 @@ import type { AppEnv } from './env.ts'
 import { keepAliveOnUse, settleKeepAlive } from './keep-alive.ts'
 import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
+import { clearedSessionCookie, sessionCookie, sessionCookieName } from './session-cookie.ts'
 import { endEndingSessions, KV_OPERATIONS_PER_CLEANUP, revokeAndDelete } from './session-end.ts'
 import type { EndingEntry } from './session-lineage.ts'
-import type { HomeLink, JwtCredentials, PlexDevice, Session, SessionSource } from './session-store.ts'
-
-/** `__Host-`: the browser only accepts it Secure, on Path=/ and without Domain, so no subdomain can plant it. */
-export const SESSION_COOKIE = '__Host-plex_session'
-
-/** The Set-Cookie value of a new session. */
-export function sessionCookie(token: string, maxAgeSeconds: number): string {
-  return `${SESSION_COOKIE}=${token}; Max-Age=${maxAgeSeconds}; Path=/; HttpOnly; Secure; SameSite=Lax`
-}
-
-/** The Set-Cookie value that removes the session cookie. */
-export const clearedSessionCookie = `${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax`
+import type {
+  HomeLink,
+  JwtCredentials,
+  PlexDevice,
+  Session,
+  SessionProfile,
+  SessionSource,
+} from './session-store.ts'
 
 /**
  * Authenticates the request by `Authorization: Bearer <token>` or by the session cookie, and puts the
@@ -61,7 +58,11 @@ async function recheckAccess(c: Context<AppEnv>): Promise<void> {
   if (access.role === 'none') {
     // Ended as its own sign-out would end it: in its lineage at once, its tokens revoked.
     await endSessions(c, live.accountUuid, [live.id])
-    throw notAMember(c.var.sessionVia === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {})
+    throw notAMember(
+      c.var.sessionVia === 'cookie'
+        ? { 'Set-Cookie': clearedSessionCookie(c.var.config.sessionCookieDomain) }
+        : {},
+    )
   }
   const checked = { ...access, checkedAt: now() }
   // Best effort: a lost write means the next use asks again.
@@ -97,11 +98,11 @@ async function authenticate(c: Context<AppEnv>): Promise<void> {
   let via: 'bearer' | 'cookie' = 'bearer'
   if (authorization !== undefined) {
     token = /^Bearer +([A-Za-z0-9_-]+) *$/i.exec(authorization)?.[1]
-    if (!token) throw unauthenticated('bearer', 'Send the session as `Authorization: Bearer <token>`.')
+    if (!token) throw unauthenticated(c, 'bearer', 'Send the session as `Authorization: Bearer <token>`.')
   } else {
-    token = getCookie(c, SESSION_COOKIE)
+    token = getCookie(c, sessionCookieName(c.var.config.sessionCookieDomain))
     via = 'cookie'
-    if (!token) throw unauthenticated('bearer', 'Sign in first: no session was presented.')
+    if (!token) throw unauthenticated(c, 'bearer', 'Sign in first: no session was presented.')
     // Login CSRF and CSRF: a cookie travels with cross-site requests, so its origin must be ours.
     if (changesState(c.req.method)) checkOrigin(c, true)
   }
@@ -109,15 +110,15 @@ async function authenticate(c: Context<AppEnv>): Promise<void> {
   // Alive in KV is not enough: its lineage (a Durable Object) says whether it was ended or consumed.
   const { id, accountUuid } = session ?? {}
   if (!session || id === undefined || accountUuid === undefined || !(await c.var.lineage.alive(session)))
-    throw unauthenticated(via, 'The session is unknown or expired; sign in again.')
+    throw unauthenticated(c, via, 'The session is unknown or expired; sign in again.')
   c.set('session', { ...session, id, accountUuid })
   c.set('sessionVia', via)
   c.set('plex', c.var.plexFor(session))
 }
 
-function unauthenticated(via: 'bearer' | 'cookie', detail: string): ProblemError {
+function unauthenticated(c: Context<AppEnv>, via: 'bearer' | 'cookie', detail: string): ProblemError {
   return new ProblemError('unauthenticated', detail, {
-    headers: via === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {},
+    headers: via === 'cookie' ? { 'Set-Cookie': clearedSessionCookie(c.var.config.sessionCookieDomain) } : {},
   })
 }
 
@@ -261,18 +262,23 @@ export async function startSession(
       ...account,
       ...(input.home ? { home: input.home } : {}),
       ...(access ? { access } : {}),
+      ...profileOf(input.user),
     },
     (session) => lineage.register(session, input.consumes, input.lock),
   )
   if (!created)
     throw unauthenticated(
+      c,
       c.var.sessionVia ?? 'bearer',
       'This session was used already or has ended; sign in again.',
     )
   const { token, session } = created
   const expiresAt = new Date(session.expiresAt).toISOString()
   if (mode === 'cookie')
-    c.header('Set-Cookie', sessionCookie(token, Math.floor((session.expiresAt - now()) / 1000)))
+    c.header(
+      'Set-Cookie',
+      sessionCookie(config.sessionCookieDomain, token, Math.floor((session.expiresAt - now()) / 1000)),
+    )
   return c.json(
     {
       ...input.extra,
@@ -282,6 +288,17 @@ export async function startSession(
     },
     input.status ?? 201,
   )
+}
+
+/** The user's name and email for forward-auth's headers, kept sealed with the session. */
+function profileOf(user: object): { profile?: SessionProfile } {
+  const { uuid, username, title, email } = user as Record<string, unknown>
+  if (typeof uuid !== 'string' || uuid === '') return {}
+  const name =
+    typeof username === 'string' && username !== '' ? username : typeof title === 'string' ? title : ''
+  return {
+    profile: { uuid, username: name, ...(typeof email === 'string' && email !== '' ? { email } : {}) },
+  }
 }
 
 /** The account whose sessions index lists a new session. */
@@ -316,7 +333,10 @@ export async function orRejectSession<T>(c: Context<AppEnv>, call: Promise<T>): 
 
 function sessionEnded(c: Context<AppEnv>): ProblemError {
   return new ProblemError('plex_token_rejected', 'Plex no longer accepts this session; sign in again.', {
-    headers: c.var.sessionVia === 'cookie' ? { 'Set-Cookie': clearedSessionCookie } : {},
+    headers:
+      c.var.sessionVia === 'cookie'
+        ? { 'Set-Cookie': clearedSessionCookie(c.var.config.sessionCookieDomain) }
+        : {},
   })
 }
 

@@ -1,6 +1,7 @@
 import type { Route } from '../route.ts'
 import { access } from './access.ts'
 import { docs } from './docs.ts'
+import { forwardAuth, forwardAuthReturn } from './forward-auth.ts'
 import { health } from './health.ts'
 import { homeSwitch } from './home-switch.ts'
 import { homeUsers } from './home-users.ts'
@@ -33,6 +34,8 @@ export const API_ROUTES: readonly Route[] = [
   homeUsers,
   homeSwitch,
   access,
+  forwardAuth,
+  forwardAuthReturn,
 ]
 
 /**

@@ -1,7 +1,8 @@
 import { ProblemError } from '../problem.ts'
 import { defineRoute } from '../route.ts'
 import { SessionIdParams } from '../schemas.ts'
-import { clearedSessionCookie, endSessions, requireSessionToEnd } from '../session.ts'
+import { endSessions, requireSessionToEnd } from '../session.ts'
+import { clearedSessionCookie } from '../session-cookie.ts'
 import { validate } from '../validation.ts'
 
 /**
@@ -32,7 +33,7 @@ export const sessionDelete = defineRoute(
       session.id === id || (!session.home && (await lineage.find(session.accountUuid, id)) !== undefined)
     if (!found) throw new ProblemError('not_found', 'This account has no session with this id.')
     await endSessions(c, session.accountUuid, [id])
-    if (id === session.id) c.header('Set-Cookie', clearedSessionCookie)
+    if (id === session.id) c.header('Set-Cookie', clearedSessionCookie(c.var.config.sessionCookieDomain))
     return c.body(null, 204)
   },
 )

@@ -1,11 +1,7 @@
 import { defineRoute } from '../route.ts'
 import { SignOutBody } from '../schemas.ts'
-import {
-  clearedSessionCookie,
-  endSessions,
-  requireSessionToEnd,
-  SIGN_OUT_CLEANUP_BUDGET,
-} from '../session.ts'
+import { endSessions, requireSessionToEnd, SIGN_OUT_CLEANUP_BUDGET } from '../session.ts'
+import { clearedSessionCookie } from '../session-cookie.ts'
 import { readBody, validate } from '../validation.ts'
 
 /**
@@ -37,7 +33,7 @@ export const signOut = defineRoute(
     if (input.everywhere && !session.home)
       await endSessions(c, session.accountUuid, 'all', { budget: SIGN_OUT_CLEANUP_BUDGET })
     else await endSessions(c, session.accountUuid, [session.id])
-    c.header('Set-Cookie', clearedSessionCookie)
+    c.header('Set-Cookie', clearedSessionCookie(c.var.config.sessionCookieDomain))
     return c.body(null, 204)
   },
 )
