@@ -1,3 +1,4 @@
+import { accessOf, accessRecheckDue } from './access.ts'
 import { configFor } from './config.ts'
 import type { Bindings } from './env.ts'
 import { dueOnSchedule, type KeepAliveDeps, keepAlive } from './keep-alive.ts'
@@ -12,7 +13,9 @@ import { createSessionStore } from './session-store.ts'
  * per-invocation limits: KEEP_ALIVE_MAX_PAGES list pages of SESSIONS_PER_PAGE sessions (one KV read each)
  * (and its state only when the session key alone says a keep-alive may be due: one more read) and
  * KEEP_ALIVE_MAX_PER_RUN keep-alives (each one or two plex.tv calls, two reads and one write). A run
- * that stops early leaves a cursor (`cron:keep-alive`), and the next run goes on from there.
+ * that stops early leaves a cursor (`cron:keep-alive`), and the next run goes on from there. With an access
+ * policy, a session kept alive is also checked again when due (one more plex.tv call): one whose user lost
+ * access is ended rather than kept alive.
  */
 
 /** Sessions per KV list page. */
@@ -28,6 +31,8 @@ export interface KeepAliveReport {
   failed: number
   /** Sessions ended (signed out, switched from) whose keys are still in KV: not kept alive. */
   dead: number
+  /** Sessions ended because their user lost access under the access policy (PLEX_ACCESS_SERVERS). */
+  denied: number
   /** Whether the run reached the end of the sessions (the next run starts over). */
   complete: boolean
 }
@@ -69,6 +74,7 @@ export async function runKeepAlive(
     ended: 0,
     failed: 0,
     dead: 0,
+    denied: 0,
     complete: false,
   }
   const resumedFrom = await store.getKeepAliveCursor()
@@ -107,7 +113,23 @@ export async function runKeepAlive(
       if (outcome.result === 'ended') {
         report.ended++
         await lineage.forget(session)
-      } else if (outcome.result === 'failed') report.failed++
+        continue
+      }
+      // A session kept alive must still be allowed: a withdrawn share ends it, as a use would (access.ts).
+      const current = outcome.session ?? session
+      if (accessRecheckDue(config, current.access, now()) && current.id !== undefined) {
+        const access = await accessOf(deps.plexFor(current), current.plexToken, config.access).catch(
+          () => undefined,
+        )
+        if (access?.role === 'none' && current.accountUuid !== undefined) {
+          // Ended in its lineage at once; the lineage's alarm revokes its tokens and deletes its keys.
+          await lineage.end(current.accountUuid, [current.id])
+          report.denied++
+          continue
+        }
+        if (access) await store.updateState(current, () => ({ access: { ...access, checkedAt: now() } }))
+      }
+      if (outcome.result === 'failed') report.failed++
       else if (outcome.result === 'done' && outcome.action === 'refresh') report.refreshed++
       else if (outcome.result === 'done' && outcome.action === 'ping') report.pinged++
     }

@@ -10,7 +10,16 @@ import { configFor } from '../src/config.ts'
 import worker from '../src/index.ts'
 import { runKeepAlive } from '../src/scheduled.ts'
 import { createSessionStore } from '../src/session-store.ts'
-import { ALICE_TOKEN, bearer, dumpKv, expectKvClean, type Harness, harness, json } from './helpers.ts'
+import {
+  ALICE_TOKEN,
+  bearer,
+  dumpKv,
+  expectKvClean,
+  expectProblem,
+  type Harness,
+  harness,
+  json,
+} from './helpers.ts'
 import {
   countingKv,
   countOps,
@@ -62,6 +71,7 @@ describe('the keep-alive cron', () => {
       ended: 0,
       failed: 0,
       dead: 0,
+      denied: 0,
       complete: true,
     })
     expect(pingsOf(h, idle.plexToken)).toHaveLength(1)
@@ -91,6 +101,27 @@ describe('the keep-alive cron', () => {
     expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ ended: 1, pinged: 0 })
     expect(await storedSession(token)).toBeUndefined()
     expect(await dumpKv()).toEqual([])
+  })
+
+  it('with an access policy, ends an idle session whose user lost access rather than keep it alive', async () => {
+    const policy = { PLEX_ACCESS_SERVERS: '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01' }
+    const h = harness({ env: policy })
+    const alice = await h.signIn('alice')
+    const exchangedBob = await h.request(
+      '/v1/sessions',
+      json({ plexToken: 'B0bT0kenFaKe4Yz8Wq1P' }, { 'X-Session-Mode': 'bearer' }),
+    )
+    expect(exchangedBob.status).toBe(201)
+    const bob = (await exchangedBob.json()) as { session: { token: string } }
+    h.fake.withdrawShare('4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01', 'bob')
+    later(8 * DAY)
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ pinged: 1, denied: 1 })
+    await expectProblem(
+      await h.request('/v1/user', { headers: bearer(bob.session.token) }),
+      401,
+      'unauthenticated',
+    )
+    expect((await h.request('/v1/user', { headers: bearer(alice.token) })).status).toBe(200)
   })
 
   it('honours KEEP_ALIVE_AFTER_DAYS', async () => {
@@ -137,6 +168,7 @@ describe('the keep-alive cron', () => {
       ended: 0,
       failed: 0,
       dead: 0,
+      denied: 0,
       complete: false,
     })
     expect(counted.ops.filter((o) => o.op === 'put' && o.key === 'cron:keep-alive')).toHaveLength(1)
@@ -183,6 +215,7 @@ describe('the keep-alive cron', () => {
           ended: 0,
           failed: 0,
           dead: 0,
+          denied: 0,
           complete: true,
         },
       }),
