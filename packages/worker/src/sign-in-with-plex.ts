@@ -5,7 +5,7 @@
  * blocks it anyway, the page itself goes to app.plex.tv and comes back to `forwardUrl`, where
  * `resumeSignInWithPlex` finishes the sign-in. Web standards only; `window` is passed in, never assumed.
  */
-import type { SignedIn, WaitForPinOptions, WorkerClient } from './client.ts'
+import type { PinCreated, SignedIn, WaitForPinOptions, WorkerClient } from './client.ts'
 
 /** What the flow needs of a browser window; `window` itself fits. */
 export interface SignInWindow {
@@ -33,6 +33,11 @@ export interface SignInWithPlexOptions extends WaitForPinOptions {
   forwardUrl?: string
   /** The popup's `window.open` features. Default: a 600x700 window. */
   popupFeatures?: string
+  /**
+   * Called once the PIN exists, before the wait, with its `code` and `authUrl`: to show the code, or a link
+   * for when the popup was closed. Never given the poll token.
+   */
+  onPin?: (pin: Pick<PinCreated, 'code' | 'authUrl' | 'expiresAt'>) => void
 }
 
 /** How a sign-in went on: signed in in a popup, or the page is on its way to app.plex.tv. */
@@ -59,7 +64,7 @@ export async function signInWithPlex(
   worker: WorkerClient,
   options: SignInWithPlexOptions,
 ): Promise<SignInWithPlexResult> {
-  const { window: win, forwardUrl, popupFeatures, ...waitOptions } = options
+  const { window: win, forwardUrl, popupFeatures, onPin, ...waitOptions } = options
   // Synchronously, before the first await: this is what keeps the popup inside the user's gesture.
   const popup = win.open('about:blank', POPUP_NAME, popupFeatures ?? 'popup,width=600,height=700')
   const callOptions = { signal: waitOptions.signal, headers: waitOptions.headers }
@@ -73,6 +78,7 @@ export async function signInWithPlex(
   try {
     const pin = await worker.createPin({}, callOptions)
     popup.location.href = pin.authUrl
+    onPin?.({ code: pin.code, authUrl: pin.authUrl, expiresAt: pin.expiresAt })
     const signedIn = await worker.waitForPin(pin, waitOptions)
     return { via: 'popup', ...signedIn }
   } finally {

@@ -68,7 +68,12 @@ describe('signInWithPlex', () => {
   it('opens the popup before any request, then points it at app.plex.tv and signs in', async () => {
     const h = harness()
     const b = browser(h, { blockPopups: false })
-    const started = signInWithPlex(b.worker, { window: b.win, intervalMs: 5 })
+    const shown: string[] = []
+    const started = signInWithPlex(b.worker, {
+      window: b.win,
+      intervalMs: 5,
+      onPin: (pin) => shown.push(pin.code, String(Object.keys(pin).includes('pollToken'))),
+    })
     // Synchronously, the popup opened first: before the PIN request (and any await).
     expect(b.events[0]).toBe('open about:blank plex-auth-sign-in')
     expect(b.popup.location.href).toBe('about:blank')
@@ -78,6 +83,7 @@ describe('signInWithPlex', () => {
     expect(result.via).toBe('popup')
     if (result.via === 'popup') expect(result.user).toMatchObject({ username: 'alice' })
     expect(b.events[1]).toBe('fetch POST /v1/pins')
+    expect(shown).toEqual([codeOf(b.popup.location.href), 'false'])
     expect(b.events.at(-1)).toBe('popup closed')
     expect(b.storage.size).toBe(0)
   })
