@@ -652,7 +652,7 @@ describe('Plex JWT, ping and Home', () => {
     expect(noPin.stderr).toBe(
       'plex-auth: Kids has a Home PIN: run this in a terminal, or set PLEX_HOME_PIN (usage)\n',
     )
-    // A script gives it in the environment, which `ps` does not show: the right one switches.
+    // A script gives it in the environment, which `ps` does not show: it goes to plex.tv as --pin would.
     const fromEnv = await run('node', ['home', 'switch', 'kids', '--json'], {
       ...box.env,
       PLEX_HOME_PIN: '0000',

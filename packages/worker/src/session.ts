@@ -198,7 +198,7 @@ export async function startSession(
     extra?: object
     /** The device key and expiry when `plexToken` is a Plex JWT. */
     jwt?: JwtCredentials
-    /** Whose sessions index lists the session. Default: `home.adminUuid` after a Home switch, else `user.uuid`. */
+    /** Whose lineage lists the session. Default: `home.adminUuid` after a Home switch, else `user.uuid`. */
     accountUuid?: string
     /** A Plex Home switch: the token switched from, sealed with the session. */
     home?: HomeLink
@@ -248,7 +248,7 @@ export async function startSession(
   )
 }
 
-/** The account whose sessions index lists a new session. */
+/** The account whose lineage lists a new session. */
 function accountOf(input: { accountUuid?: string; user: object; home?: HomeLink }): { accountUuid?: string } {
   // A session switched to a Home user holds the token of the account it came from: it is that account's
   // (in its lineage, ended by its sign-out everywhere).
