@@ -5,7 +5,8 @@ import { Hono } from 'hono'
 import { publicUser } from '../packages/worker/src/session.ts'
 
 // wrangler reads the root wrangler.toml for this worker too, and refuses to start unless every Durable
-// Object class it binds is exported. The baseline never uses it.
+// Object class it binds is exported. The baseline never uses them.
+export { SessionLineage } from '../packages/worker/src/session-lineage.ts'
 export { SignInGuard } from '../packages/worker/src/sign-in-guard.ts'
 
 interface BaselineBindings {

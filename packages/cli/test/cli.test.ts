@@ -821,8 +821,14 @@ describe('Plex JWT, ping and Home', () => {
     const noPin = await run('node', ['home', 'switch', 'kids'], box.env)
     expect(noPin.code).toBe(2)
     expect(noPin.stderr).toBe(
-      'plex-auth: Kids has a Home PIN: pass --pin or run this in a terminal (usage)\n',
+      'plex-auth: Kids has a Home PIN: run this in a terminal, or set PLEX_HOME_PIN (usage)\n',
     )
+    // A script gives it in the environment, which `ps` does not show: it goes to plex.tv as --pin would.
+    const fromEnv = await run('node', ['home', 'switch', 'kids', '--json'], {
+      ...box.env,
+      PLEX_HOME_PIN: '0000',
+    })
+    expect(fromEnv.stderr).toBe('plex-auth: Plex did not accept the PIN for Kids (home_pin_required)\n')
     const wrongPin = await run('node', ['home', 'switch', 'kids', '--pin', '0000'], box.env)
     expect(wrongPin.code).toBe(1)
     expect(wrongPin.stderr).toBe('plex-auth: Plex did not accept the PIN for Kids (home_pin_required)\n')

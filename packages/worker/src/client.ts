@@ -153,6 +153,11 @@ export interface CallOptions {
   headers?: HeadersInit
 }
 
+/** Options of `listSessions`: the page after `cursor` (the previous page's `cursor`). */
+export interface ListSessionsOptions extends CallOptions {
+  cursor?: string
+}
+
 export interface GetUserOptions extends CallOptions {
   /**
    * `'plex'` (default): the whole account, from plex.tv. `'claims'`: for a Plex JWT session, what its
@@ -185,8 +190,11 @@ export interface WorkerClient {
   signOut(options?: CallOptions): Promise<void>
   /** `POST /v1/sign-out` with `{everywhere: true}`: ends every session of the account, this one too. */
   signOutEverywhere(options?: CallOptions): Promise<void>
-  /** `GET /v1/sessions`: the account's sessions (`current` marks this one), never their tokens. */
-  listSessions(options?: CallOptions): Promise<SessionsResult>
+  /**
+   * `GET /v1/sessions`: a page of the account's sessions, newest first (`current` marks this one), never
+   * their tokens. A `cursor` in the answer means more: pass it back as `{ cursor }` for the next page.
+   */
+  listSessions(options?: ListSessionsOptions): Promise<SessionsResult>
   /** `DELETE /v1/sessions/{id}`: ends one session of the account, by its `id` from `listSessions`. */
   endSession(id: string, options?: CallOptions): Promise<void>
   /** `POST /v1/pins`: starts a PIN sign-in; open `authUrl` for the user, then poll with `pollToken`. */
@@ -403,7 +411,8 @@ export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
     signOut: (o) => call({ method: 'POST', path: '/v1/sign-out', empty: true }, o),
     signOutEverywhere: (o) =>
       call({ method: 'POST', path: '/v1/sign-out', body: { everywhere: true }, empty: true }, o),
-    listSessions: (o) => call({ method: 'GET', path: '/v1/sessions' }, o),
+    listSessions: ({ cursor, ...o } = {}) =>
+      call({ method: 'GET', path: '/v1/sessions', query: { cursor } }, o),
     endSession: (id, o) =>
       call({ method: 'DELETE', path: `/v1/sessions/${encodeURIComponent(id)}`, empty: true }, o),
     createPin: (input = {}, o) => call({ method: 'POST', path: '/v1/pins', body: input }, o),

@@ -187,7 +187,7 @@ export class SessionLineage extends DurableObject<Bindings> {
     this.scheduleCleanup(now)
   }
 
-  /** Sessions ended and not yet cleaned up (tests, and the alarm's log line). */
+  /** How many ended sessions wait for their cleanup (the alarm's log line, and tests). */
   pending(): number {
     return [...this.ctx.storage.kv.list({ prefix: ENDING })].length
   }
@@ -210,7 +210,10 @@ export class SessionLineage extends DurableObject<Bindings> {
     return from + limit < sorted.length && last ? { sessions, cursor: positionOf(last) } : { sessions }
   }
 
-  /** One bounded cleanup run (alarm.ts's KV budget); schedules the next while anything is left. */
+  /**
+   * One cleanup run, within one invocation's KV budget (session-end.ts); then the next run, when what is
+   * left can be taken: now, or when the lease of a request that is cleaning up (or died doing so) runs out.
+   */
   override async alarm(): Promise<void> {
     const config = await configFor(this.env)
     const store = createSessionStore(config.kv, config.keyring, Date.now)
@@ -221,7 +224,8 @@ export class SessionLineage extends DurableObject<Bindings> {
         done: (ids) => this.done(ids, Date.now()),
       },
     )
-    console.log(JSON.stringify({ sessionCleanup: result }))
+    this.scheduleCleanup(Date.now())
+    console.log(JSON.stringify({ sessionCleanup: { ...result, left: this.pending() } }))
   }
 
   private isLive(id: string, hash: string, now: number): boolean {

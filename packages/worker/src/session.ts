@@ -8,7 +8,6 @@ import { ProblemError } from './problem.ts'
 import { changesState, checkOrigin } from './security.ts'
 import { clearedSessionCookie, sessionCookie, sessionCookieName } from './session-cookie.ts'
 import { endEndingSessions, KV_OPERATIONS_PER_CLEANUP, revokeAndDelete } from './session-end.ts'
-import type { EndingEntry } from './session-lineage.ts'
 import type {
   HomeLink,
   JwtCredentials,
@@ -57,7 +56,7 @@ async function recheckAccess(c: Context<AppEnv>): Promise<void> {
   const access = await orRejectSession(c, accessOf(c.var.plex, session.plexToken, config.access))
   if (access.role === 'none') {
     // Ended as its own sign-out would end it: in its lineage at once, its tokens revoked.
-    await endSessions(c, live.accountUuid, [live.id])
+    await endSessions(c, [live.id])
     throw notAMember(
       c.var.sessionVia === 'cookie'
         ? { 'Set-Cookie': clearedSessionCookie(c.var.config.sessionCookieDomain) }
@@ -227,7 +226,7 @@ export async function startSession(
     extra?: object
     /** The device key and expiry when `plexToken` is a Plex JWT. */
     jwt?: JwtCredentials
-    /** Whose sessions index lists the session. Default: `home.adminUuid` after a Home switch, else `user.uuid`. */
+    /** Whose lineage lists the session. Default: `home.adminUuid` after a Home switch, else `user.uuid`. */
     accountUuid?: string
     /** A Plex Home switch: the token switched from, sealed with the session. */
     home?: HomeLink
@@ -301,7 +300,7 @@ function profileOf(user: object): { profile?: SessionProfile } {
   }
 }
 
-/** The account whose sessions index lists a new session. */
+/** The account whose lineage lists a new session. */
 function accountOf(input: { accountUuid?: string; user: object; home?: HomeLink }): { accountUuid?: string } {
   // A session switched to a Home user holds the token of the account it came from: it is that account's
   // (in its lineage, ended by its sign-out everywhere).
@@ -347,30 +346,26 @@ export const SIGN_OUT_CLEANUP_BUDGET = 20 * KV_OPERATIONS_PER_CLEANUP
  * Ends sessions of the request's account: at once in its lineage (`all`, or these ids), so none of them
  * works anywhere after SESSION_CACHE_SECONDS at most (here at once); then cleans up (session-end.ts:
  * revokes the tokens the worker obtained, deletes the KV keys) the asking session if it is one of them,
- * and others within `budget` KV operations. What is left, the lineage's alarm cleans up in the background.
+ * the ids named, and others within `budget` KV operations. The lineage's alarm cleans up the rest.
  */
 export async function endSessions(
   c: Context<AppEnv>,
-  accountUuid: string,
   ids: string[] | 'all',
   { budget = 0 }: { budget?: number } = {},
 ): Promise<void> {
   const { session, lineage, store, plexFor } = c.var
-  const own = session.accountUuid === accountUuid && session.id !== undefined ? [session.id] : []
-  const ownFirst = ids === 'all' || ids.includes(own[0] ?? '') ? own : []
-  const others = ids === 'all' ? [] : ids.filter((id) => id !== own[0])
-  const claimed = await lineage.end(accountUuid, ids, [...ownFirst, ...others])
-  const queue = lineage.queue(accountUuid)
+  const claimed = await lineage.end(session.accountUuid, ids, ids === 'all' ? [session.id] : ids)
+  const queue = lineage.queue(session.accountUuid)
   const deps = { store, plexFor }
   // The asking session first, from the copy in hand: its caller is signed out whatever happens next.
-  if (claimed.some((entry) => entry.id === own[0])) {
+  if (claimed.some((entry) => entry.id === session.id)) {
     await settleKeepAlive(session.hash)
     await revokeAndDelete(deps, session)
-    await queue.done(own)
+    await queue.done([session.id])
   }
-  const rest: EndingEntry[] = claimed.filter((entry) => entry.id !== own[0])
-  for (const entry of rest) await settleKeepAlive(entry.hash)
-  const claimedHere = { claim: (limit: number) => rest.splice(0, limit), done: queue.done }
-  await endEndingSessions(deps, claimedHere, { budget: rest.length * KV_OPERATIONS_PER_CLEANUP })
+  const named = claimed.filter((entry) => entry.id !== session.id)
+  for (const entry of named) await settleKeepAlive(entry.hash)
+  const claimedHere = { claim: (limit: number) => named.splice(0, limit), done: queue.done }
+  await endEndingSessions(deps, claimedHere, { budget: named.length * KV_OPERATIONS_PER_CLEANUP })
   if (budget > 0) await endEndingSessions(deps, queue, { budget })
 }

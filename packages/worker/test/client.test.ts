@@ -445,6 +445,23 @@ describe('PIN sign-in, token exchange and servers against the app', () => {
   })
 })
 
+describe('sessions', () => {
+  it('listSessions pages with the cursor of the previous page, newest first', async () => {
+    const h = harness()
+    const { client } = connect(h)
+    const opened = []
+    for (let i = 0; i < 52; i++) opened.push(await client.exchangeToken({ plexToken: ALICE_TOKEN }))
+    const alice = client.withSession({ bearer: opened[0]!.session.token! })
+    const first = await alice.listSessions()
+    expect(first.sessions).toHaveLength(50)
+    expect(first.cursor).toBeTypeOf('string')
+    const second = await alice.listSessions({ cursor: first.cursor! })
+    expect(second.sessions).toHaveLength(2)
+    expect(second.cursor).toBeUndefined()
+    expect(second.sessions.find((s) => s.current)).toBeDefined() // the oldest, last
+  })
+})
+
 describe('coverage of the API', () => {
   it('has a call for every route of src/routes/index.ts', async () => {
     const { client, sent } = connect(harness())

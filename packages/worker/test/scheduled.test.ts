@@ -19,8 +19,10 @@ import {
   type Harness,
   harness,
   json,
+  lineageOf,
 } from './helpers.ts'
 import {
+  ALICE_UUID,
   countingKv,
   countOps,
   DAY,
@@ -197,6 +199,16 @@ describe('the keep-alive cron', () => {
     expect(await store.getKeepAliveCursor()).toBeUndefined()
     const pinged = first.pinged + (await runKeepAlive(kv, { fetch: h.fake.fetch })).pinged
     expect(pinged).toBe(1)
+  })
+
+  it('leaves alone a session its lineage ended whose KV key is still there (switched from, or signed out elsewhere)', async () => {
+    const h = harness()
+    const ended = await h.signIn('alice')
+    const id = (await storedSession(ended.token))!.id as string
+    await (await lineageOf(h, ALICE_UUID)).end([id], Date.now())
+    later(8 * DAY)
+    expect(await runKeepAlive(h.env, { fetch: h.fake.fetch })).toMatchObject({ dead: 1, pinged: 0 })
+    expect(pingsOf(h, ended.plexToken)).toEqual([])
   })
 
   it("is the worker's scheduled handler, on the cron wrangler.toml declares", async () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { configFor } from '../src/config.ts'
 import { createPlex } from '../src/plex.ts'
 import { endEndingSessions } from '../src/session-end.ts'
+import { CLEANUP_LEASE_MS } from '../src/session-lineage.ts'
 import { createSessionStore } from '../src/session-store.ts'
 import {
   ALICE_TOKEN,
@@ -230,6 +231,27 @@ describe('bounded work past 140 sessions (1,000 KV operations per request, as Wo
       h.fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.headers['x-plex-token']),
     )
     for (const s of [caller, ...others]) expect(revoked.has(s.plexToken)).toBe(true)
+  })
+
+  it('a cleanup whose request died is taken over by the alarm once its lease runs out', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    const start = Date.now()
+    const h = harness()
+    alarmTalksTo(h)
+    const signedIn = await h.signIn()
+    const id = (await storedSession(signedIn.token))!.id as string
+    const lineage = await lineageOf(h, ALICE_UUID)
+    // Ended and claimed by a request that then died before its cleanup.
+    expect(await lineage.end([id], Date.now(), [id])).toHaveLength(1)
+    expect(await works(h, signedIn.token)).toBe(false)
+    expect(await runDurableObjectAlarm(lineage)).toBe(true)
+    expect(await lineage.pending()).toBe(1) // still the dead request's, for its lease
+    vi.setSystemTime(start + CLEANUP_LEASE_MS + 1000)
+    expect(await runDurableObjectAlarm(lineage)).toBe(true) // the alarm came back for it
+    expect(await lineage.pending()).toBe(0)
+    expect(await storedSession(signedIn.token)).toBeUndefined()
+    const revoked = h.fake.requests.filter((r) => r.method === 'DELETE').map((r) => r.headers['x-plex-token'])
+    expect(revoked).toEqual([signedIn.plexToken])
   })
 
   it('past MAX_SESSIONS_PER_ACCOUNT, a new session ends the least recently used one', async () => {

@@ -24,6 +24,9 @@ import {
 import { globalArgs, type Session } from '../session.ts'
 import { usableProfile } from '../stored-token.ts'
 
+/** How to give a Home PIN when there is no terminal to ask it on. */
+const PIN_HOW = 'run this in a terminal, or set PLEX_HOME_PIN'
+
 export default defineCliCommand({
   meta: { name: 'switch', description: "Switch the profile's token to a Plex Home user's" },
   args: {
@@ -36,7 +39,8 @@ export default defineCliCommand({
     pin: {
       type: 'string',
       valueHint: 'pin',
-      description: "The user's Home PIN, for a user who has one (prompted on a terminal when left out)",
+      description:
+        "The user's Home PIN, for a user who has one (prompted on a terminal when left out; scripts: env PLEX_HOME_PIN, which ps does not show)",
     },
   },
   async run(args, session) {
@@ -59,7 +63,8 @@ export default defineCliCommand({
       report(session, user, original.account ?? accountSummary(user))
       return EXIT.ok
     }
-    let pin = args.pin
+    // The environment rather than argv for scripts: `ps` shows a command line to every user of the machine.
+    let pin = args.pin ?? (session.ui.streams.env.PLEX_HOME_PIN || undefined)
     if (user.protected && pin === undefined) pin = await askPin(session.ui, user.title)
     let switched: Awaited<ReturnType<typeof switchHomeUser>>
     try {
@@ -74,7 +79,7 @@ export default defineCliCommand({
       if (isPlexErrorLike(error, 'home_pin_required')) {
         throw new CliError(
           pin === undefined
-            ? `${user.title} has a Home PIN: pass --pin or run this in a terminal`
+            ? `${user.title} has a Home PIN: ${PIN_HOW}`
             : `Plex did not accept the PIN for ${user.title}`,
           { code: error.code, cause: error },
         )
@@ -156,7 +161,7 @@ export function findUser(users: PlexHomeUser[], wanted: string): PlexHomeUser {
 }
 
 async function askPin(ui: Ui, title: string): Promise<string> {
-  if (!ui.interactive) throw usageError(`${title} has a Home PIN: pass --pin or run this in a terminal`)
+  if (!ui.interactive) throw usageError(`${title} has a Home PIN: ${PIN_HOW}`)
   const prompts = await import('@clack/prompts')
   const pin = await prompts.password({
     input: ui.streams.stdin,

@@ -32,7 +32,7 @@ export const sessionDelete = defineRoute(
     const found =
       session.id === id || (!session.home && (await lineage.find(session.accountUuid, id)) !== undefined)
     if (!found) throw new ProblemError('not_found', 'This account has no session with this id.')
-    await endSessions(c, session.accountUuid, [id])
+    await endSessions(c, [id])
     if (id === session.id) c.header('Set-Cookie', clearedSessionCookie(c.var.config.sessionCookieDomain))
     return c.body(null, 204)
   },

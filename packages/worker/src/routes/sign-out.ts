@@ -30,9 +30,8 @@ export const signOut = defineRoute(
     const { session } = c.var
     const input = validate(SignOutBody, await readBody(c, { optional: true }))
     // A Home user's session is in the admin's lineage: it may end itself, not the admin's.
-    if (input.everywhere && !session.home)
-      await endSessions(c, session.accountUuid, 'all', { budget: SIGN_OUT_CLEANUP_BUDGET })
-    else await endSessions(c, session.accountUuid, [session.id])
+    if (input.everywhere && !session.home) await endSessions(c, 'all', { budget: SIGN_OUT_CLEANUP_BUDGET })
+    else await endSessions(c, [session.id])
     c.header('Set-Cookie', clearedSessionCookie(c.var.config.sessionCookieDomain))
     return c.body(null, 204)
   },
