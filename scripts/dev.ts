@@ -1,12 +1,12 @@
 // `npm start`: the worker under `wrangler dev` on 127.0.0.1:8787 against the real plex.tv.
 // `npm run demo`: the same against the fake Plex served on loopback, so every endpoint can be tried
-// without a Plex account. Both create a git-ignored .dev.vars with a fresh key.
+// without a Plex account. Both create a git-ignored .dev.vars with a fresh key (scripts/secrets.mjs), and
+// wrangler builds the demo page itself (`[build]` in wrangler.toml).
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ensureDevVars } from './secrets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const { values: args } = parseArgs({
@@ -18,21 +18,9 @@ const { values: args } = parseArgs({
   },
 })
 
-/** Writes .dev.vars with a fresh 32-byte key unless it already exists. */
-function ensureDevVars(): void {
-  const path = join(root, '.dev.vars')
-  if (existsSync(path) && /TOKEN_ENCRYPTION_KEY=/.test(readFileSync(path, 'utf8'))) return
-  const lines = [
-    '# Local secrets for `wrangler dev`, created by scripts/dev.ts. Git-ignored; never commit.',
-    `TOKEN_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`,
-    '',
-  ]
-  writeFileSync(path, lines.join('\n'), { mode: 0o600 })
-  console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY.')
-}
-
 async function main(): Promise<void> {
-  ensureDevVars()
+  // wrangler's [build] step would write it too; here it is also there for the fake's first line of output.
+  if (ensureDevVars(root)) console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY.')
   const origin = `http://${args.ip === '127.0.0.1' ? 'localhost' : args.ip}:${args.port}`
   const vars: Record<string, string> = {
     ALLOWED_ORIGINS: [`http://localhost:${args.port}`, `http://127.0.0.1:${args.port}`].join(','),
