@@ -4,8 +4,9 @@ import { secureHeaders } from 'hono/secure-headers'
 import { configFor } from './config.ts'
 import type { AppEnv } from './env.ts'
 import { createPlex } from './plex.ts'
-import { handleError, problemResponse } from './problem.ts'
+import { handleError, ProblemError, problemResponse } from './problem.ts'
 import { handleNotFound, methodsFor } from './route-table.ts'
+import { health, unhealthy } from './routes/health.ts'
 import { ROUTES } from './routes/index.ts'
 import { cors, noStore, rejectForeignOrigins } from './security.ts'
 import { createSessionStore } from './session-store.ts'
@@ -43,7 +44,13 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   })
   app.use('/v1/*', noStore)
   app.use('/v1/*', async (c, next) => {
-    const config = await configFor(c.env)
+    const config = await configFor(c.env).catch((error: unknown) => error)
+    if (config instanceof Error) {
+      // /v1/health reports an incomplete configuration in its own answer; every other route fails with it.
+      const misconfigured = config instanceof ProblemError && config.code === 'misconfigured'
+      if (misconfigured && c.req.path === health.path) return unhealthy(c, config)
+      throw config
+    }
     c.set('config', config)
     c.set('now', now)
     c.set(
