@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import { configFor } from './config.ts'
+import { type Config, configFor } from './config.ts'
 import type { AppEnv } from './env.ts'
 import { createPlex } from './plex.ts'
 import { handleError, ProblemError, problemResponse } from './problem.ts'
@@ -44,12 +44,14 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   })
   app.use('/v1/*', noStore)
   app.use('/v1/*', async (c, next) => {
-    const config = await configFor(c.env).catch((error: unknown) => error)
-    if (config instanceof Error) {
+    let config: Config
+    try {
+      config = await configFor(c.env)
+    } catch (error) {
       // /v1/health reports an incomplete configuration in its own answer; every other route fails with it.
-      const misconfigured = config instanceof ProblemError && config.code === 'misconfigured'
-      if (misconfigured && c.req.path === health.path) return unhealthy(c, config)
-      throw config
+      const misconfigured = error instanceof ProblemError && error.code === 'misconfigured'
+      if (misconfigured && c.req.path === health.path) return unhealthy(c, error)
+      throw error
     }
     c.set('config', config)
     c.set('now', now)
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     )
     c.set('plexFor', (device) => createPlex(config, upstream, device))
     await next()
+    return undefined
   })
   app.use('/v1/*', cors(methodsFor))
   app.use(
