@@ -7,7 +7,7 @@ export interface PlexTvErrorDef {
   message: string
 }
 
-/** The plex.tv error codes the fake produces (see /work/shared/plex-api.md). */
+/** The plex.tv error codes the fake produces (the table under "Errors" in packages/core/README.md). */
 export const PLEX_TV_ERRORS = {
   clientIdentifierMissing: { code: 1000, message: 'X-Plex-Client-Identifier is missing', status: 400 },
   unauthenticated: { code: 1001, message: 'User could not be authenticated', status: 401 },

@@ -86,7 +86,7 @@ function unauthenticated(via: 'bearer' | 'cookie', detail: string): ProblemError
 }
 
 /**
- * The account fields frontends get: those Plex documents for UserPlexAccount (../shared/plex-api.md),
+ * The account fields frontends get: those Plex documents for UserPlexAccount (the core's `PlexUser`),
  * less the secret-carrying ones. An allowlist: a field plex.tv adds tomorrow (perhaps another token)
  * does not reach page scripts until it is looked at and listed here.
  */
