@@ -470,6 +470,38 @@ describe('demo page in Chromium', () => {
     await unknown.body?.cancel()
   })
 
+  it('/docs renders the API reference from the worker itself: no request leaves its origin', async () => {
+    const docsContext = await browser!.newContext()
+    const docsPage = await docsContext.newPage()
+    const elsewhere: string[] = []
+    const errors: string[] = []
+    docsPage.on('request', (request) => {
+      if (!request.url().startsWith(`${pageUrl}/`) && !request.url().startsWith('data:'))
+        elsewhere.push(request.url())
+    })
+    docsPage.on('pageerror', (error) => errors.push(error.message))
+    docsPage.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`)
+    })
+    docsPage.on('console', (message) => {
+      // Expected (see src/routes/docs.ts): zod probes `Function('')`, CSP refuses, zod interprets instead.
+      // A failed load is reported with its URL by the response handler above.
+      const text = message.text()
+      if (message.type() === 'error' && !/unsafe-eval|EvalError|Failed to load resource/.test(text))
+        errors.push(text)
+    })
+    try {
+      await docsPage.goto(`${pageUrl}/docs`)
+      // Scalar has read /openapi.json and rendered its operations.
+      await docsPage.getByText('The worker runs and is configured').first().waitFor({ timeout: 30_000 })
+      await screenshot('docs', docsPage)
+      expect(elsewhere).toEqual([])
+      expect(errors).toEqual([])
+    } finally {
+      await docsContext.close()
+    }
+  }, 60_000)
+
   it('fits a phone, in the dark theme', async () => {
     const phone = await browser!.newContext({
       viewport: { width: 375, height: 812 },

@@ -1,6 +1,7 @@
 // The demo page as it ships: packages/worker/scripts/build-demo.mjs run into a temporary folder, and
 // its output checked as wrangler will serve it (Workers static assets, headers from `_headers`). The
 // browser test (browser.test.ts) drives the served page end to end.
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +20,9 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 const SOURCE = join(root, 'packages/worker/demo')
+const { apiReference } = JSON.parse(readFileSync(join(root, 'packages/worker/package.json'), 'utf8')) as {
+  apiReference: { version: string; integrity: string }
+}
 
 let out: string
 const built = (name: string): string => readFileSync(join(out, name), 'utf8')
@@ -51,7 +55,21 @@ function headerRules(text: string): Map<string, Map<string, string>> {
 
 describe('node packages/worker/scripts/build-demo.mjs', () => {
   it('writes the page, its script, stylesheet and icon, and _headers', () => {
-    expect(readdirSync(out).sort()).toEqual(['_headers', 'demo.css', 'demo.js', 'favicon.svg', 'index.html'])
+    expect(readdirSync(out).sort()).toEqual([
+      '_headers',
+      'demo.css',
+      'demo.js',
+      'favicon.svg',
+      'index.html',
+      `scalar-api-reference-${apiReference.version}.js`,
+    ])
+  })
+
+  it('copies the pinned API reference script for /docs, byte for byte the release its hash names', () => {
+    const bytes = readFileSync(join(out, `scalar-api-reference-${apiReference.version}.js`))
+    expect(`sha384-${createHash('sha384').update(bytes).digest('base64')}`).toBe(apiReference.integrity)
+    // Workers static assets take files up to 25 MiB.
+    expect(bytes.length).toBeLessThan(25 * 1024 * 1024)
   })
 
   it('gives every file the strict CSP and the security headers', () => {
