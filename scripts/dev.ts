@@ -9,11 +9,15 @@ import { parseArgs } from 'node:util'
 import { ensureDevVars } from './secrets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+/** Where `npm run demo` serves the fake plex.tv unless --fake-port or FAKE_PLEX_PORT says otherwise. */
+const DEFAULT_FAKE_PORT = 32500
 const { values: args } = parseArgs({
   options: {
     demo: { type: 'boolean', default: false },
     port: { type: 'string', default: process.env.PORT ?? '8787' },
-    'fake-port': { type: 'string', default: process.env.FAKE_PLEX_PORT ?? '0' },
+    // A fixed port, so URLs the demo hands out (a CLI profile's plex.tv URL, a PIN's approval link) stay
+    // the same across restarts; the fake's servers take the next ports (32501, 32502, ...).
+    'fake-port': { type: 'string', default: process.env.FAKE_PLEX_PORT ?? String(DEFAULT_FAKE_PORT) },
     ip: { type: 'string', default: '127.0.0.1' },
   },
 })
@@ -28,7 +32,14 @@ async function main(): Promise<void> {
   let closeFake: (() => Promise<void>) | undefined
   if (args.demo) {
     const { serveFakePlex, describeSeed } = await import('../packages/fake-plex/src/serve.ts')
-    const fake = await serveFakePlex({ port: Number(args['fake-port']) })
+    const fakePort = Number(args['fake-port'])
+    const fake = await serveFakePlex({ port: fakePort }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error
+      console.error(
+        `Port ${fakePort} (or one after it) is taken: is another demo running? Choose others with --fake-port <port> or FAKE_PLEX_PORT.`,
+      )
+      process.exit(1)
+    })
     closeFake = fake.close
     const [firstServer] = fake.servers
     vars.PLEX_TV_URL = fake.plexTvUrl

@@ -53,6 +53,31 @@ function closeServer(server: ServerType): Promise<void> {
   })
 }
 
+/** plex.tv's avatar path: the served fake answers it itself. */
+const AVATAR_PATH = /^\/users\/[^/]+\/avatar$/
+
+/** A plain avatar (a circle with a person's outline): what the served fake shows for every account. */
+function avatar(): Response {
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="32" fill="#e5a00d"/>' +
+    '<circle cx="32" cy="25" r="11" fill="#1f1f1f"/><path d="M12 54a20 20 0 0 1 40 0z" fill="#1f1f1f"/></svg>'
+  return new Response(svg, { headers: { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' } })
+}
+
+/**
+ * The fake's answers name avatars on https://plex.tv as Plex's do; served on loopback they point at the
+ * fake itself instead, so a client showing them (the demo page) sends nothing off the machine.
+ */
+async function offlineAvatars(response: Response, plexTvUrl: string): Promise<Response> {
+  const type = response.headers.get('Content-Type') ?? ''
+  if (!response.body || !/json|xml/.test(type) || !plexTvUrl) return response
+  const text = await response.text()
+  const body = text.replaceAll('https://plex.tv/users/', `${plexTvUrl}/users/`)
+  const headers = new Headers(response.headers)
+  headers.delete('Content-Length')
+  return new Response(body, { status: response.status, statusText: response.statusText, headers })
+}
+
 /** Starts plex.tv and every seeded server on loopback. */
 export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise<ServedFakePlex> {
   const { host = '127.0.0.1', port: requestedPort, seed = defaultSeed, ...fakeOptions } = options
@@ -74,7 +99,8 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
         signal: request.signal,
       })
       try {
-        return await fake.handle(rewritten)
+        if (request.method === 'GET' && AVATAR_PATH.test(incoming.pathname)) return avatar()
+        return offlineAvatars(await fake.handle(rewritten), plexTvUrl)
       } catch (error) {
         // A 'network' fault: drop the connection, as a dead host would.
         env.incoming.socket.destroy()
@@ -83,6 +109,7 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
     }
 
   const listening: ServerType[] = []
+  let plexTvUrl = ''
   try {
     const served = await Promise.all(
       seed.servers.map(async (server, index) => {
@@ -104,7 +131,6 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
         return rewritten
       }),
     )
-    let plexTvUrl = ''
     const plexTv = await listen(
       forwardTo(() => plexTvUrl),
       host,

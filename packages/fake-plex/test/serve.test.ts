@@ -77,6 +77,26 @@ describe('serveFakePlex over loopback HTTP', () => {
     expect(polled.authToken).toMatch(/^[A-Za-z0-9_-]{20}$/)
   })
 
+  it('points avatars at itself, and serves them: nothing a client shows leaves the machine', async () => {
+    for (const accept of ['application/json', 'application/xml']) {
+      const res = await fetch(`${served.plexTvUrl}/api/v2/user`, {
+        headers: plexHeaders({ 'x-plex-token': ALICE_TOKEN, accept }),
+      })
+      const body = await res.text()
+      expect(body).not.toContain('https://plex.tv')
+      expect(body).toContain(`${served.plexTvUrl}/users/`)
+    }
+    const user = (await (
+      await fetch(`${served.plexTvUrl}/api/v2/user`, {
+        headers: plexHeaders({ 'x-plex-token': ALICE_TOKEN }),
+      })
+    ).json()) as { thumb: string }
+    const avatar = await fetch(user.thumb)
+    expect(avatar.status).toBe(200)
+    expect(avatar.headers.get('content-type')).toBe('image/svg+xml')
+    expect(await avatar.text()).toMatch(/^<svg /)
+  })
+
   it("drops the connection for a 'network' fault injected over HTTP", async () => {
     const inject = await fetch(`${served.plexTvUrl}/__fake/faults`, {
       method: 'POST',
