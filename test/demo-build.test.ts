@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultSeed } from '../packages/fake-plex/src/index.ts'
 import { root, run } from './commands.ts'
 
 /** The CSP of today's page, directive by directive: loosening any of them must be a visible change here. */
@@ -89,6 +90,18 @@ describe('node packages/worker/scripts/build-demo.mjs', () => {
     // answer unknown paths with index.html instead of the worker's 404 problem.
     expect(toml).not.toMatch(/^run_worker_first\s*=/m)
     expect(toml).toMatch(/^not_found_handling = "none"$/m)
+  })
+
+  it("names the fake Plex's demo accounts as seeded (shown only on loopback)", () => {
+    const note = source('index.html').match(/<p id="demo-accounts"[^>]*>([\s\S]*?)<\/p>/)?.[1] ?? ''
+    const seeded = defaultSeed.accounts.filter(
+      (account) => account.login === 'alice' || account.login === 'bob',
+    )
+    expect(seeded).toHaveLength(2)
+    for (const account of seeded) {
+      expect(note).toContain(`<strong>${account.login}</strong> / <code>${account.password}</code>`)
+      if (account.verificationCode) expect(note).toContain(`<code>${account.verificationCode}</code>`)
+    }
   })
 
   it('index.html has nothing inline: one same-origin module script, one stylesheet', () => {

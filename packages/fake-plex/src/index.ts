@@ -154,7 +154,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
   const plexTvApp = createPlexTvApp({ state, rateLimit: options.rateLimit ?? false })
   registerJwtRoutes(plexTvApp, { state, nonceRateLimit: options.nonceRateLimit ?? DEFAULT_NONCE_RATE_LIMIT })
   registerHomeRoutes(plexTvApp, state)
-  plexTvApp.get('/auth', () => authPage())
+  plexTvApp.get('/auth', () => authPage(seed.accounts))
   registerControlRoutes(plexTvApp, {
     state,
     inject: (fault) => faults.inject(fault),
@@ -190,7 +190,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     if (request.signal?.aborted) throw request.signal.reason
     const route = routes.get(url.origin)
     // app.plex.tv only serves the approval page.
-    if (!route && url.origin === APP_PLEX_TV && url.pathname === '/auth') return authPage()
+    if (!route && url.origin === APP_PLEX_TV && url.pathname === '/auth') return authPage(seed.accounts)
     if (!route) throw networkError()
 
     if (!url.pathname.startsWith('/__fake/')) {
