@@ -1,4 +1,4 @@
-import workerPackage from '../../package.json' with { type: 'json' }
+import { apiReference } from '../../package.json'
 import { configFor } from '../config.ts'
 import { problemResponse } from '../problem.ts'
 import { defineRoute } from '../route.ts'
@@ -23,9 +23,9 @@ import { defineRoute } from '../route.ts'
  */
 
 /** The exact @scalar/api-reference release /docs runs (packages/worker/package.json). */
-export const SCALAR_VERSION: string = workerPackage.apiReference.version
+export const SCALAR_VERSION: string = apiReference.version
 /** SRI hash of that release's `dist/browser/standalone.js`, checked at build and in the browser. */
-export const SCALAR_INTEGRITY: string = workerPackage.apiReference.integrity
+export const SCALAR_INTEGRITY: string = apiReference.integrity
 /** Where the build puts that file in the static assets (versioned, so a bump is a new URL). */
 export const SCALAR_SCRIPT_PATH = `/scalar-api-reference-${SCALAR_VERSION}.js`
 
