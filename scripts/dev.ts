@@ -3,6 +3,7 @@
 // without a Plex account. Both create a git-ignored .dev.vars with a fresh key (scripts/secrets.mjs), and
 // wrangler builds the demo page itself (`[build]` in wrangler.toml).
 import { spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -33,7 +34,12 @@ async function main(): Promise<void> {
   if (args.demo) {
     const { serveFakePlex, describeSeed } = await import('../packages/fake-plex/src/serve.ts')
     const fakePort = Number(args['fake-port'])
-    const fake = await serveFakePlex({ port: fakePort }).catch((error: NodeJS.ErrnoException) => {
+    // Next to wrangler's local KV, so the fake remembers the tokens the worker's sessions (and a CLI
+    // profile) hold across restarts; `WRANGLER_PERSIST_TO` (the tests) moves both.
+    const stateDir = process.env.WRANGLER_PERSIST_TO ?? join(root, '.wrangler', 'state')
+    mkdirSync(stateDir, { recursive: true })
+    const stateFile = join(stateDir, 'fake-plex.json')
+    const fake = await serveFakePlex({ port: fakePort, stateFile }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') throw error
       console.error(
         `Port ${fakePort} (or one after it) is taken: is another demo running? Choose others with --fake-port <port> or FAKE_PLEX_PORT.`,

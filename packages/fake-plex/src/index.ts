@@ -24,6 +24,7 @@ import {
   DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
   type DeviceKeyRecord,
   FakeState,
+  type PersistedState,
 } from './state.ts'
 
 export type { Fault, FaultKind } from './faults.ts'
@@ -46,7 +47,7 @@ export type {
   SeedShare,
 } from './seed.ts'
 export { defaultSeed } from './seed.ts'
-export type { AuthorizedDevice, DeviceKeyRecord, TokenDevice } from './state.ts'
+export type { AuthorizedDevice, DeviceKeyRecord, PersistedState, TokenDevice } from './state.ts'
 export {
   DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
   LOCKOUT_MS,
@@ -130,6 +131,10 @@ export interface FakePlex {
   clearFaults(): void
   /** Back to the seed: tokens, PINs, transient tokens, counters, faults and recorded requests. */
   reset(): void
+  /** The tokens, device keys and signing keys to keep across a restart (plain JSON). */
+  snapshot(): PersistedState
+  /** Takes back a snapshot() over the seed. */
+  restore(saved: PersistedState): void
 }
 
 const CLIENTS_PLEX_TV = 'https://clients.plex.tv'
@@ -254,6 +259,8 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
       faults.clear()
       requests.length = 0
     },
+    snapshot: () => state.snapshot(),
+    restore: (saved) => state.restore(saved),
   }
   return fake
 }

@@ -2,6 +2,7 @@
  * Serves the fake over real HTTP on loopback (Node only): plex.tv on one port, each seeded server on its
  * own port. Run directly for the demo: `npx tsx packages/fake-plex/src/serve.ts --port 32500`.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server'
@@ -11,6 +12,7 @@ import {
   type FakePlex,
   type FakePlexOptions,
   type FakeServer,
+  type PersistedState,
   type SeedServer,
 } from './index.ts'
 
@@ -19,6 +21,11 @@ export interface ServeFakePlexOptions extends Omit<FakePlexOptions, 'plexTvUrl'>
   host?: string
   /** plex.tv port, default 0 (any free port; so is NaN). When set, server i listens on port + 1 + i. */
   port?: number
+  /**
+   * A JSON file that keeps the issued tokens, device keys and signing keys across restarts (read at start,
+   * written after every request that may change them). Default: none, every start is the seed.
+   */
+  stateFile?: string
 }
 
 export interface ServedFakePlex {
@@ -78,9 +85,27 @@ async function offlineAvatars(response: Response, plexTvUrl: string): Promise<Re
   return new Response(body, { status: response.status, statusText: response.statusText, headers })
 }
 
+/** Takes back what an earlier run kept in `file`; a missing or unreadable file means the seed alone. */
+function loadState(file: string, fake: FakePlex): void {
+  let saved: PersistedState
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as PersistedState
+  } catch {
+    return
+  }
+  fake.restore(saved)
+}
+
+/** Writes the fake's long-lived state to `file` atomically (mode 0600: it holds tokens, fake as they are). */
+function saveState(file: string, fake: FakePlex): void {
+  const temporary = `${file}.${process.pid}.tmp`
+  writeFileSync(temporary, JSON.stringify(fake.snapshot()), { mode: 0o600 })
+  renameSync(temporary, file)
+}
+
 /** Starts plex.tv and every seeded server on loopback. */
 export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise<ServedFakePlex> {
-  const { host = '127.0.0.1', port: requestedPort, seed = defaultSeed, ...fakeOptions } = options
+  const { host = '127.0.0.1', port: requestedPort, seed = defaultSeed, stateFile, ...fakeOptions } = options
   // NaN (e.g. Number(undefined) from a CLI) means 'any free port'.
   const port = requestedPort !== undefined && Number.isInteger(requestedPort) ? requestedPort : 0
   let fake: FakePlex | undefined
@@ -100,7 +125,11 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
       })
       try {
         if (request.method === 'GET' && AVATAR_PATH.test(incoming.pathname)) return avatar()
-        return offlineAvatars(await fake.handle(rewritten), plexTvUrl)
+        const response = await fake.handle(rewritten)
+        // A token is issued, renewed or revoked only by a request that is not a GET (PIN polls aside).
+        if (stateFile && (request.method !== 'GET' || incoming.pathname.startsWith('/api/v2/pins/')))
+          saveState(stateFile, fake)
+        return offlineAvatars(response, plexTvUrl)
       } catch (error) {
         // A 'network' fault: drop the connection, as a dead host would.
         env.incoming.socket.destroy()
@@ -139,6 +168,7 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
     listening.push(plexTv.server)
     plexTvUrl = `http://${host}:${plexTv.port}`
     fake = createFakePlex({ ...fakeOptions, seed: { ...seed, servers: served }, plexTvUrl })
+    if (stateFile) loadState(stateFile, fake)
     return {
       plexTvUrl,
       appUrl: `${plexTvUrl}/auth`,
