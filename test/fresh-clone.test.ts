@@ -167,7 +167,9 @@ describe('a fresh clone, after `npm ci` alone', () => {
       PLEX_2FA_CODE: '000000',
     })
     expect(refused.code).toBe(1)
-    expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      'Plex said no: unauthorized (the 2FA code, or the password, was not accepted: use the current code)',
+    ])
   })
 
   it('npm run deploy -- --dry-run: wrangler builds the assets and accepts wrangler.toml without ids', async () => {
@@ -228,6 +230,38 @@ describe('a fresh clone, after `npm ci` alone', () => {
       ])
     } finally {
       await stop(demo.child)
+    }
+  }, 150_000)
+
+  it('npm run demo keeps a session across a restart: the worker and the fake both remember', async () => {
+    const port = await freePort()
+    const fakePort = await freePort()
+    const command = `npm run demo -- --port ${port} --fake-port ${fakePort}`
+    const env = { WRANGLER_PERSIST_TO: join(dir, 'restart-state') }
+    const url = `http://127.0.0.1:${port}`
+    let token = ''
+    const first = start(command, env)
+    try {
+      await health(url, first.child, first.output)
+      const signIn = await fetch(`${url}/v1/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-session-mode': 'bearer' },
+        body: JSON.stringify({ login: 'alice', password: 'alice-password' }),
+      })
+      expect(signIn.status).toBe(201)
+      token = ((await signIn.json()) as { session: { token: string } }).session.token
+    } finally {
+      await stop(first.child)
+    }
+    const second = start(command, env)
+    try {
+      await health(url, second.child, second.output)
+      // GET /v1/user asks the fake plex.tv with the Plex token the session holds: both must remember it.
+      const user = await fetch(`${url}/v1/user`, { headers: { authorization: `Bearer ${token}` } })
+      expect(user.status).toBe(200)
+      expect(((await user.json()) as { username: string }).username).toBe('alice')
+    } finally {
+      await stop(second.child)
     }
   }, 150_000)
 })
