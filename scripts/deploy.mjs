@@ -8,7 +8,7 @@
 //    gives), so a second run changes nothing but the code.
 // 3. prints the worker's URL and the next step (ALLOWED_ORIGINS).
 // Arguments after `--` go to `wrangler deploy` (e.g. `npm run deploy -- --dry-run`, which stops after
-// the build and touches no secret).
+// the build and touches no secret); `--env`, `--name` and `--config` also go to the secret commands.
 import { spawn } from 'node:child_process'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -53,7 +53,7 @@ function fail(message, output = '') {
 
 /** The names of the worker's secrets; none when the worker does not exist yet (Cloudflare's 10007). */
 async function existingSecrets() {
-  const listed = await wrangler(['secret', 'list', '--format', 'json'], { quiet: true })
+  const listed = await wrangler(['secret', 'list', '--format', 'json', ...targetArgs], { quiet: true })
   const output = `${listed.stdout}\n${listed.stderr}`
   if (listed.code !== 0) {
     if (/\b(10007|10090)\b/.test(output)) return new Set()
@@ -73,6 +73,13 @@ async function existingSecrets() {
 
 const deployArgs = process.argv.slice(2)
 const dryRun = deployArgs.includes('--dry-run')
+/** The arguments that choose which worker (`--env`, `--name`, `--config`): the secrets go to the same one. */
+const targetArgs = deployArgs.flatMap((arg, i) => {
+  if (/^(--env|--name|--config)=/.test(arg)) return [arg]
+  if (['--env', '-e', '--name', '--config', '-c'].includes(arg) && deployArgs[i + 1] !== undefined)
+    return [arg, deployArgs[i + 1]]
+  return []
+})
 
 const deployed = await wrangler(['deploy', ...deployArgs])
 if (deployed.code !== 0) fail('`wrangler deploy` failed (see above).')
@@ -84,7 +91,7 @@ for (const name of REQUIRED_SECRETS) {
     console.error(`${name}: already set, kept.`)
     continue
   }
-  const put = await wrangler(['secret', 'put', name], { input: generateKey(), quiet: true })
+  const put = await wrangler(['secret', 'put', name, ...targetArgs], { input: generateKey(), quiet: true })
   if (put.code !== 0) fail(`could not store ${name} as a secret.`, `${put.stdout}\n${put.stderr}`)
   console.error(`${name}: generated and stored as a secret (it is not shown, and no copy is kept).`)
 }

@@ -147,6 +147,17 @@ describe('npm run deploy (scripts/deploy.mjs)', () => {
     expect(calls().map((c) => c.args)).toEqual([['deploy']])
   })
 
+  it('`--env`/`--name`/`--config` go to the secret commands too, so the key lands on the deployed worker', async () => {
+    standIn('worker missing')
+    const { code } = await deploy(['--env', 'staging', '--name=auth-staging', '--minify'])
+    expect(code).toBe(0)
+    expect(calls().map((c) => c.args)).toEqual([
+      ['deploy', '--env', 'staging', '--name=auth-staging', '--minify'],
+      ['secret', 'list', '--format', 'json', '--env', 'staging', '--name=auth-staging'],
+      ['secret', 'put', 'TOKEN_ENCRYPTION_KEY', '--env', 'staging', '--name=auth-staging'],
+    ])
+  })
+
   it('`npm run deploy -- --dry-run` only builds: no account command', async () => {
     standIn('signed out')
     const { code } = await deploy(['--dry-run'])

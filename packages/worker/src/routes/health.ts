@@ -14,6 +14,8 @@ export const health = defineRoute(
     method: 'GET',
     path: '/v1/health',
     summary: 'The worker runs and is configured',
+    description:
+      'When a setting is missing or invalid, answers 503 `{"status":"misconfigured","detail":…,"fix":…}` (the setting named, never its value; `fix` says how to make a missing TOKEN_ENCRYPTION_KEY) instead of the 500 problem other routes give.',
     response: { status: 200, description: 'Healthy', schema: HealthResponse },
     problems: [],
   },
