@@ -17,6 +17,11 @@ try {
   console.log(`Signed in as ${user.username} <${user.email}>`)
 } catch (error) {
   if (!isPlexError(error)) throw error
-  console.error(`Plex said no: ${error.code} (${error.message})`)
+  // plex.tv answers a wrong 2FA code like a wrong password (401, code 1001): with a code sent, say so.
+  const reason =
+    error.code === 'unauthorized' && Bun.env.PLEX_2FA_CODE
+      ? 'the 2FA code, or the password, was not accepted: use the current code'
+      : error.message
+  console.error(`Plex said no: ${error.code} (${reason})`)
   process.exit(1)
 }

@@ -27,6 +27,11 @@ try {
   }
 } catch (error) {
   if (!isPlexError(error)) throw error
-  console.error(`Plex said no: ${error.code} (${error.message})`)
+  // plex.tv answers a wrong 2FA code like a wrong password (401, code 1001): with a code sent, say so.
+  const reason =
+    error.code === 'unauthorized' && process.env.PLEX_2FA_CODE
+      ? 'the 2FA code, or the password, was not accepted: use the current code'
+      : error.message
+  console.error(`Plex said no: ${error.code} (${reason})`)
   process.exitCode = 1
 }

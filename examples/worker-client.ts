@@ -1,5 +1,7 @@
-// Scripting against a deployed plex-auth worker with its typed client (bearer session), on Node (tsx),
-// Deno or Bun:  PLEX_AUTH_URL=https://auth.example.com PLEX_LOGIN=... PLEX_PASSWORD=... bun examples/worker-client.ts
+// Scripting against a deployed plex-auth worker with its typed client (bearer session), on Node 20
+// (through tsx: `npx tsx examples/worker-client.ts`), Deno or Bun:
+//   PLEX_AUTH_URL=https://auth.example.com PLEX_LOGIN=... PLEX_PASSWORD=... npx bun examples/worker-client.ts
+// PLEX_2FA_CODE answers a two-factor prompt. A refusal ends with one line and exit code 1.
 import { createWorkerClient, isWorkerProblemError } from '@plex-auth/worker/client'
 
 const env = (name: string): string | undefined =>
@@ -16,6 +18,7 @@ try {
   const { session, user } = await anonymous.signIn({
     login: env('PLEX_LOGIN') ?? '',
     password: env('PLEX_PASSWORD') ?? '',
+    ...(env('PLEX_2FA_CODE') ? { verificationCode: env('PLEX_2FA_CODE') } : {}),
   })
   if (!session.token) throw new Error('the worker did not hand out a bearer token')
   const api = anonymous.withSession({ bearer: session.token })
@@ -27,7 +30,11 @@ try {
   await api.signOut()
   console.log('Signed out')
 } catch (error) {
-  if (!isWorkerProblemError(error)) throw error
-  console.error(`The worker said no: ${error.code} (${error.title})`)
-  throw error
+  console.error(
+    isWorkerProblemError(error)
+      ? `The worker said no: ${error.code} (${error.detail})`
+      : `Could not talk to the worker: ${error instanceof Error ? error.message : String(error)}`,
+  )
+  // Exit code 1 without a stack trace, on Node and Bun (process) and Deno (which has process too).
+  ;(globalThis as { process?: { exitCode?: number } }).process!.exitCode = 1
 }

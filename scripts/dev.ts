@@ -1,38 +1,31 @@
 // `npm start`: the worker under `wrangler dev` on 127.0.0.1:8787 against the real plex.tv.
 // `npm run demo`: the same against the fake Plex served on loopback, so every endpoint can be tried
-// without a Plex account. Both create a git-ignored .dev.vars with a fresh key.
+// without a Plex account. Both create a git-ignored .dev.vars with a fresh key (scripts/secrets.mjs), and
+// wrangler builds the demo page itself (`[build]` in wrangler.toml).
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ensureDevVars } from './secrets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+/** Where `npm run demo` serves the fake plex.tv unless --fake-port or FAKE_PLEX_PORT says otherwise. */
+const DEFAULT_FAKE_PORT = 32500
 const { values: args } = parseArgs({
   options: {
     demo: { type: 'boolean', default: false },
     port: { type: 'string', default: process.env.PORT ?? '8787' },
-    'fake-port': { type: 'string', default: process.env.FAKE_PLEX_PORT ?? '0' },
+    // A fixed port, so URLs the demo hands out (a CLI profile's plex.tv URL, a PIN's approval link) stay
+    // the same across restarts; the fake's servers take the next ports (32501, 32502, ...).
+    'fake-port': { type: 'string', default: process.env.FAKE_PLEX_PORT ?? String(DEFAULT_FAKE_PORT) },
     ip: { type: 'string', default: '127.0.0.1' },
   },
 })
 
-/** Writes .dev.vars with a fresh 32-byte key unless it already exists. */
-function ensureDevVars(): void {
-  const path = join(root, '.dev.vars')
-  if (existsSync(path) && /TOKEN_ENCRYPTION_KEY=/.test(readFileSync(path, 'utf8'))) return
-  const lines = [
-    '# Local secrets for `wrangler dev`, created by scripts/dev.ts. Git-ignored; never commit.',
-    `TOKEN_ENCRYPTION_KEY=${randomBytes(32).toString('base64')}`,
-    '',
-  ]
-  writeFileSync(path, lines.join('\n'), { mode: 0o600 })
-  console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY.')
-}
-
 async function main(): Promise<void> {
-  ensureDevVars()
+  // wrangler's [build] step would write it too; here it is also there for the fake's first line of output.
+  if (ensureDevVars(root)) console.log('Created .dev.vars with a fresh TOKEN_ENCRYPTION_KEY.')
   const origin = `http://${args.ip === '127.0.0.1' ? 'localhost' : args.ip}:${args.port}`
   const vars: Record<string, string> = {
     ALLOWED_ORIGINS: [`http://localhost:${args.port}`, `http://127.0.0.1:${args.port}`].join(','),
@@ -40,7 +33,19 @@ async function main(): Promise<void> {
   let closeFake: (() => Promise<void>) | undefined
   if (args.demo) {
     const { serveFakePlex, describeSeed } = await import('../packages/fake-plex/src/serve.ts')
-    const fake = await serveFakePlex({ port: Number(args['fake-port']) })
+    const fakePort = Number(args['fake-port'])
+    // Next to wrangler's local KV, so the fake remembers the tokens the worker's sessions (and a CLI
+    // profile) hold across restarts; `WRANGLER_PERSIST_TO` (the tests) moves both.
+    const stateDir = process.env.WRANGLER_PERSIST_TO ?? join(root, '.wrangler', 'state')
+    mkdirSync(stateDir, { recursive: true })
+    const stateFile = join(stateDir, 'fake-plex.json')
+    const fake = await serveFakePlex({ port: fakePort, stateFile }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error
+      console.error(
+        `Port ${fakePort} (or one after it) is taken: is another demo running? Choose others with --fake-port <port> or FAKE_PLEX_PORT.`,
+      )
+      process.exit(1)
+    })
     closeFake = fake.close
     const [firstServer] = fake.servers
     vars.PLEX_TV_URL = fake.plexTvUrl

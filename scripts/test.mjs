@@ -29,7 +29,9 @@ const steps = [
     'cli package check (publint)',
     'npm run build --silent -w @plex-auth/cli && cd packages/cli && publint --strict',
   ],
-  ['end-to-end and browser tests', 'vitest run --root test'],
+  ['end-to-end and browser tests', 'vitest run --root test --exclude fresh-clone.test.ts'],
+  // Last: a clone of HEAD, `npm ci` from npm's cache, then the READMEs' commands as written.
+  ["fresh clone (npm ci, then the READMEs' commands)", 'vitest run --root test fresh-clone'],
 ]
 
 const results = []

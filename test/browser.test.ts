@@ -225,6 +225,10 @@ describe('demo page in Chromium', () => {
     })
     await expect.poll(() => status().textContent()).toBe('Not signed in.')
     expect(await background(page)).toBe('rgb(245, 246, 248)') // the light theme
+    // On loopback (`npm run demo`) the page names the fake's accounts.
+    expect(await page.locator('#demo-accounts').textContent()).toMatch(
+      /alice.*alice-password.*bob.*bob-password.*123456/s,
+    )
     await screenshot('signed-out')
 
     // 1. Sign in with Plex: the auth URL opens the fake app.plex.tv in a new tab; alice approves there.
@@ -234,6 +238,9 @@ describe('demo page in Chromium', () => {
     await approval.waitForLoadState()
     expect(approval.url()).toContain(`${fakeUrl}/auth#?`)
     await expect.poll(() => page.locator('#pin-pending').isVisible()).toBe(true)
+    // One instruction on the card, no 25-character code nobody types; the status line says what happened.
+    expect(await page.locator('#pin-pending').textContent()).not.toContain('Code')
+    expect(await status().textContent()).toBe('Plex sign-in opened in a new tab.')
     await screenshot('pin-waiting')
     await approval.getByLabel('Email or username').fill('alice')
     await approval.getByLabel('Password', { exact: true }).fill('alice-password')
@@ -252,13 +259,19 @@ describe('demo page in Chromium', () => {
     await signOut()
     await screenshot('signed-out-after-pin')
 
-    // 2. Password as bob: the worker asks for the 2FA code, the page shows the field and the reason.
+    // 2. Password as bob: the worker asks for the 2FA code, the page shows the field and the reason, as
+    // an expected step (the status line), not a red alert. A wrong code is an error that says so.
     await signInWithPassword('bob', 'bob-password')
-    await expect.poll(() => alert().textContent()).toMatch(/^Verification code required\. .*two-factor/)
+    await expect.poll(() => status().textContent()).toMatch(/two-factor authentication: enter the code/)
+    expect(await alert().isVisible()).toBe(false)
     const codeField = page.getByLabel('Two-factor code')
     await expect(codeField.isVisible()).resolves.toBe(true)
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('verification-code')
     await screenshot('2fa-asked')
+    await codeField.fill('000000')
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+    await expect.poll(() => alert().textContent()).toMatch(/Plex did not accept this 2FA code/)
+    await screenshot('2fa-wrong-code')
     await codeField.fill('123456')
     await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await expect.poll(() => page.locator('#account-username').textContent()).toBe('bob')
@@ -469,6 +482,38 @@ describe('demo page in Chromium', () => {
     expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/)
     await unknown.body?.cancel()
   })
+
+  it('/docs renders the API reference from the worker itself: no request leaves its origin', async () => {
+    const docsContext = await browser!.newContext()
+    const docsPage = await docsContext.newPage()
+    const elsewhere: string[] = []
+    const errors: string[] = []
+    docsPage.on('request', (request) => {
+      if (!request.url().startsWith(`${pageUrl}/`) && !request.url().startsWith('data:'))
+        elsewhere.push(request.url())
+    })
+    docsPage.on('pageerror', (error) => errors.push(error.message))
+    docsPage.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`)
+    })
+    docsPage.on('console', (message) => {
+      // Expected (see src/routes/docs.ts): zod probes `Function('')`, CSP refuses, zod interprets instead.
+      // A failed load is reported with its URL by the response handler above.
+      const text = message.text()
+      if (message.type() === 'error' && !/unsafe-eval|EvalError|Failed to load resource/.test(text))
+        errors.push(text)
+    })
+    try {
+      await docsPage.goto(`${pageUrl}/docs`)
+      // Scalar has read /openapi.json and rendered its operations.
+      await docsPage.getByText('The worker runs and is configured').first().waitFor({ timeout: 30_000 })
+      await screenshot('docs', docsPage)
+      expect(elsewhere).toEqual([])
+      expect(errors).toEqual([])
+    } finally {
+      await docsContext.close()
+    }
+  }, 60_000)
 
   it('fits a phone, in the dark theme', async () => {
     const phone = await browser!.newContext({

@@ -1,10 +1,12 @@
 // The demo page as it ships: packages/worker/scripts/build-demo.mjs run into a temporary folder, and
 // its output checked as wrangler will serve it (Workers static assets, headers from `_headers`). The
 // browser test (browser.test.ts) drives the served page end to end.
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { defaultSeed } from '../packages/fake-plex/src/index.ts'
 import { root, run } from './commands.ts'
 
 /** The CSP of today's page, directive by directive: loosening any of them must be a visible change here. */
@@ -19,6 +21,9 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 const SOURCE = join(root, 'packages/worker/demo')
+const { apiReference } = JSON.parse(readFileSync(join(root, 'packages/worker/package.json'), 'utf8')) as {
+  apiReference: { version: string; integrity: string }
+}
 
 let out: string
 const built = (name: string): string => readFileSync(join(out, name), 'utf8')
@@ -51,7 +56,21 @@ function headerRules(text: string): Map<string, Map<string, string>> {
 
 describe('node packages/worker/scripts/build-demo.mjs', () => {
   it('writes the page, its script, stylesheet and icon, and _headers', () => {
-    expect(readdirSync(out).sort()).toEqual(['_headers', 'demo.css', 'demo.js', 'favicon.svg', 'index.html'])
+    expect(readdirSync(out).sort()).toEqual([
+      '_headers',
+      'demo.css',
+      'demo.js',
+      'favicon.svg',
+      'index.html',
+      `scalar-api-reference-${apiReference.version}.js`,
+    ])
+  })
+
+  it('copies the pinned API reference script for /docs, byte for byte the release its hash names', () => {
+    const bytes = readFileSync(join(out, `scalar-api-reference-${apiReference.version}.js`))
+    expect(`sha384-${createHash('sha384').update(bytes).digest('base64')}`).toBe(apiReference.integrity)
+    // Workers static assets take files up to 25 MiB.
+    expect(bytes.length).toBeLessThan(25 * 1024 * 1024)
   })
 
   it('gives every file the strict CSP and the security headers', () => {
@@ -71,6 +90,18 @@ describe('node packages/worker/scripts/build-demo.mjs', () => {
     // answer unknown paths with index.html instead of the worker's 404 problem.
     expect(toml).not.toMatch(/^run_worker_first\s*=/m)
     expect(toml).toMatch(/^not_found_handling = "none"$/m)
+  })
+
+  it("names the fake Plex's demo accounts as seeded (shown only on loopback)", () => {
+    const note = source('index.html').match(/<p id="demo-accounts"[^>]*>([\s\S]*?)<\/p>/)?.[1] ?? ''
+    const seeded = defaultSeed.accounts.filter(
+      (account) => account.login === 'alice' || account.login === 'bob',
+    )
+    expect(seeded).toHaveLength(2)
+    for (const account of seeded) {
+      expect(note).toContain(`<strong>${account.login}</strong> / <code>${account.password}</code>`)
+      if (account.verificationCode) expect(note).toContain(`<code>${account.verificationCode}</code>`)
+    }
   })
 
   it('index.html has nothing inline: one same-origin module script, one stylesheet', () => {

@@ -1,7 +1,9 @@
 /**
  * The approval page at <plexTvUrl>/auth, playing app.plex.tv: it reads `#?clientID=..&code=..` from
- * location.hash exactly like app.plex.tv's URL and posts to /__fake/pins/approve.
+ * location.hash exactly like app.plex.tv's URL and posts to /__fake/pins/approve. It names the fake's
+ * accounts (login, password, 2FA code), since nobody arrives here knowing them.
  */
+import type { SeedAccount } from './seed.ts'
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -19,6 +21,9 @@ const PAGE = `<!doctype html>
   .error { background: #5c1f1f; }
   .success { background: #1f4d2b; }
   small { color: #aaa; }
+  .accounts { margin-top: 1.5rem; padding: .75rem 1rem; background: #333; border-radius: 4px; }
+  .accounts ul { margin: .5rem 0 0; padding-left: 1.25rem; }
+  code { font-size: .95em; }
 </style>
 </head>
 <body>
@@ -35,6 +40,7 @@ const PAGE = `<!doctype html>
     <button type="submit">Allow</button>
   </form>
   <div id="message" role="alert" hidden></div>
+  <!--ACCOUNTS-->
   <p><small>This is fake-plex, a local stand-in for app.plex.tv. Nothing here reaches Plex.</small></p>
 </main>
 <script>
@@ -102,9 +108,23 @@ const PAGE = `<!doctype html>
 </html>
 `
 
-/** GET /auth: the approval page. */
-export function authPage(): Response {
-  return new Response(PAGE, {
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+/** The fake's accounts, for the page: who can approve, with what. */
+function accountList(accounts: readonly SeedAccount[]): string {
+  if (accounts.length === 0) return ''
+  const items = accounts.map((account) => {
+    const code = account.verificationCode
+      ? `, two-factor code <code>${escapeHtml(account.verificationCode)}</code>`
+      : ''
+    return `<li><strong>${escapeHtml(account.login)}</strong> / <code>${escapeHtml(account.password)}</code>${code}</li>`
+  })
+  return `<section class="accounts" aria-labelledby="accounts-heading"><strong id="accounts-heading">The fake's accounts</strong><ul>${items.join('')}</ul></section>`
+}
+
+/** GET /auth: the approval page, naming `accounts` (the fake's seeded accounts). */
+export function authPage(accounts: readonly SeedAccount[] = []): Response {
+  return new Response(PAGE.replace('<!--ACCOUNTS-->', accountList(accounts)), {
     status: 200,
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   })

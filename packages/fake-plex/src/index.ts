@@ -24,6 +24,7 @@ import {
   DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
   type DeviceKeyRecord,
   FakeState,
+  type PersistedState,
 } from './state.ts'
 
 export type { Fault, FaultKind } from './faults.ts'
@@ -46,7 +47,7 @@ export type {
   SeedShare,
 } from './seed.ts'
 export { defaultSeed } from './seed.ts'
-export type { AuthorizedDevice, DeviceKeyRecord, TokenDevice } from './state.ts'
+export type { AuthorizedDevice, DeviceKeyRecord, PersistedState, TokenDevice } from './state.ts'
 export {
   DEFAULT_SIGN_IN_FAILURES_BEFORE_LOCKOUT,
   LOCKOUT_MS,
@@ -137,6 +138,10 @@ export interface FakePlex {
   clearFaults(): void
   /** Back to the seed: tokens, PINs, transient tokens, counters, faults and recorded requests. */
   reset(): void
+  /** The tokens, device keys and signing keys to keep across a restart (plain JSON). */
+  snapshot(): PersistedState
+  /** Takes back a snapshot() over the seed. */
+  restore(saved: PersistedState): void
 }
 
 const CLIENTS_PLEX_TV = 'https://clients.plex.tv'
@@ -162,7 +167,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
   const plexTvApp = createPlexTvApp({ state, rateLimit: options.rateLimit ?? false })
   registerJwtRoutes(plexTvApp, { state, nonceRateLimit: options.nonceRateLimit ?? DEFAULT_NONCE_RATE_LIMIT })
   registerHomeRoutes(plexTvApp, state)
-  plexTvApp.get('/auth', () => authPage())
+  plexTvApp.get('/auth', () => authPage(seed.accounts))
   registerControlRoutes(plexTvApp, {
     state,
     inject: (fault) => faults.inject(fault),
@@ -198,7 +203,7 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
     if (request.signal?.aborted) throw request.signal.reason
     const route = routes.get(url.origin)
     // app.plex.tv only serves the approval page.
-    if (!route && url.origin === APP_PLEX_TV && url.pathname === '/auth') return authPage()
+    if (!route && url.origin === APP_PLEX_TV && url.pathname === '/auth') return authPage(seed.accounts)
     if (!route) throw networkError()
 
     if (!url.pathname.startsWith('/__fake/')) {
@@ -264,6 +269,8 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
       faults.clear()
       requests.length = 0
     },
+    snapshot: () => state.snapshot(),
+    restore: (saved) => state.restore(saved),
   }
   return fake
 }

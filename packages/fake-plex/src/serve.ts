@@ -2,6 +2,7 @@
  * Serves the fake over real HTTP on loopback (Node only): plex.tv on one port, each seeded server on its
  * own port. Run directly for the demo: `npx tsx packages/fake-plex/src/serve.ts --port 32500`.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server'
@@ -11,6 +12,7 @@ import {
   type FakePlex,
   type FakePlexOptions,
   type FakeServer,
+  type PersistedState,
   type SeedServer,
 } from './index.ts'
 
@@ -19,6 +21,11 @@ export interface ServeFakePlexOptions extends Omit<FakePlexOptions, 'plexTvUrl'>
   host?: string
   /** plex.tv port, default 0 (any free port; so is NaN). When set, server i listens on port + 1 + i. */
   port?: number
+  /**
+   * A JSON file that keeps the issued tokens, device keys and signing keys across restarts (read at start,
+   * written after every request that may change them). Default: none, every start is the seed.
+   */
+  stateFile?: string
 }
 
 export interface ServedFakePlex {
@@ -53,9 +60,52 @@ function closeServer(server: ServerType): Promise<void> {
   })
 }
 
+/** plex.tv's avatar path: the served fake answers it itself. */
+const AVATAR_PATH = /^\/users\/[^/]+\/avatar$/
+
+/** A plain avatar (a circle with a person's outline): what the served fake shows for every account. */
+function avatar(): Response {
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="32" fill="#e5a00d"/>' +
+    '<circle cx="32" cy="25" r="11" fill="#1f1f1f"/><path d="M12 54a20 20 0 0 1 40 0z" fill="#1f1f1f"/></svg>'
+  return new Response(svg, { headers: { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400' } })
+}
+
+/**
+ * The fake's answers name avatars on https://plex.tv as Plex's do; served on loopback they point at the
+ * fake itself instead, so a client showing them (the demo page) sends nothing off the machine.
+ */
+async function offlineAvatars(response: Response, plexTvUrl: string): Promise<Response> {
+  const type = response.headers.get('Content-Type') ?? ''
+  if (!response.body || !/json|xml/.test(type) || !plexTvUrl) return response
+  const text = await response.text()
+  const body = text.replaceAll('https://plex.tv/users/', `${plexTvUrl}/users/`)
+  const headers = new Headers(response.headers)
+  headers.delete('Content-Length')
+  return new Response(body, { status: response.status, statusText: response.statusText, headers })
+}
+
+/** Takes back what an earlier run kept in `file`; a missing or unreadable file means the seed alone. */
+function loadState(file: string, fake: FakePlex): void {
+  let saved: PersistedState
+  try {
+    saved = JSON.parse(readFileSync(file, 'utf8')) as PersistedState
+  } catch {
+    return
+  }
+  fake.restore(saved)
+}
+
+/** Writes the fake's long-lived state to `file` atomically (mode 0600: it holds tokens, fake as they are). */
+function saveState(file: string, fake: FakePlex): void {
+  const temporary = `${file}.${process.pid}.tmp`
+  writeFileSync(temporary, JSON.stringify(fake.snapshot()), { mode: 0o600 })
+  renameSync(temporary, file)
+}
+
 /** Starts plex.tv and every seeded server on loopback. */
 export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise<ServedFakePlex> {
-  const { host = '127.0.0.1', port: requestedPort, seed = defaultSeed, ...fakeOptions } = options
+  const { host = '127.0.0.1', port: requestedPort, seed = defaultSeed, stateFile, ...fakeOptions } = options
   // NaN (e.g. Number(undefined) from a CLI) means 'any free port'.
   const port = requestedPort !== undefined && Number.isInteger(requestedPort) ? requestedPort : 0
   let fake: FakePlex | undefined
@@ -74,7 +124,12 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
         signal: request.signal,
       })
       try {
-        return await fake.handle(rewritten)
+        if (request.method === 'GET' && AVATAR_PATH.test(incoming.pathname)) return avatar()
+        const response = await fake.handle(rewritten)
+        // A token is issued, renewed or revoked only by a request that is not a GET (PIN polls aside).
+        if (stateFile && (request.method !== 'GET' || incoming.pathname.startsWith('/api/v2/pins/')))
+          saveState(stateFile, fake)
+        return offlineAvatars(response, plexTvUrl)
       } catch (error) {
         // A 'network' fault: drop the connection, as a dead host would.
         env.incoming.socket.destroy()
@@ -83,6 +138,7 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
     }
 
   const listening: ServerType[] = []
+  let plexTvUrl = ''
   try {
     const served = await Promise.all(
       seed.servers.map(async (server, index) => {
@@ -104,7 +160,6 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
         return rewritten
       }),
     )
-    let plexTvUrl = ''
     const plexTv = await listen(
       forwardTo(() => plexTvUrl),
       host,
@@ -113,6 +168,7 @@ export async function serveFakePlex(options: ServeFakePlexOptions = {}): Promise
     listening.push(plexTv.server)
     plexTvUrl = `http://${host}:${plexTv.port}`
     fake = createFakePlex({ ...fakeOptions, seed: { ...seed, servers: served }, plexTvUrl })
+    if (stateFile) loadState(stateFile, fake)
     return {
       plexTvUrl,
       appUrl: `${plexTvUrl}/auth`,

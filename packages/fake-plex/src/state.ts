@@ -136,6 +136,19 @@ export interface PmsCaller {
   baseToken: string
 }
 
+/**
+ * What a served fake keeps across restarts (`serveFakePlex({ stateFile })`, used by `npm run demo`): the
+ * tokens it issued, the device keys registered and its signing keys, so a token or Plex JWT a client
+ * stored (a CLI profile, a worker session) stays good. PINs, nonces, transient tokens and counters are
+ * short-lived and start afresh.
+ */
+export interface PersistedState {
+  version: 1
+  tokens: AccountToken[]
+  deviceKeys: DeviceKeyRecord[]
+  signingKeys: SigningKey[]
+}
+
 export type Authentication = { ok: true; account: SeedAccount } | { ok: false; error: PlexTvErrorDef }
 
 export class FakeState {
@@ -200,6 +213,25 @@ export class FakeState {
         issuedAt: 0,
       })
     }
+  }
+
+  /** The long-lived part of the state, as plain JSON (see PersistedState). */
+  snapshot(): PersistedState {
+    return {
+      version: 1,
+      tokens: [...this.tokens.values()],
+      deviceKeys: [...this.deviceKeys.values()],
+      signingKeys: this.signingKeys,
+    }
+  }
+
+  /** Takes back a snapshot over the seed; entries for accounts the seed lacks are dropped. */
+  restore(saved: PersistedState): void {
+    if (saved?.version !== 1) return
+    const known = (login: string): boolean => this.findAccount(login) !== undefined
+    for (const token of saved.tokens ?? []) if (known(token.login)) this.tokens.set(token.token, token)
+    for (const key of saved.deviceKeys ?? []) if (known(key.login)) this.deviceKeys.set(key.thumbprint, key)
+    if (saved.signingKeys?.length) this.signingKeys = saved.signingKeys
   }
 
   findAccount(loginOrEmail: string): SeedAccount | undefined {

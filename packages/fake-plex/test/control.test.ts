@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultSeed } from '../src/index.ts'
+import { createFakePlex, defaultSeed } from '../src/index.ts'
 import { ALICE_TOKEN, BOB_TOKEN, CLIENT_ID, plexHeaders, setup } from './helpers.ts'
 
 async function createPin(fake: ReturnType<typeof setup>['fake']) {
@@ -212,6 +212,24 @@ describe('GET /auth', () => {
       expect(html).toContain('role="alert"')
     }
     await expect(fake.fetch('https://app.plex.tv/api/v2/user')).rejects.toThrow('fetch failed')
+  })
+
+  it("names the fake's accounts, their passwords and 2FA codes, escaped", async () => {
+    const { fake } = setup()
+    const html = await (await fake.fetch('https://plex.tv/auth')).text()
+    for (const account of fake.accounts) {
+      expect(html).toContain(`<strong>${account.login}</strong> / <code>${account.password}</code>`)
+    }
+    expect(html).toContain('two-factor code <code>123456</code>')
+    const hostile = createFakePlex({
+      seed: {
+        ...defaultSeed,
+        accounts: [{ ...defaultSeed.accounts[0]!, login: '<img src=x onerror=alert(1)>' }],
+      },
+    })
+    const page = await (await hostile.fetch('https://plex.tv/auth')).text()
+    expect(page).not.toContain('<img src=x')
+    expect(page).toContain('&#60;img src=x onerror=alert(1)&#62;')
   })
 })
 

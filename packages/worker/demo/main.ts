@@ -49,8 +49,9 @@ const codeInput = byId('verification-code', HTMLInputElement)
 const pinStart = byId('pin-start', HTMLButtonElement)
 const pinPending = byId('pin-pending', HTMLDivElement)
 const pinLink = byId('pin-link', HTMLAnchorElement)
-const pinCode = byId('pin-code', HTMLElement)
 const pinCancel = byId('pin-cancel', HTMLButtonElement)
+// `npm run demo` serves this page on loopback: name the fake Plex's accounts there (never on a deployment).
+byId('demo-accounts', HTMLElement).hidden = !['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)
 const serverFieldset = byId('servers', HTMLFieldSetElement)
 const listServersButton = byId('list-servers', HTMLButtonElement)
 const transientButton = byId('get-transient-token', HTMLButtonElement)
@@ -162,11 +163,11 @@ pinStart.addEventListener('click', () =>
     const pin = await worker.createPin({}, { signal: controller.signal })
     if (!/^https?:\/\//.test(pin.authUrl)) throw new Error('The sign-in link is not a web address.')
     pinLink.href = pin.authUrl
-    pinCode.textContent = pin.code
     pinPending.hidden = false
     // noopener: Plex's page gets no handle on this one (window.open then returns null, so a link is shown too).
     window.open(pin.authUrl, '_blank', 'noopener')
-    say('Waiting for you to approve the sign-in in the Plex tab.')
+    // The card says what to do; the status line (read out by screen readers) says what happened.
+    say('Plex sign-in opened in a new tab.')
     try {
       const { user } = await worker.waitForPin(pin, { signal: controller.signal })
       showSignedIn(user, true)
@@ -205,11 +206,13 @@ passwordForm.addEventListener('submit', (event) => {
       showSignedIn(user, true)
     } catch (error) {
       markInvalidFields(passwordForm, error)
-      if (isWorkerProblemError(error, 'verification_code_required')) {
+      if (isWorkerProblemError(error, 'verification_code_required') && !input.verificationCode) {
+        // An expected step, not a failure: ask for the code without the red alert.
         codeField.hidden = false
         codeInput.required = true
         codeInput.focus()
         say('This account uses two-factor authentication: enter the code from your authenticator app.')
+        return
       }
       throw error
     }

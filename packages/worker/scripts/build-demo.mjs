@@ -2,10 +2,15 @@
 // static assets (`[assets]` in wrangler.toml): index.html, demo.js (demo/main.ts with the typed client
 // it imports, one minified ES module), demo.css, favicon.svg, and `_headers`, which gives those files
 // the page's CSP and security headers (the worker's own responses get theirs from secureHeaders()).
+// Also the API reference's script for /docs (Scalar's standalone build, pinned with its hash in
+// package.json "apiReference"), taken from its npm package and served from this origin.
 //
 // Usage: node packages/worker/scripts/build-demo.mjs [outdir]
 // Run it before `wrangler dev` and `wrangler deploy`: wrangler refuses a missing assets directory.
-import { copyFile, mkdir, rm, stat, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -43,6 +48,60 @@ const HEADERS = {
   'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
 }
 
+/**
+ * The pinned API reference script, from node_modules/.cache when an earlier build fetched it, else from
+ * its npm package (`npm pack`, which reads npm's cache first); refused unless its sha384 is the pinned one.
+ */
+async function apiReferenceScript() {
+  const { apiReference: pin } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'))
+  const cached = join(
+    packageDir,
+    '..',
+    '..',
+    'node_modules',
+    '.cache',
+    'plex-auth',
+    `${pin.version}-${pin.file.replaceAll('/', '_')}`,
+  )
+  const integrity = (bytes) => `sha384-${createHash('sha384').update(bytes).digest('base64')}`
+  try {
+    const bytes = await readFile(cached)
+    if (integrity(bytes) === pin.integrity) return bytes
+  } catch {}
+  const work = await mkdtemp(join(tmpdir(), 'plex-auth-api-reference-'))
+  try {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+    const packed = execFileSync(
+      npm,
+      ['pack', `${pin.package}@${pin.version}`, '--prefer-offline', '--silent', '--pack-destination', work],
+      {
+        cwd: work,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        shell: process.platform === 'win32',
+      },
+    )
+      .trim()
+      .split('\n')
+      .at(-1)
+    execFileSync('tar', ['-xzf', packed, `package/${pin.file}`], { cwd: work, stdio: 'inherit' })
+    const bytes = await readFile(join(work, 'package', pin.file))
+    if (integrity(bytes) !== pin.integrity) {
+      throw new Error(
+        `${pin.package}@${pin.version} ${pin.file} does not match the pinned integrity: refusing it`,
+      )
+    }
+    await mkdir(dirname(cached), { recursive: true })
+    await writeFile(cached, bytes)
+    return bytes
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+const { apiReference } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'))
+const apiReferenceBytes = await apiReferenceScript()
+
 await rm(outdir, { recursive: true, force: true })
 await mkdir(outdir, { recursive: true })
 await build({
@@ -65,6 +124,8 @@ await build({
 })
 await copyFile(join(source, 'index.html'), join(outdir, 'index.html'))
 await copyFile(join(source, 'favicon.svg'), join(outdir, 'favicon.svg'))
+// The name docs.ts's SCALAR_SCRIPT_PATH gives it.
+await writeFile(join(outdir, `scalar-api-reference-${apiReference.version}.js`), apiReferenceBytes)
 const headerLines = Object.entries(HEADERS).map(([name, value]) => `  ${name}: ${value}`)
 await writeFile(
   join(outdir, '_headers'),

@@ -1,12 +1,13 @@
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
-import { configFor } from './config.ts'
+import { type Config, configFor } from './config.ts'
 import type { AppEnv } from './env.ts'
 import { createLineage } from './lineage.ts'
 import { createPlex } from './plex.ts'
-import { handleError, problemResponse } from './problem.ts'
+import { handleError, ProblemError, problemResponse } from './problem.ts'
 import { handleNotFound, methodsFor } from './route-table.ts'
+import { health, unhealthy } from './routes/health.ts'
 import { ROUTES } from './routes/index.ts'
 import { cors, noStore, rejectForeignOrigins } from './security.ts'
 import { createSessionStore } from './session-store.ts'
@@ -44,7 +45,15 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   })
   app.use('/v1/*', noStore)
   app.use('/v1/*', async (c, next) => {
-    const config = await configFor(c.env)
+    let config: Config
+    try {
+      config = await configFor(c.env)
+    } catch (error) {
+      // /v1/health reports an incomplete configuration in its own answer; every other route fails with it.
+      const misconfigured = error instanceof ProblemError && error.code === 'misconfigured'
+      if (misconfigured && c.req.path === health.path) return unhealthy(c, error)
+      throw error
+    }
     c.set('config', config)
     c.set('now', now)
     c.set(
@@ -62,6 +71,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     )
     c.set('plexFor', (device) => createPlex(config, upstream, device))
     await next()
+    return undefined
   })
   app.use('/v1/*', cors(methodsFor))
   app.use(

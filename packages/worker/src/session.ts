@@ -122,7 +122,7 @@ function unauthenticated(c: Context<AppEnv>, via: 'bearer' | 'cookie', detail: s
 }
 
 /**
- * The account fields frontends get: those Plex documents for UserPlexAccount (../shared/plex-api.md),
+ * The account fields frontends get: those Plex documents for UserPlexAccount (the core's `PlexUser`),
  * less the secret-carrying ones. An allowlist: a field plex.tv adds tomorrow (perhaps another token)
  * does not reach page scripts until it is looked at and listed here.
  */

@@ -470,7 +470,7 @@ describe('5. sign-in abuse', () => {
 
   it('SIGN_IN_FAILURE_BUDGET outside 1 to 100 is a misconfiguration, named', async () => {
     for (const budget of ['0', '101', 'many']) {
-      const res = await harness().request('/v1/health', {}, { SIGN_IN_FAILURE_BUDGET: budget })
+      const res = await harness().request('/v1/user', {}, { SIGN_IN_FAILURE_BUDGET: budget })
       const body = await expectProblem(res, 500, 'misconfigured')
       expect(body.detail).toContain('SIGN_IN_FAILURE_BUDGET')
     }

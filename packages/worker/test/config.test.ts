@@ -17,7 +17,7 @@ describe('500 misconfigured', () => {
 
   for (const [name, override] of cases) {
     it(`names ${name} and never shows its value`, async () => {
-      const res = await harness().request('/v1/health', {}, override)
+      const res = await harness().request('/v1/user', {}, override)
       const body = await expectProblem(res, 500, 'misconfigured')
       expect(body.detail).toContain(name)
       for (const value of Object.values(override)) if (value) expect(body.detail).not.toContain(value)

@@ -211,6 +211,26 @@ describe('401', () => {
     )
     expect(res.status).toBe(201)
   })
+
+  it('a wrong 2FA code is reported as the code, not as the login and password', async () => {
+    const h = harness()
+    const wrongCode = await expectProblem(
+      await h.request(
+        '/v1/sign-in',
+        signInInit({ login: 'bob', password: 'bob-password', verificationCode: '000000' }),
+      ),
+      401,
+      'invalid_credentials',
+    )
+    expect(wrongCode.detail).toMatch(/^Plex did not accept this 2FA code/)
+    expect(JSON.stringify(wrongCode)).not.toContain('000000')
+    const wrongPassword = await expectProblem(
+      await h.request('/v1/sign-in', signInInit({ login: 'bob', password: 'nope' })),
+      401,
+      'invalid_credentials',
+    )
+    expect(wrongPassword.detail).toBe('Plex did not accept this login and password.')
+  })
 })
 
 describe('403', () => {

@@ -45,7 +45,7 @@ describe('session reads cache', () => {
 
   it('refuses a cache longer than 60 s as misconfigured, naming the setting', async () => {
     const h = harness({ env: { SESSION_CACHE_SECONDS: '3600' } })
-    const body = await expectProblem(await h.request('/v1/health'), 500, 'misconfigured')
+    const body = await expectProblem(await h.request('/v1/user'), 500, 'misconfigured')
     expect(body.detail).toContain('SESSION_CACHE_SECONDS')
   })
 })

@@ -32,6 +32,10 @@ function fromForm(body: Record<string, unknown>): Record<string, unknown> {
  * Plex device, and opens a session for it. Limited per client IP (/64) and per login, 2FA codes per
  * login, and failures worker-wide (a slot reserved with SignInGuard), all before plex.tv is asked.
  */
+/** A refused 2FA code: what the user can do about it, in one sentence. */
+const WRONG_CODE =
+  'Plex did not accept this 2FA code (or the password): enter the current code from your authenticator app.'
+
 export const signIn = defineRoute(
   {
     method: 'POST',
@@ -81,8 +85,15 @@ export const signIn = defineRoute(
         }),
       )
     } catch (error) {
+      // With a code sent, the password was already accepted once (Plex asked for the code): a refusal
+      // now is about the code. plex.tv answers a wrong code with 1001 (or 1029 again): say which it was.
+      if (input.verificationCode && isPlexError(error, 'verification_code_required'))
+        throw new ProblemError('verification_code_required', WRONG_CODE)
       if (isPlexError(error, 'unauthorized'))
-        throw new ProblemError('invalid_credentials', 'Plex did not accept this login and password.')
+        throw new ProblemError(
+          'invalid_credentials',
+          input.verificationCode ? WRONG_CODE : 'Plex did not accept this login and password.',
+        )
       throw error
     }
     if (typeof user.authToken !== 'string' || user.authToken === '') {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { DOCS_CSP, SCALAR_INTEGRITY, SCALAR_SCRIPT_URL, SCALAR_VERSION } from '../../src/routes/docs.ts'
+import { docsCsp, SCALAR_INTEGRITY, SCALAR_SCRIPT_PATH, SCALAR_VERSION } from '../../src/routes/docs.ts'
 import { expectProblem, harness } from '../helpers.ts'
 
 /*
- * Whether SCALAR_INTEGRITY is the hash of the pinned file cannot be checked here (no network at test
- * time); it was checked when pinned, with the commands in the comment at the top of src/routes/docs.ts:
- *   npm pack @scalar/api-reference@1.76.0 && tar xzf scalar-api-reference-1.76.0.tgz
- *   openssl dgst -sha384 -binary package/dist/browser/standalone.js | openssl base64 -A
+ * That SCALAR_INTEGRITY is the hash of the pinned file is checked where the file is: the build refuses
+ * any other bytes, and test/demo-build.test.ts hashes what it copied into the assets.
  */
+
+/** The harness's requests go to this origin; the CSP names the script on it. */
+const ORIGIN = 'http://localhost'
+const DOCS_CSP = docsCsp(ORIGIN)
 
 /** The directives of a CSP header, by name. */
 function directives(csp: string): Map<string, string[]> {
@@ -28,38 +30,41 @@ describe('GET /docs', () => {
     expect(await res.text()).toContain('/openapi.json')
   })
 
-  it('loads one script: the pinned Scalar release, with Subresource Integrity', async () => {
+  it('loads one script: the pinned Scalar release from its own assets, with Subresource Integrity', async () => {
     const res = await harness().request('/docs')
     expect(res.status).toBe(200)
     expect(res.headers.get('Content-Type')).toMatch(/^text\/html; charset=utf-8/i)
     const html = await res.text()
     expect(SCALAR_VERSION).toMatch(/^\d+\.\d+\.\d+$/)
     expect(SCALAR_INTEGRITY).toMatch(/^sha384-[A-Za-z0-9+/]{64}$/)
-    expect(SCALAR_SCRIPT_URL).toBe(
-      `https://cdn.jsdelivr.net/npm/@scalar/api-reference@${SCALAR_VERSION}/dist/browser/standalone.js`,
-    )
+    expect(SCALAR_SCRIPT_PATH).toBe(`/scalar-api-reference-${SCALAR_VERSION}.js`)
     const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])
     const external = scripts.filter((tag) => /\ssrc=/.test(tag))
-    expect(external).toEqual([
-      `<script src="${SCALAR_SCRIPT_URL}" integrity="${SCALAR_INTEGRITY}" crossorigin="anonymous">`,
-    ])
+    expect(external).toEqual([`<script src="${SCALAR_SCRIPT_PATH}" integrity="${SCALAR_INTEGRITY}">`])
     // Every script with a src carries an integrity hash; the other one is only Scalar's config element.
     for (const tag of external) expect(tag).toMatch(/\sintegrity="sha384-[^"]+"/)
     expect(scripts.filter((tag) => !/\ssrc=/.test(tag))).toEqual([
-      '<script id="api-reference" data-url="/openapi.json">',
+      '<script id="api-reference" data-url="/openapi.json" data-configuration="{&quot;withDefaultFonts&quot;:false}">',
     ])
+    // Nothing from another origin: Scalar's default fonts (fonts.scalar.com) are off.
+    expect(html).not.toMatch(/https?:\/\//)
     // No inline script body anywhere (the CSP allows none).
-    expect(html).toContain('<script id="api-reference" data-url="/openapi.json"></script>')
+    expect(html).toMatch(/<script id="api-reference"[^>]*><\/script>/)
     expect(html).not.toMatch(/\son[a-z]+=/)
   })
 
-  it('sends a CSP that allows only the pinned script, no eval, fetches to this origin only', async () => {
+  it('sends a CSP that allows only the pinned script, no eval, no third-party origin, fetches to this origin only', async () => {
     const res = await harness().request('/docs')
     const csp = res.headers.get('Content-Security-Policy')
     expect(csp).toBe(DOCS_CSP)
     const policy = directives(csp!)
     expect(policy.get('default-src')).toEqual(["'none'"])
-    expect(policy.get('script-src')).toEqual([SCALAR_SCRIPT_URL])
+    expect(policy.get('script-src')).toEqual([`${ORIGIN}${SCALAR_SCRIPT_PATH}`])
+    expect(policy.get('font-src')).toBeUndefined()
+    for (const [name, sources] of policy) {
+      for (const source of sources)
+        if (/^https?:/.test(source)) expect(source, name).toMatch(/^http:\/\/localhost\//)
+    }
     expect(policy.get('connect-src')).toEqual(["'self'"])
     expect(policy.get('object-src')).toEqual(["'none'"])
     expect(policy.get('base-uri')).toEqual(["'none'"])
@@ -110,7 +115,7 @@ describe('GET /docs', () => {
   for (const value of ['maybe', '1', 'yes', 'off']) {
     it(`answers 500 misconfigured naming DOCS_ENABLED (not its value) with DOCS_ENABLED=${value}`, async () => {
       const h = harness()
-      for (const path of ['/docs', '/v1/health']) {
+      for (const path of ['/docs', '/v1/user']) {
         const body = await expectProblem(
           await h.request(path, {}, { DOCS_ENABLED: value }),
           500,
