@@ -4,14 +4,18 @@
 // Token rules it follows:
 // - The session lives in the HttpOnly `__Host-plex_session` cookie only: in cookie mode, sign-in answers
 //   carry no session token, and the script keeps only `user` of them.
-// - The Plex token never leaves the worker; a PIN's `pollToken` stays in a local variable.
+// - The Plex token never leaves the worker. A PIN's `pollToken` stays in the client's hands; only when the
+//   browser blocks the sign-in popup and the page itself goes to app.plex.tv does it wait in sessionStorage
+//   (with the PIN's id), and it is removed as soon as the page is back (resumeSignInWithPlex).
 // - The only token put in the page is a transient token, and only when the user asks for one: it is
 //   short-lived, valid for one server, and exactly what a frontend needs to talk to that server.
-// - Nothing is written to localStorage, sessionStorage or document.cookie.
+// - Nothing else is written to localStorage, sessionStorage or document.cookie.
 // - A source connection answer can carry an `accessToken`: it is never shown.
 import {
   createWorkerClient,
   isWorkerProblemError,
+  resumeSignInWithPlex,
+  signInWithPlex,
   type WorkerHomeUser,
   type WorkerSessionEntry,
   type WorkerUser,
@@ -32,6 +36,7 @@ import {
   say,
   selectedHomeUser,
   selectedServer,
+  showAccessRole,
   showAccount,
   showError,
   showSourceConnection,
@@ -99,14 +104,32 @@ async function run(button: HTMLButtonElement | null, action: () => Promise<void>
   }
 }
 
-/** Shows the account; `moveFocus` after a sign-in, so keyboard and screen reader users land on it. */
+/**
+ * Shows the account; `moveFocus` after a sign-in, so keyboard and screen reader users land on it. A sign-in
+ * that forward-auth started (`?rd=`) goes back to the app it came from: the worker checks the host.
+ */
 function showSignedIn(user: WorkerUser, moveFocus: boolean): void {
+  const rd = new URLSearchParams(location.search).get('rd')
+  if (moveFocus && rd) {
+    location.assign(`/v1/forward-auth/return?rd=${encodeURIComponent(rd)}`)
+    return
+  }
   currentUser = user
+  void showAccess()
   showAccount(user)
   signedOut.hidden = true
   signedIn.hidden = false
   say(`Signed in as ${user.username || user.email || user.title}.`)
   if (moveFocus) byId('account-heading', HTMLHeadingElement).focus()
+}
+
+/** Who the user is to the Plex servers (GET /v1/access): shown, never needed to go on. */
+async function showAccess(): Promise<void> {
+  try {
+    showAccessRole(await worker.getAccess())
+  } catch {
+    showAccessRole(undefined)
+  }
 }
 
 function showSignedOut(): void {
@@ -155,22 +178,27 @@ function updateServerButtons(): void {
 
 // ---- PIN sign-in ----
 
+// signInWithPlex opens the popup synchronously, inside this click (browsers block one opened after an
+// await), and falls back to taking this page to app.plex.tv when the browser blocks it anyway.
 pinStart.addEventListener('click', () =>
   run(pinStart, async () => {
     pinController?.abort()
     const controller = new AbortController()
     pinController = controller
-    const pin = await worker.createPin({}, { signal: controller.signal })
-    if (!/^https?:\/\//.test(pin.authUrl)) throw new Error('The sign-in link is not a web address.')
-    pinLink.href = pin.authUrl
-    pinPending.hidden = false
-    // noopener: Plex's page gets no handle on this one (window.open then returns null, so a link is shown too).
-    window.open(pin.authUrl, '_blank', 'noopener')
-    // The card says what to do; the status line (read out by screen readers) says what happened.
-    say('Plex sign-in opened in a new tab.')
     try {
-      const { user } = await worker.waitForPin(pin, { signal: controller.signal })
-      showSignedIn(user, true)
+      const result = await signInWithPlex(worker, {
+        window,
+        signal: controller.signal,
+        onPin: (pin) => {
+          if (!/^https?:\/\//.test(pin.authUrl)) throw new Error('The sign-in link is not a web address.')
+          pinLink.href = pin.authUrl
+          pinPending.hidden = false
+          // The card says what to do; the status line (read out by screen readers) says what happened.
+          say('Plex sign-in opened in a new window.')
+        },
+      })
+      if (result.via === 'popup') showSignedIn(result.user, true)
+      else say('Taking you to Plex to sign in.')
     } finally {
       pinPending.hidden = true
       if (pinController === controller) pinController = undefined
@@ -393,6 +421,12 @@ signOutButton.addEventListener('click', () =>
 // ---- start: is there a session already? ----
 
 run(null, async () => {
+  // Back from app.plex.tv after a blocked popup: finish that sign-in first.
+  const resumed = await resumeSignInWithPlex(worker, { window })
+  if (resumed) {
+    showSignedIn(resumed.user, true)
+    return
+  }
   try {
     showSignedIn(await worker.getUser(), false)
   } catch (error) {

@@ -2,6 +2,7 @@
 // and result panels. Text goes in with textContent only, never as HTML, so nothing the worker or Plex
 // sends can become markup.
 import {
+  type AccessResult,
   isWorkerProblemError,
   type SourceConnectionResult,
   type TransientTokenResult,
@@ -85,7 +86,28 @@ export function showAccount(user: WorkerUser): void {
   }
 }
 
+/** The user's access (GET /v1/access): their role and the servers it comes from, or why it is unknown. */
+export function showAccessRole(access: AccessResult | undefined): void {
+  const out = byId('account-access', HTMLElement)
+  if (!access) {
+    out.textContent = 'Unknown (Plex could not be asked)'
+    return
+  }
+  const names = access.servers
+    .filter((s) => s.role === access.role)
+    .map((s) => s.name)
+    .join(', ')
+  const text = {
+    owner: `Owner of ${names}`,
+    home: `Plex Home member on ${names}`,
+    friend: `Friend: ${names} shared with you`,
+    none: 'No Plex server',
+  }
+  out.textContent = text[access.role]
+}
+
 export function clearAccount(): void {
+  byId('account-access', HTMLElement).textContent = ''
   thumb.hidden = true
   thumb.removeAttribute('src')
 }

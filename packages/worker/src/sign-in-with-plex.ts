@@ -22,6 +22,7 @@ export interface SignInWindow {
 export interface SignInPopup {
   location: { href: string }
   close(): void
+  opener?: unknown
 }
 
 export interface SignInWithPlexOptions extends WaitForPinOptions {
@@ -67,6 +68,14 @@ export async function signInWithPlex(
   const { window: win, forwardUrl, popupFeatures, onPin, ...waitOptions } = options
   // Synchronously, before the first await: this is what keeps the popup inside the user's gesture.
   const popup = win.open('about:blank', POPUP_NAME, popupFeatures ?? 'popup,width=600,height=700')
+  // While it is still our own about:blank: app.plex.tv then gets no handle on this page (reverse tabnabbing).
+  if (popup) {
+    try {
+      popup.opener = null
+    } catch {
+      // A browser that refuses: the popup still works, only with its opener.
+    }
+  }
   const callOptions = { signal: waitOptions.signal, headers: waitOptions.headers }
   if (popup === null) {
     const pin = await worker.createPin({ forwardUrl: forwardUrl ?? win.location.href }, callOptions)
@@ -82,6 +91,7 @@ export async function signInWithPlex(
     const signedIn = await worker.waitForPin(pin, waitOptions)
     return { via: 'popup', ...signedIn }
   } finally {
+    // Best effort: a browser may keep a popup whose opener was dropped; Plex's page then says to close it.
     popup.close()
   }
 }
