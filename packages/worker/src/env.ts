@@ -75,7 +75,7 @@ export interface Bindings {
   UPSTREAM_TIMEOUT_MS?: string
   /** How long an isolate reuses a session it read from KV, in seconds (0 to 60). Default 10; 0 turns it off. */
   SESSION_CACHE_SECONDS?: string
-  /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json stays either way. */
+  /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json (a static asset) stays either way. */
   DOCS_ENABLED?: string
 }
 
