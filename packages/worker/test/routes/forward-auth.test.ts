@@ -202,7 +202,7 @@ describe('the README configurations', () => {
       readme.indexOf('\n### ', readme.indexOf('### Forward-auth') + 5),
     )
     for (const lang of ['nginx', 'yaml', 'caddyfile']) {
-      const block = section.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))?.[1] ?? ''
+      const block = section.match(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``))?.[1] ?? ''
       expect(block, lang).toContain('/v1/forward-auth')
       for (const header of FORWARD_AUTH_HEADERS)
         expect(block.toLowerCase(), `${lang} ${header}`).toContain(
