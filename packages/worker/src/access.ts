@@ -28,8 +28,14 @@ export async function accessOf(
   plex: PlexClient,
   token: string,
   policy: Config['access'],
+  userId?: number,
 ): Promise<AccessView> {
-  const found = accessFromResources(await plex.getResources({ token }), { servers: policy?.servers ?? [] })
+  // A server listed as owned counts only for its owner's account: who the user is, asked when not known.
+  const user = policy && userId === undefined ? (await plex.getTokenDetails({ token })).id : userId
+  const found = accessFromResources(await plex.getResources({ token }), {
+    servers: policy?.servers ?? [],
+    ...(policy ? { ownerId: policy.ownerId, ...(user === undefined ? {} : { userId: user }) } : {}),
+  })
   const servers = policy ? found.servers.filter((server) => policy.roles.has(server.role)) : found.servers
   const role = servers.reduce<AccessRole>((best, s) => (RANK[s.role] > RANK[best] ? s.role : best), 'none')
   return { role, servers }
@@ -51,13 +57,13 @@ export function notAMember(headers: Record<string, string> = {}): ProblemError {
  */
 export async function admit(
   c: Context<AppEnv>,
-  input: { plexToken: string; plex: PlexClient; obtained: boolean },
+  input: { plexToken: string; plex: PlexClient; obtained: boolean; userId?: number },
 ): Promise<SessionAccess | undefined> {
   const { config, now } = c.var
   if (!config.access) return undefined
   let access: AccessView
   try {
-    access = await accessOf(input.plex, input.plexToken, config.access)
+    access = await accessOf(input.plex, input.plexToken, config.access, input.userId)
   } catch (error) {
     await revokeIfObtained(input)
     throw error

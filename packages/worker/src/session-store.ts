@@ -103,6 +103,8 @@ export interface SessionProfile {
   uuid: string
   username: string
   email?: string
+  /** The numeric Plex account id: the access policy checks a server listed as owned against it. */
+  id?: number
 }
 
 /** A session its lineage lists: it has an id and an account (what requireSession puts on `c.var`). */
