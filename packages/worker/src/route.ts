@@ -29,6 +29,13 @@ export interface RouteDescription {
    * the GET handler for an answer nobody reads.
    */
   changesState?: boolean
+  /**
+   * Called by relying parties' servers (OpenID Connect back channel): no Origin check, since no cookie
+   * authenticates it (a client secret, a code or a token does).
+   */
+  anyOrigin?: boolean
+  /** Errors are OAuth's JSON (`{"error": …}`, RFC 6749 5.2), which relying-party libraries read, not problem+json. */
+  oauthErrors?: boolean
   /** The request parts it validates, with the schemas it validates them with. */
   request?: {
     body?: { schema: Schema; form?: boolean; optional?: boolean }

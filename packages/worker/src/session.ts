@@ -11,6 +11,7 @@ import { endEndingSessions, KV_OPERATIONS_PER_CLEANUP, revokeAndDelete } from '.
 import type {
   HomeLink,
   JwtCredentials,
+  LiveSession,
   PlexDevice,
   Session,
   SessionProfile,
@@ -67,6 +68,18 @@ async function recheckAccess(c: Context<AppEnv>): Promise<void> {
   // Best effort: a lost write means the next use asks again.
   const written = await store.updateState(session, () => ({ access: checked }))
   c.set('session', { ...(written ?? { ...session, access: checked }), ...known })
+}
+
+/**
+ * Makes a session found by other means (an OIDC grant names its session by hash) the request's, as
+ * `requireSession` would after authenticating it: the access policy is asked again when due, and a user
+ * who lost access gets 403 `not_a_member` and the session ends.
+ */
+export async function adoptSession(c: Context<AppEnv>, session: LiveSession): Promise<void> {
+  c.set('session', session)
+  c.set('sessionVia', 'bearer')
+  c.set('plex', c.var.plexFor(session))
+  if (accessRecheckDue(c.var.config, session.access, c.var.now())) await recheckAccess(c)
 }
 
 /**
@@ -291,12 +304,20 @@ export async function startSession(
 
 /** The user's name and email for forward-auth's headers, kept sealed with the session. */
 function profileOf(user: object): { profile?: SessionProfile } {
-  const { uuid, username, title, email } = user as Record<string, unknown>
+  const { uuid, username, title, email, thumb } = user as Record<string, unknown>
   if (typeof uuid !== 'string' || uuid === '') return {}
   const name =
     typeof username === 'string' && username !== '' ? username : typeof title === 'string' ? title : ''
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
   return {
-    profile: { uuid, username: name, ...(typeof email === 'string' && email !== '' ? { email } : {}) },
+    profile: {
+      uuid,
+      username: name,
+      ...(text(email) ? { email: text(email) } : {}),
+      ...(text(title) ? { title: text(title) } : {}),
+      // The avatar, for OIDC's `picture`: an https URL only (plex.tv's), nothing a client could misuse.
+      ...(text(thumb)?.startsWith('https://') ? { thumb: text(thumb) } : {}),
+    },
   }
 }
 

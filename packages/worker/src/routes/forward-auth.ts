@@ -66,7 +66,7 @@ function headerValue(value: string): string {
 }
 
 /** Whether the session's checked access still satisfies the policy as configured now. */
-function allowedNow(config: Config, session: Session): boolean {
+export function allowedNow(config: Config, session: Session): boolean {
   const policy = config.access
   if (!policy) return true
   return (session.access?.servers ?? []).some(

@@ -1,0 +1,444 @@
+// The worker as an OpenID Connect provider, driven by a real relying party: openid-client (panva), as an
+// app would use it, with its fetch pointed at the worker in-process.
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
+import * as oidc from 'openid-client'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { clearKv, type Harness, harness, MAIN_SERVER_ID } from '../helpers.ts'
+
+beforeEach(clearKv)
+
+const ISSUER = 'https://worker.test'
+const SECRET = 'grafana-secret-0123456789-abcdefghijklmnop'
+const GRAFANA = {
+  client_id: 'grafana',
+  client_secret: SECRET,
+  redirect_uris: ['https://grafana.example/login/generic_oauth'],
+  post_logout_redirect_uris: ['https://grafana.example/login'],
+  name: 'Grafana',
+}
+const SPA = { client_id: 'spa', redirect_uris: ['https://spa.example/callback'] }
+const ALICE_UUID = 'a11ce0000000a11c'
+const CLIENTS = JSON.stringify([GRAFANA, SPA])
+
+function oidcHarness(env: Record<string, string> = {}, now?: () => number): Harness {
+  return harness({ env: { OIDC_CLIENTS: CLIENTS, ...env }, ...(now ? { now } : {}) })
+}
+
+/** openid-client's fetch, answered by the worker in-process. */
+function fetchOf(h: Harness): oidc.CustomFetch {
+  return (url, options) =>
+    h.request(url, {
+      method: options.method,
+      headers: options.headers,
+      ...(options.body !== undefined ? { body: options.body as BodyInit } : {}),
+      redirect: 'manual',
+    })
+}
+
+async function discover(h: Harness, client: { client_id: string; client_secret?: string } = GRAFANA) {
+  const config = await oidc.discovery(
+    new URL(ISSUER),
+    client.client_id,
+    client.client_secret === undefined ? { token_endpoint_auth_method: 'none' } : client.client_secret,
+    client.client_secret === undefined ? oidc.None() : undefined,
+    { [oidc.customFetch]: fetchOf(h) },
+  )
+  config[oidc.customFetch] = fetchOf(h)
+  return config
+}
+
+/** Signs alice (or `login`) in and returns her session cookie. */
+async function cookieOf(h: Harness, login = 'alice'): Promise<string> {
+  const { token } = await h.signIn(login)
+  return `__Host-plex_session=${token}`
+}
+
+/** The browser's trip to the authorization endpoint with a session cookie: where it is sent. */
+async function authorize(
+  h: Harness,
+  url: URL,
+  cookie?: string,
+  env: Record<string, string> = {},
+): Promise<URL> {
+  const res = await h.request(url.href, { headers: cookie ? { Cookie: cookie } : {} }, env)
+  expect(res.status, await res.clone().text()).toBe(302)
+  return new URL(res.headers.get('Location')!)
+}
+
+async function startFlow(config: oidc.Configuration, redirectUri = GRAFANA.redirect_uris[0]!) {
+  const verifier = oidc.randomPKCECodeVerifier()
+  const nonce = oidc.randomNonce()
+  const state = oidc.randomState()
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid profile email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    nonce,
+    state,
+  })
+  return { verifier, nonce, state, url }
+}
+
+/** A whole sign-in: authorize with alice's session, then the code for tokens. */
+async function signInWith(h: Harness, config: oidc.Configuration, cookie: string) {
+  const flow = await startFlow(config)
+  const callback = await authorize(h, flow.url, cookie)
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: flow.verifier,
+    expectedNonce: flow.nonce,
+    expectedState: flow.state,
+    idTokenExpected: true,
+  })
+  return { tokens, flow, callback }
+}
+
+/** A raw token request (for what openid-client would refuse to send). */
+function tokenRequest(h: Harness, form: Record<string, string>, headers: Record<string, string> = {}) {
+  return h.request(`${ISSUER}/v1/oidc/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  })
+}
+
+const basic = (id: string, secret: string) => ({
+  Authorization: `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`,
+})
+
+describe('discovery and keys', () => {
+  it('passes openid-client discovery: issuer, endpoints, RS256, S256, iss in the authorization response', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const meta = config.serverMetadata()
+    expect(meta.issuer).toBe(ISSUER)
+    expect(meta.authorization_endpoint).toBe(`${ISSUER}/v1/oidc/authorize`)
+    expect(meta.id_token_signing_alg_values_supported).toEqual(['RS256'])
+    expect(meta.code_challenge_methods_supported).toEqual(['S256'])
+    expect(meta.authorization_response_iss_parameter_supported).toBe(true)
+    const jwks = (await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json()) as {
+      keys: Record<string, unknown>[]
+    }
+    expect(jwks.keys).toHaveLength(1)
+    for (const field of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(jwks.keys[0]).not.toHaveProperty(field)
+  })
+
+  it('OIDC_ISSUER names the issuer and every endpoint', async () => {
+    const h = oidcHarness({ OIDC_ISSUER: 'https://auth.example.com' })
+    const res = await h.request(`${ISSUER}/.well-known/openid-configuration`)
+    const meta = (await res.json()) as Record<string, string>
+    expect(meta.issuer).toBe('https://auth.example.com')
+    expect(meta.token_endpoint).toBe('https://auth.example.com/v1/oidc/token')
+  })
+
+  it('is off (404) without OIDC_CLIENTS; an invalid OIDC_CLIENTS is misconfigured, named, never shown', async () => {
+    const off = harness()
+    expect((await off.request(`${ISSUER}/.well-known/openid-configuration`)).status).toBe(404)
+    const h = oidcHarness({
+      OIDC_CLIENTS: '[{"client_id":"x","client_secret":"short-SECRETVALUE","redirect_uris":["https://a"]}]',
+    })
+    const res = await h.request(`${ISSUER}/.well-known/openid-configuration`)
+    expect(res.status).toBe(500)
+    const text = await res.text()
+    expect(text).toContain('OIDC_CLIENTS')
+    expect(text).not.toContain('SECRETVALUE')
+    const bad = await oidcHarness({ OIDC_SIGNING_KEYS: 'not json' }).request(`${ISSUER}/v1/oidc/jwks`)
+    expect(await bad.text()).toContain('OIDC_SIGNING_KEYS')
+  })
+
+  it('isolates generating a key at the same moment agree on one (the first offered wins)', async () => {
+    const h = oidcHarness()
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => h.request(`${ISSUER}/v1/oidc/jwks`).then((r) => r.json())),
+    )
+    const kids = new Set(answers.map((a) => (a as { keys: { kid: string }[] }).keys[0]!.kid))
+    expect(kids.size).toBe(1)
+  })
+
+  it('OIDC_SIGNING_KEYS: the first signs, every one is published (rotation)', async () => {
+    const keys = await Promise.all(
+      ['new', 'old'].map(async (kid) => ({
+        ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
+        kid,
+      })),
+    )
+    const h = oidcHarness({ OIDC_SIGNING_KEYS: JSON.stringify(keys) })
+    const jwks = (await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json()) as { keys: { kid: string }[] }
+    expect(jwks.keys.map((k) => k.kid)).toEqual(['new', 'old'])
+    const config = await discover(h)
+    const { tokens } = await signInWith(h, config, await cookieOf(h))
+    const header = JSON.parse(atob(tokens.id_token!.split('.')[0]!.replaceAll('-', '+').replaceAll('_', '/')))
+    expect(header).toMatchObject({ alg: 'RS256', kid: 'new' })
+  })
+})
+
+describe('the authorization code flow', () => {
+  it('code + PKCE: a verified id_token (JWKS signature, iss, aud, nonce), userinfo with the same claims', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    oidc.enableNonRepudiationChecks(config)
+    const { tokens, flow, callback } = await signInWith(h, config, await cookieOf(h))
+    expect(callback.searchParams.get('iss')).toBe(ISSUER)
+    expect(callback.searchParams.get('state')).toBe(flow.state)
+    const claims = tokens.claims()!
+    expect(claims).toMatchObject({ iss: ISSUER, aud: 'grafana', sub: ALICE_UUID, nonce: flow.nonce })
+    expect(claims.email).toBe('alice@example.com')
+    expect(typeof claims.auth_time).toBe('number')
+    // And by hand, with jose, against the published keys: RS256 only.
+    const jwks = createLocalJWKSet(await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json())
+    const { payload } = await jwtVerify(tokens.id_token!, jwks, {
+      issuer: ISSUER,
+      audience: 'grafana',
+      algorithms: ['RS256'],
+    })
+    expect(payload.sub).toBe(ALICE_UUID)
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)
+    expect(info).toMatchObject({
+      sub: ALICE_UUID,
+      email: 'alice@example.com',
+      preferred_username: claims.preferred_username,
+    })
+    expect(tokens.refresh_token).toBeDefined()
+  })
+
+  it('a public client with PKCE; without PKCE it is sent back with invalid_request', async () => {
+    const h = oidcHarness()
+    const config = await discover(h, SPA)
+    const cookie = await cookieOf(h)
+    const flow = await startFlow(config, SPA.redirect_uris[0])
+    const callback = await authorize(h, flow.url, cookie)
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: flow.verifier,
+      expectedNonce: flow.nonce,
+      expectedState: flow.state,
+    })
+    expect(tokens.claims()?.aud).toBe('spa')
+    const noPkce = new URL(flow.url)
+    noPkce.searchParams.delete('code_challenge')
+    noPkce.searchParams.delete('code_challenge_method')
+    const refused = await authorize(h, noPkce, cookie)
+    expect(refused.origin + refused.pathname).toBe(SPA.redirect_uris[0])
+    expect(refused.searchParams.get('error')).toBe('invalid_request')
+    expect(refused.searchParams.has('code')).toBe(false)
+  })
+
+  it('without a session: to the sign-in page, which comes back to this same request', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const flow = await startFlow(config)
+    const signIn = await authorize(h, flow.url)
+    expect(signIn.origin + signIn.pathname).toBe(`${ISSUER}/`)
+    const back = new URL(signIn.searchParams.get('oidc')!, ISSUER)
+    expect(back.href).toBe(flow.url.href)
+    const none = new URL(flow.url)
+    none.searchParams.set('prompt', 'none')
+    expect((await authorize(h, none)).searchParams.get('error')).toBe('login_required')
+  })
+
+  it('unknown client_id or unregistered redirect_uri: an error page, never a redirect', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const cookie = await cookieOf(h)
+    const flow = await startFlow(config)
+    for (const [name, value] of [
+      ['client_id', 'stranger'],
+      ['redirect_uri', 'https://evil.example/steal'],
+      ['redirect_uri', `${GRAFANA.redirect_uris[0]}/extra`],
+      ['redirect_uri', GRAFANA.redirect_uris[0]!.toUpperCase()],
+    ]) {
+      const url = new URL(flow.url)
+      url.searchParams.set(name!, value!)
+      const res = await h.request(url.href, { headers: { Cookie: cookie } })
+      expect(res.status).toBe(400)
+      expect(res.headers.get('Location')).toBeNull()
+      expect(res.headers.get('Content-Type')).toMatch(/^text\/html/)
+      expect(await res.text()).not.toContain('evil')
+    }
+  })
+
+  it('a non-member is sent back with error=access_denied (policy), as is a refused sign-in (cancel)', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const carol = await cookieOf(h, 'carol')
+    const flow = await startFlow(config)
+    const denied = await authorize(h, flow.url, carol, { PLEX_ACCESS_SERVERS: MAIN_SERVER_ID })
+    expect(denied.searchParams.get('error')).toBe('access_denied')
+    expect(denied.searchParams.get('state')).toBe(flow.state)
+    expect(denied.searchParams.has('code')).toBe(false)
+    const cancel = new URL(flow.url)
+    cancel.pathname = '/v1/oidc/authorize/cancel'
+    expect((await authorize(h, cancel)).searchParams.get('error')).toBe('access_denied')
+  })
+})
+
+describe('the token endpoint', () => {
+  it('a code is single-use: of two concurrent redemptions exactly one wins, and a reuse revokes the grant', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const flow = await startFlow(config)
+    const callback = await authorize(h, flow.url, await cookieOf(h))
+    const form = {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: GRAFANA.redirect_uris[0]!,
+      code_verifier: flow.verifier,
+    }
+    const answers = await Promise.all([1, 2].map(() => tokenRequest(h, form, basic('grafana', SECRET))))
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400])
+    const winner = (await answers.find((r) => r.status === 200)!.json()) as { access_token: string }
+    const loser = (await answers.find((r) => r.status === 400)!.json()) as { error: string }
+    expect(loser.error).toBe('invalid_grant')
+    // A third try: the code was stolen, so what it gave is revoked too.
+    expect((await tokenRequest(h, form, basic('grafana', SECRET))).status).toBe(400)
+    await expect(oidc.fetchUserInfo(config, winner.access_token, ALICE_UUID)).rejects.toThrow()
+  })
+
+  it('refuses a wrong secret, an unknown client, a wrong verifier, another redirect_uri, an expired code', async () => {
+    let now = Date.now()
+    const h = oidcHarness({}, () => now)
+    const config = await discover(h)
+    const cookie = await cookieOf(h)
+    const codeFor = async () => {
+      const flow = await startFlow(config)
+      const callback = await authorize(h, flow.url, cookie)
+      return { code: callback.searchParams.get('code')!, verifier: flow.verifier }
+    }
+    const redeem = (
+      code: string,
+      verifier: string,
+      extra: Record<string, string> = {},
+      auth = basic('grafana', SECRET),
+    ) =>
+      tokenRequest(
+        h,
+        {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: GRAFANA.redirect_uris[0]!,
+          code_verifier: verifier,
+          ...extra,
+        },
+        auth,
+      )
+
+    const a = await codeFor()
+    const wrongSecret = await redeem(a.code, a.verifier, {}, basic('grafana', `${SECRET}x`))
+    expect(wrongSecret.status).toBe(401)
+    expect(await wrongSecret.json()).toMatchObject({ error: 'invalid_client' })
+    const post = await redeem(a.code, a.verifier, { client_id: 'grafana', client_secret: 'wrong' }, {})
+    expect(post.status).toBe(401)
+    const unknown = await redeem(a.code, a.verifier, {}, basic('stranger', SECRET))
+    expect(await unknown.json()).toMatchObject({ error: 'invalid_client' })
+    // client_secret_post works, with the code untouched by the refused attempts above.
+    expect(
+      (await redeem(a.code, a.verifier, { client_id: 'grafana', client_secret: SECRET }, {})).status,
+    ).toBe(200)
+
+    const b = await codeFor()
+    expect(await (await redeem(b.code, oidc.randomPKCECodeVerifier())).json()).toMatchObject({
+      error: 'invalid_grant',
+    })
+    // A code that failed a check is burned.
+    expect((await redeem(b.code, b.verifier)).status).toBe(400)
+
+    const c = await codeFor()
+    expect((await redeem(c.code, c.verifier, { redirect_uri: 'https://grafana.example/other' })).status).toBe(
+      400,
+    )
+
+    const d = await codeFor()
+    now += 61_000
+    expect(await (await redeem(d.code, d.verifier)).json()).toMatchObject({ error: 'invalid_grant' })
+  })
+
+  it('refresh tokens rotate; a replayed one revokes the whole family', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const { tokens } = await signInWith(h, config, await cookieOf(h))
+    const first = tokens.refresh_token!
+    const second = await oidc.refreshTokenGrant(config, first)
+    expect(second.refresh_token).toBeDefined()
+    expect(second.refresh_token).not.toBe(first)
+    expect(second.claims()?.sub).toBe(ALICE_UUID)
+    // Replay: the old one again. Refused, and the family is gone: the new refresh and access tokens too.
+    await expect(oidc.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: 'invalid_grant' })
+    await expect(oidc.refreshTokenGrant(config, second.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+    await expect(oidc.fetchUserInfo(config, second.access_token, ALICE_UUID)).rejects.toThrow()
+  })
+
+  it('revocation (RFC 7009) and sign-out end the tokens; another client cannot revoke them', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const cookie = await cookieOf(h)
+    const { tokens } = await signInWith(h, config, cookie)
+    const spa = await discover(h, SPA)
+    await oidc.tokenRevocation(spa, tokens.refresh_token!)
+    expect((await oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)).sub).toBe(ALICE_UUID)
+    await oidc.tokenRevocation(config, tokens.refresh_token!)
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+
+    const again = await signInWith(h, config, cookie)
+    const out = await h.request(`${ISSUER}/v1/sign-out`, {
+      method: 'POST',
+      headers: { Cookie: cookie, Origin: ISSUER },
+    })
+    expect(out.status).toBe(204)
+    await expect(oidc.fetchUserInfo(config, again.tokens.access_token, ALICE_UUID)).rejects.toThrow()
+    await expect(oidc.refreshTokenGrant(config, again.tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+  })
+})
+
+describe('userinfo and end_session', () => {
+  it('alg confusion: an HS256 token keyed with the public key is refused by userinfo and as id_token_hint', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const { tokens } = await signInWith(h, config, await cookieOf(h))
+    const jwks = (await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json()) as {
+      keys: { kid: string; n: string }[]
+    }
+    const forged = await new SignJWT({ sub: ALICE_UUID, iss: ISSUER, aud: 'grafana' })
+      .setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0]!.kid })
+      .sign(new TextEncoder().encode(JSON.stringify(jwks.keys[0])))
+    const info = await h.request(`${ISSUER}/v1/oidc/userinfo`, {
+      headers: { Authorization: `Bearer ${forged}` },
+    })
+    expect(info.status).toBe(401)
+    const end = new URL(`${ISSUER}/v1/oidc/end-session`)
+    end.searchParams.set('id_token_hint', forged)
+    end.searchParams.set('post_logout_redirect_uri', GRAFANA.post_logout_redirect_uris[0]!)
+    const refused = await h.request(end.href)
+    expect(refused.status).toBe(400)
+    expect(refused.headers.get('Location')).toBeNull()
+    expect((await oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)).sub).toBe(ALICE_UUID)
+  })
+
+  it('end_session ends the worker session and its tokens, back to a registered URI only', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    const cookie = await cookieOf(h)
+    const { tokens } = await signInWith(h, config, cookie)
+    const stranger = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: 'https://evil.example/',
+    })
+    expect((await h.request(stranger.href, { headers: { Cookie: cookie } })).status).toBe(400)
+    const url = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: GRAFANA.post_logout_redirect_uris[0]!,
+      state: 'bye',
+    })
+    const res = await h.request(url.href, { headers: { Cookie: cookie } })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('Location')).toBe(`${GRAFANA.post_logout_redirect_uris[0]}?state=bye`)
+    expect(res.headers.get('Set-Cookie')).toMatch(/Max-Age=0/)
+    const user = await h.request(`${ISSUER}/v1/user`, { headers: { Cookie: cookie } })
+    expect(user.status).toBe(401)
+    await expect(oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)).rejects.toThrow()
+  })
+})
