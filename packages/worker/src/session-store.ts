@@ -104,6 +104,8 @@ export interface SessionProfile {
   uuid: string
   username: string
   email?: string
+  /** Plex says the email address is confirmed (`confirmed`), for OIDC's `email_verified`. */
+  emailVerified?: boolean
   /** The account's display name (Plex `title`), for OIDC's `name`. Absent on older sessions. */
   title?: string
   /** The avatar URL (Plex `thumb`), for OIDC's `picture`. Absent on older sessions. */

@@ -304,7 +304,7 @@ export async function startSession(
 
 /** The user's name and email for forward-auth's headers, kept sealed with the session. */
 function profileOf(user: object): { profile?: SessionProfile } {
-  const { uuid, username, title, email, thumb } = user as Record<string, unknown>
+  const { uuid, username, title, email, thumb, confirmed } = user as Record<string, unknown>
   if (typeof uuid !== 'string' || uuid === '') return {}
   const name =
     typeof username === 'string' && username !== '' ? username : typeof title === 'string' ? title : ''
@@ -314,6 +314,8 @@ function profileOf(user: object): { profile?: SessionProfile } {
       uuid,
       username: name,
       ...(text(email) ? { email: text(email) } : {}),
+      // Plex's `confirmed`: the account's email address was confirmed (OIDC's email_verified).
+      ...(text(email) && confirmed === true ? { emailVerified: true } : {}),
       ...(text(title) ? { title: text(title) } : {}),
       // The avatar, for OIDC's `picture`: an https URL only (plex.tv's), nothing a client could misuse.
       ...(text(thumb)?.startsWith('https://') ? { thumb: text(thumb) } : {}),

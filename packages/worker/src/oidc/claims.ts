@@ -22,6 +22,7 @@ export const CLAIMS = [
   'name',
   'picture',
   'email',
+  'email_verified',
   'groups',
   'plex_role',
 ] as const
@@ -43,7 +44,10 @@ export function claimsOf(session: Session, scope: string): Record<string, unknow
     claims.name = profile.title || profile.username
     if (profile.thumb) claims.picture = profile.thumb
   }
-  if (words.has('email') && profile.email) claims.email = profile.email
+  if (words.has('email') && profile.email) {
+    claims.email = profile.email
+    claims.email_verified = profile.emailVerified === true
+  }
   if (session.access) {
     claims.groups = [session.access.role]
     claims.plex_role = session.access.role

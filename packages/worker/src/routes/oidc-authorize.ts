@@ -86,6 +86,7 @@ export const oidcAuthorize = defineRoute(
       'the sign-in page, which returns here. Denied by the access policy: 302 with `error=access_denied`. An unknown ' +
       'client_id or redirect_uri: an HTML error page (400), never a redirect.',
     changesState: true,
+    errorPage: true,
     request: { query: AuthorizeQuery },
     response: {
       status: 302,
@@ -146,6 +147,7 @@ export const oidcAuthorizeCancel = defineRoute(
     method: 'GET',
     path: `${OIDC_PATHS.authorize}/cancel`,
     summary: 'OpenID Connect: back to the client with error=access_denied (sign-in refused or given up)',
+    errorPage: true,
     request: { query: AuthorizeQuery },
     response: { status: 302, description: 'Back to the client with error=access_denied' },
     problems: ['not_found'],

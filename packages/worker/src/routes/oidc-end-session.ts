@@ -39,6 +39,7 @@ export const oidcEndSession = defineRoute(
       'post_logout_redirect_uri (registered for the client, with `state`), or to the sign-in page. A bad hint or ' +
       'an unregistered URI: an HTML error page (400), never a redirect.',
     changesState: true,
+    errorPage: true,
     request: { query: EndSessionQuery },
     response: {
       status: 302,

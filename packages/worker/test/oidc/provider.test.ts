@@ -1,8 +1,11 @@
 // The worker as an OpenID Connect provider, driven by a real relying party: openid-client (panva), as an
 // app would use it, with its fetch pointed at the worker in-process.
+import { env } from 'cloudflare:test'
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import * as oidc from 'openid-client'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { createSessionStore } from '../../src/session-store.ts'
+import { importEncryptionKey, keyring } from '../../src/token-crypto.ts'
 import { clearKv, type Harness, harness, MAIN_SERVER_ID } from '../helpers.ts'
 
 beforeEach(clearKv)
@@ -102,7 +105,7 @@ function tokenRequest(h: Harness, form: Record<string, string>, headers: Record<
   })
 }
 
-const basic = (id: string, secret: string) => ({
+const basic = (id: string, secret: string): Record<string, string> => ({
   Authorization: `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`,
 })
 
@@ -146,13 +149,27 @@ describe('discovery and keys', () => {
     expect(await bad.text()).toContain('OIDC_SIGNING_KEYS')
   })
 
-  it('isolates generating a key at the same moment agree on one (the first offered wins)', async () => {
-    const h = oidcHarness()
-    const answers = await Promise.all(
-      Array.from({ length: 5 }, () => h.request(`${ISSUER}/v1/oidc/jwks`).then((r) => r.json())),
+  it('isolates generating a key at the same moment agree on one: the first offered to the Durable Object', async () => {
+    const ring = keyring((await importEncryptionKey(env.TOKEN_ENCRYPTION_KEY!))!)
+    // Two isolates: separate stores (no shared memory), one KV namespace, one arbiter (a fresh instance).
+    const arbiter = env.OIDC_GRANTS!.get(
+      env.OIDC_GRANTS!.idFromName(`signing-key-test:${crypto.randomUUID()}`),
     )
-    const kids = new Set(answers.map((a) => (a as { keys: { kid: string }[] }).keys[0]!.kid))
-    expect(kids.size).toBe(1)
+    const isolate = (kid: string) =>
+      createSessionStore(env.PLEX_AUTH_KV!, ring, Date.now).oidcSigningKey({
+        generate: async () => ({ kty: 'RSA', kid }),
+        claim: (sealed) => arbiter.claimSigningKey(sealed),
+      })
+    const [a, b] = await Promise.all([isolate('first'), isolate('second')])
+    expect(a).toEqual(b)
+    // KV has it now (sealed: the kid is not in plaintext); a third isolate reads it without generating.
+    const sealed = await env.PLEX_AUTH_KV!.get('oidc:signing-key')
+    expect(sealed).not.toContain((a as unknown as { kid: string }).kid)
+    const third = await createSessionStore(env.PLEX_AUTH_KV!, ring, Date.now).oidcSigningKey({
+      generate: () => Promise.reject(new Error('must not generate')),
+      claim: () => Promise.reject(new Error('must not claim')),
+    })
+    expect(third).toEqual(a)
   })
 
   it('OIDC_SIGNING_KEYS: the first signs, every one is published (rotation)', async () => {
