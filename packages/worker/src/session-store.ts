@@ -10,7 +10,7 @@ import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './to
  *   servers:<session hash>                              servers discovered for a session
  *   pin:<Plex PIN id>                                   a PIN sign-in in progress: who may claim it (hashed)
  *   cron:keep-alive                                     where the keep-alive cron stopped (a list cursor)
- *   oidc:signing-key                                    the generated OIDC signing key (private JWK)
+ *   oidc:signing-key                                    the generated OIDC signing key (private JWK, sealed)
  * Keys never carry a secret; every value is sealed whole with AES-GCM bound to its key; no metadata.
  * Expirations are absolute (computed once) and at least 60 s ahead (KV's minimum TTL).
  * Which sessions an account has, and whether one is still alive, is the session lineage's (a Durable
@@ -260,7 +260,8 @@ export interface SessionStore {
    */
   oidcSigningKey(options: {
     generate: () => Promise<JsonWebKey>
-    claim: (sealed: string) => Promise<string>
+    /** `replacing`: the kept value, which no longer opens; replaced unless someone replaced it first. */
+    claim: (sealed: string, replacing?: string) => Promise<string>
   }): Promise<JsonWebKey>
 }
 
@@ -592,8 +593,13 @@ export function createSessionStore(
         JSON.stringify({ v: 2, jwk: await generate() } satisfies StoredSigningKey),
         k,
       )
-      const agreed = await claim(mine)
-      const record = await read<StoredSigningKey>(k, agreed)
+      let agreed = await claim(mine)
+      let record = await read<StoredSigningKey>(k, agreed)
+      // The kept key no longer opens (its TOKEN_ENCRYPTION_KEY was dropped): replaced, once, by agreement.
+      if (!record) {
+        agreed = await claim(mine, agreed)
+        record = await read<StoredSigningKey>(k, agreed)
+      }
       if (!record) throw new ProblemError('internal_error', 'The OIDC signing key does not open.')
       // No expiration: the key lives until OIDC_SIGNING_KEYS replaces it. Written again by each isolate
       // that missed it in KV (the same sealed value), so a lost write costs nothing.

@@ -157,10 +157,14 @@ export class OidcGrants extends DurableObject<Bindings> {
       this.revokeFamily(refresh.familyId)
   }
 
-  /** The first sealed signing key offered, kept; every caller gets that one (keys.ts). */
-  claimSigningKey(sealed: string): string {
+  /**
+   * The first sealed signing key offered, kept; every caller gets that one (keys.ts). `replacing`: the
+   * kept value no longer opens (its TOKEN_ENCRYPTION_KEY is gone), so `sealed` replaces it, unless
+   * another caller replaced it already.
+   */
+  claimSigningKey(sealed: string, replacing?: string): string {
     const kept = this.ctx.storage.kv.get<string>(SIGNING_KEY)
-    if (kept !== undefined) return kept
+    if (kept !== undefined && kept !== replacing) return kept
     this.ctx.storage.kv.put(SIGNING_KEY, sealed)
     return sealed
   }

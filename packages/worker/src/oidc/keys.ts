@@ -69,7 +69,8 @@ export function signingKeysOf(oidc: OidcConfig, kv: KVNamespace, store: SessionS
           const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
           return (await exportJWK(pair.privateKey)) as JsonWebKey
         },
-        claim: (sealed) => oidc.grants.get(oidc.grants.idFromName('signing-key')).claimSigningKey(sealed),
+        claim: (sealed, replacing) =>
+          oidc.grants.get(oidc.grants.idFromName('signing-key')).claimSigningKey(sealed, replacing),
       })
       return [await importSigningKey(jwk as JWK)]
     })()

@@ -5,7 +5,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } fro
 import * as oidc from 'openid-client'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createSessionStore } from '../../src/session-store.ts'
-import { importEncryptionKey, keyring } from '../../src/token-crypto.ts'
+import { importEncryptionKey, type Keyring, keyring } from '../../src/token-crypto.ts'
 import { clearKv, type Harness, harness, MAIN_SERVER_ID } from '../helpers.ts'
 
 beforeEach(clearKv)
@@ -172,6 +172,24 @@ describe('discovery and keys', () => {
     expect(third).toEqual(a)
   })
 
+  it('a generated key whose TOKEN_ENCRYPTION_KEY is gone is replaced, once, by agreement', async () => {
+    const arbiter = env.OIDC_GRANTS!.get(
+      env.OIDC_GRANTS!.idFromName(`signing-key-test:${crypto.randomUUID()}`),
+    )
+    const isolate = (ring: Keyring, kid: string) =>
+      createSessionStore(env.PLEX_AUTH_KV!, ring, Date.now).oidcSigningKey({
+        generate: async () => ({ kty: 'RSA', kid }),
+        claim: (sealed, replacing) => arbiter.claimSigningKey(sealed, replacing),
+      })
+    const before = keyring((await importEncryptionKey(env.TOKEN_ENCRYPTION_KEY!))!)
+    expect(await isolate(before, 'old')).toMatchObject({ kid: 'old' })
+    // A rotation that dropped the old key: what KV and the arbiter hold no longer opens.
+    const after = keyring((await importEncryptionKey(btoa('another-32-byte-key-for-rotation')))!)
+    const [a, b] = await Promise.all([isolate(after, 'new-1'), isolate(after, 'new-2')])
+    expect(a).toEqual(b)
+    expect((a as unknown as { kid: string }).kid).toMatch(/^new-/)
+  })
+
   it('OIDC_SIGNING_KEYS: the first signs, every one is published (rotation)', async () => {
     const keys = await Promise.all(
       ['new', 'old'].map(async (kid) => ({
@@ -200,6 +218,7 @@ describe('the authorization code flow', () => {
     const claims = tokens.claims()!
     expect(claims).toMatchObject({ iss: ISSUER, aud: 'grafana', sub: ALICE_UUID, nonce: flow.nonce })
     expect(claims.email).toBe('alice@example.com')
+    expect(claims.email_verified).toBe(true)
     expect(typeof claims.auth_time).toBe('number')
     // And by hand, with jose, against the published keys: RS256 only.
     const jwks = createLocalJWKSet(await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json())
