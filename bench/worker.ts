@@ -52,6 +52,18 @@ async function load(
   }
 }
 
+/** Warms each target, then alternates short runs of them, so that machine noise falls on each alike. */
+async function interleaved(
+  targets: { url: string; headers: Record<string, string> }[],
+): Promise<LoadResult[][]> {
+  for (const t of targets) await load(t.url, { headers: t.headers }, 2)
+  const results = targets.map(() => [] as LoadResult[])
+  for (let round = 0; round < 3; round++) {
+    for (const [i, t] of targets.entries()) results[i]!.push(await load(t.url, { headers: t.headers }, 4))
+  }
+  return results
+}
+
 export async function runWorkerBenchmarks(): Promise<void> {
   // Offline: do not let miniflare try to download the Request.cf placeholder.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false'
@@ -151,13 +163,7 @@ export async function runWorkerBenchmarks(): Promise<void> {
       { name: 'upstream call only (baseline)', url: `${(await baseline.url).origin}/v1/user`, headers: {} },
     ]
 
-    // Warm all, then alternate short runs so that machine noise falls on each alike.
-    for (const c of candidates) await load(c.url, { headers: c.headers }, 2)
-    const results = candidates.map(() => [] as LoadResult[])
-    for (let round = 0; round < 3; round++) {
-      for (const [i, c] of candidates.entries())
-        results[i]!.push(await load(c.url, { headers: c.headers }, 4))
-    }
+    const results = await interleaved(candidates)
     const mean = (rows: LoadResult[], key: keyof LoadResult): number =>
       rows.reduce((sum, r) => sum + r[key], 0) / rows.length
     const baselineRate = mean(results.at(-1)!, 'requestsPerSecond')
@@ -205,11 +211,7 @@ export async function runWorkerBenchmarks(): Promise<void> {
       { name: '`GET /v1/health` (no session, no KV)', url: `${workerUrl}/v1/health`, headers: {} },
       { name: '`GET /v1/forward-auth` with a session', url: `${workerUrl}/v1/forward-auth`, headers: auth },
     ]
-    for (const g of gate) await load(g.url, { headers: g.headers }, 2)
-    const gateResults = gate.map(() => [] as LoadResult[])
-    for (let round = 0; round < 3; round++) {
-      for (const [i, g] of gate.entries()) gateResults[i]!.push(await load(g.url, { headers: g.headers }, 4))
-    }
+    const gateResults = await interleaved(gate)
     const healthRate = mean(gateResults[0]!, 'requestsPerSecond')
     console.log(
       '\n## Forward-auth throughput on loopback (autocannon, 16 connections, 3 interleaved rounds of 4 s)\n',

@@ -502,13 +502,16 @@ describe('demo page in Chromium', () => {
     }
   }, 60_000)
 
-  it('leaves /v1/*, /openapi.json, /docs and unknown paths to the worker', async () => {
+  it('leaves /v1/*, /docs and unknown paths to the worker; /openapi.json is a built asset', async () => {
     const health = await fetch(`${workerUrl}/v1/health`)
     expect(health.status).toBe(200)
     expect(await health.json()).toEqual({ status: 'ok' })
     const openapi = await fetch(`${workerUrl}/openapi.json`)
     expect(openapi.status).toBe(200)
-    expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\.1/)
+    expect(openapi.headers.get('content-type')).toMatch(/^application\/json/)
+    const document = (await openapi.json()) as { openapi: string; paths: Record<string, unknown> }
+    expect(document.openapi).toMatch(/^3\.1/)
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/access', '/v1/forward-auth']))
     const docs = await fetch(`${workerUrl}/docs`)
     expect(docs.status).toBe(200)
     expect(await docs.text()).not.toContain('plex-auth demo')

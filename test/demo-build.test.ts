@@ -55,15 +55,27 @@ function headerRules(text: string): Map<string, Map<string, string>> {
 }
 
 describe('node packages/worker/scripts/build-demo.mjs', () => {
-  it('writes the page, its script, stylesheet and icon, and _headers', () => {
+  it('writes the page, its script, stylesheet and icon, the OpenAPI document, and _headers', () => {
     expect(readdirSync(out).sort()).toEqual([
       '_headers',
       'demo.css',
       'demo.js',
       'favicon.svg',
       'index.html',
+      'openapi.json',
       `scalar-api-reference-${apiReference.version}.js`,
     ])
+  })
+
+  it('builds /openapi.json from the routes, so the worker ships no JSON Schema converter', () => {
+    const document = JSON.parse(readFileSync(join(out, 'openapi.json'), 'utf8'))
+    expect(document.openapi).toBe('3.1.0')
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/health', '/v1/sign-in', '/v1/access', '/v1/forward-auth']),
+    )
+    expect(
+      document.paths['/v1/sign-in'].post.requestBody.content['application/json'].schema.required,
+    ).toEqual(['login', 'password'])
   })
 
   it('copies the pinned API reference script for /docs, byte for byte the release its hash names', () => {

@@ -31,6 +31,10 @@ const PAGE = `<!doctype html>
   <h1>Sign in to Plex</h1>
   <p id="intro">Checking the link…</p>
   <form id="approve" hidden>
+    <div id="code-field" hidden>
+      <label for="code">Code shown by the device</label>
+      <input id="code" name="code" autocomplete="off" autocapitalize="characters" maxlength="8">
+    </div>
     <label for="login">Email or username</label>
     <input id="login" name="login" autocomplete="username" required>
     <label for="password">Password</label>
@@ -48,7 +52,9 @@ const PAGE = `<!doctype html>
   const hash = location.hash.replace(/^#\\??/, '')
   const params = new URLSearchParams(hash)
   const clientID = params.get('clientID') || ''
-  const code = params.get('code') || ''
+  // plex.tv/link: no code in the link; the user types the short one a TV or a terminal shows.
+  const linking = location.pathname === '/link'
+  let code = params.get('code') || ''
   const product = params.get('context[device][product]') || 'An app'
   const forwardUrl = params.get('forwardUrl')
   const form = document.getElementById('approve')
@@ -65,16 +71,21 @@ const PAGE = `<!doctype html>
       message.append(a)
     }
   }
-  if (!code) {
+  if (!code && !linking) {
     intro.textContent = 'This link has no PIN code. Start the sign-in again from the app.'
     return
   }
-  intro.textContent = product + ' wants to access your Plex account.'
+  intro.textContent = linking ? 'Enter the code your device shows.' : product + ' wants to access your Plex account.'
+  if (linking) {
+    document.getElementById('code-field').hidden = false
+    document.getElementById('code').required = true
+  }
   form.hidden = false
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     message.hidden = true
     const data = new FormData(form)
+    if (linking) code = String(data.get('code') || '').trim()
     const body = { code, clientID, login: data.get('login'), password: data.get('password') }
     if (data.get('verificationCode')) body.verificationCode = data.get('verificationCode')
     try {

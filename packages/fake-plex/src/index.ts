@@ -168,6 +168,8 @@ export function createFakePlex(options: FakePlexOptions = {}): FakePlex {
   registerJwtRoutes(plexTvApp, { state, nonceRateLimit: options.nonceRateLimit ?? DEFAULT_NONCE_RATE_LIMIT })
   registerHomeRoutes(plexTvApp, state)
   plexTvApp.get('/auth', () => authPage(seed.accounts))
+  // plex.tv/link: where a device's short code is typed (`plex-auth login --code`).
+  plexTvApp.get('/link', () => authPage(seed.accounts))
   registerControlRoutes(plexTvApp, {
     state,
     inject: (fault) => faults.inject(fault),

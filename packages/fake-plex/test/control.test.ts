@@ -194,6 +194,32 @@ describe('other control routes', () => {
   })
 })
 
+describe('GET /link', () => {
+  it('serves plex.tv/link: the approval page with a labelled field for the short code a device shows', async () => {
+    const { fake } = setup()
+    const res = await fake.fetch('https://plex.tv/link')
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('<label for="code">')
+    expect(html).toContain("location.pathname === '/link'")
+    // What the page posts: a short code without a clientID is approved as the device's PIN.
+    const pin = await (
+      await fake.fetch('https://plex.tv/api/v2/pins', { method: 'POST', headers: plexHeaders() })
+    ).json()
+    const approved = await fake.fetch('https://plex.tv/__fake/pins/approve', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        code: pin.code.toLowerCase(),
+        clientID: '',
+        login: 'alice',
+        password: 'alice-password',
+      }),
+    })
+    expect(approved.status).toBe(200)
+  })
+})
+
 describe('GET /auth', () => {
   it('serves the approval page reading #?clientID=&code= from location.hash, with labelled fields', async () => {
     const { fake } = setup()

@@ -2,7 +2,8 @@
 // static assets (`[assets]` in wrangler.toml): index.html, demo.js (demo/main.ts with the typed client
 // it imports, one minified ES module), demo.css, favicon.svg, and `_headers`, which gives those files
 // the page's CSP and security headers (the worker's own responses get theirs from secureHeaders()).
-// Also the API reference's script for /docs (Scalar's standalone build, pinned with its hash in
+// Also /openapi.json, the OpenAPI document of the worker's routes (src/openapi-document.ts), built here so
+// the JSON Schema conversion never ships in the worker. Also the API reference's script for /docs (Scalar's standalone build, pinned with its hash in
 // package.json "apiReference"), taken from its npm package and served from this origin.
 //
 // Usage: node packages/worker/scripts/build-demo.mjs [outdir]
@@ -12,7 +13,7 @@ import { createHash } from 'node:crypto'
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -99,6 +100,28 @@ async function apiReferenceScript() {
   }
 }
 
+/** The OpenAPI document: the routes bundled for Node (their Durable Objects stubbed), then asked for it. */
+async function openApiDocument() {
+  const work = await mkdtemp(join(tmpdir(), 'plex-auth-openapi-'))
+  try {
+    const file = join(work, 'openapi.mjs')
+    await build({
+      absWorkingDir: packageDir,
+      entryPoints: [join(packageDir, 'scripts', 'openapi-entry.ts')],
+      outfile: file,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      conditions: ['@plex-auth/source'],
+      alias: { 'cloudflare:workers': join(packageDir, 'scripts', 'cloudflare-workers-stub.mjs') },
+      logLevel: 'warning',
+    })
+    return (await import(pathToFileURL(file).href)).document
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
 const { apiReference } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8'))
 const apiReferenceBytes = await apiReferenceScript()
 
@@ -122,6 +145,7 @@ await build({
   charset: 'utf8',
   logLevel: 'warning',
 })
+await writeFile(join(outdir, 'openapi.json'), JSON.stringify(await openApiDocument()))
 await copyFile(join(source, 'index.html'), join(outdir, 'index.html'))
 await copyFile(join(source, 'favicon.svg'), join(outdir, 'favicon.svg'))
 // The name docs.ts's SCALAR_SCRIPT_PATH gives it.

@@ -87,7 +87,7 @@ export interface Bindings {
   OIDC_CODE_TTL_SECONDS?: string
   OIDC_ACCESS_TOKEN_TTL_SECONDS?: string
   OIDC_REFRESH_TOKEN_TTL_SECONDS?: string
-  /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json stays either way. */
+  /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json (a static asset) stays either way. */
   DOCS_ENABLED?: string
 }
 

@@ -3,9 +3,9 @@ import { createFakePlex, defaultSeed } from '@plex-auth/fake-plex'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { DEFAULTS } from '../src/config.ts'
+import { buildOpenApiDocument } from '../src/openapi-document.ts'
 import { ipv6Network64 } from '../src/rate-limit.ts'
 import { API_ROUTES } from '../src/routes/index.ts'
-import { buildOpenApiDocument } from '../src/routes/openapi.ts'
 import {
   FAILURE_WINDOW_MS,
   PLEX_LOCKOUT_CLOSED_MS,

@@ -322,7 +322,7 @@ describe('404, 405, 413, 415', () => {
     const del = await h.request('/v1/user', { method: 'DELETE' })
     expect(del.headers.get('Allow')).toBe('GET, HEAD, OPTIONS')
     await expectProblem(del, 405, 'method_not_allowed')
-    await expectProblem(await h.request('/openapi.json', { method: 'POST' }), 405, 'method_not_allowed')
+    await expectProblem(await h.request('/docs', { method: 'POST' }), 405, 'method_not_allowed')
   })
 
   it('OPTIONS that is not a preflight answers Allow', async () => {

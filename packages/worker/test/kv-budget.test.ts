@@ -34,6 +34,8 @@ const BUDGET: Record<string, Counts> = {
   'POST /v1/sign-out': [1, 0, 3, 1],
   'POST /v1/sign-out {everywhere} (3 sessions)': [5, 0, 9, 3],
   'GET /v1/home/users': [1, 0, 0, 0],
+  'GET /v1/access': [1, 0, 0, 0],
+  'GET /v1/forward-auth': [1, 0, 0, 0],
   'POST /v1/home/switch': [1, 1, 3, 1],
   'a use that pings (legacy, once a day)': [4, 1, 0, 0],
   'a use that renews the JWT (about every 6 days)': [4, 1, 0, 0],
@@ -54,7 +56,9 @@ afterEach(() => {
   vi.useRealTimers()
 })
 
-const fresh = () => harness({ env: { PLEX_AUTH_KV: counted.kv, SESSION_CACHE_SECONDS: '0' } })
+// PIN sign-ins hold Plex JWTs (opt-in), for the JWT rows; password sign-ins and exchanges stay legacy.
+const fresh = () =>
+  harness({ env: { PLEX_AUTH_KV: counted.kv, SESSION_CACHE_SECONDS: '0', PLEX_TOKEN_KIND: 'jwt' } })
 
 /** Counts the KV operations of `action` only, and records them under `name`. */
 async function measure(name: string, action: () => Promise<unknown>): Promise<void> {
@@ -116,6 +120,8 @@ describe('KV operations per request', () => {
       ok(h.request(`/v1/source-connection?source=server://${MAIN_SERVER_ID}`, { headers: bearer(token) })),
     )
     await measure('GET /v1/home/users', () => ok(h.request('/v1/home/users', { headers: bearer(token) })))
+    await measure('GET /v1/access', () => ok(h.request('/v1/access', { headers: bearer(token) })))
+    await measure('GET /v1/forward-auth', () => ok(h.request('/v1/forward-auth', { headers: bearer(token) })))
     const other = await h.signIn() // with no cached tokens to delete
     await measure('POST /v1/home/switch', () =>
       ok(h.request('/v1/home/switch', json({ uuid: 'da4a000000000da4' }, bearer(other.token))), 201),

@@ -55,6 +55,17 @@ async function discover(
   return ((await res.json()) as { servers: { clientIdentifier: string; owned: boolean }[] }).servers
 }
 
+/** A bearer Home switch to Dana (a managed user without a PIN): the new session's token. */
+async function switchToDana(h: Harness, session: string): Promise<string> {
+  const switched = await h.request('/v1/home/switch', {
+    method: 'POST',
+    headers: { ...bearer(session), 'Content-Type': 'application/json', 'X-Session-Mode': 'bearer' },
+    body: JSON.stringify({ uuid: DANA_UUID }),
+  })
+  expect(switched.status).toBe(201)
+  return ((await switched.json()) as { session: { token: string } }).session.token
+}
+
 describe('with the default settings, every way in reaches the servers', () => {
   const ways: [string, (h: Harness) => Promise<string>][] = [
     ['PIN', async (h) => (await pinSignIn(h)).token],
@@ -103,13 +114,7 @@ describe('with the default settings, every way in reaches the servers', () => {
   it('PIN, then a Home switch: the admin’s server is called with the member’s own server token', async () => {
     const h = harness()
     const alice = await pinSignIn(h)
-    const switched = await h.request('/v1/home/switch', {
-      method: 'POST',
-      headers: { ...bearer(alice.token), 'Content-Type': 'application/json', 'X-Session-Mode': 'bearer' },
-      body: JSON.stringify({ uuid: DANA_UUID }),
-    })
-    expect(switched.status).toBe(201)
-    const dana = ((await switched.json()) as { session: { token: string } }).session.token
+    const dana = await switchToDana(h, alice.token)
     expect((await discover(h, dana)).find((s) => s.clientIdentifier === MAIN_SERVER_ID)?.owned).toBe(false)
     expect((await transientToken(h, dana, MAIN_SERVER_ID)).status).toBe(200)
     expect(serverCalls(h).at(-1)?.token).not.toBe(alice.plexToken)
@@ -173,13 +178,7 @@ describe('with PLEX_TOKEN_KIND=jwt (opt-in), a PIN session holds a Plex JWT', ()
   it('a Home switch mints an opaque token: the switched session reaches the admin’s servers', async () => {
     const h = harness(JWT_SESSIONS)
     const alice = await pinSignIn(h)
-    const switched = await h.request('/v1/home/switch', {
-      method: 'POST',
-      headers: { ...bearer(alice.token), 'Content-Type': 'application/json', 'X-Session-Mode': 'bearer' },
-      body: JSON.stringify({ uuid: DANA_UUID }),
-    })
-    expect(switched.status).toBe(201)
-    const dana = ((await switched.json()) as { session: { token: string } }).session.token
+    const dana = await switchToDana(h, alice.token)
     await discover(h, dana)
     expect((await transientToken(h, dana, MAIN_SERVER_ID)).status).toBe(200)
     expectNoJwtReachedAServer(h)

@@ -150,7 +150,7 @@ describe('the access policy (PLEX_ACCESS_SERVERS)', () => {
       { PLEX_ACCESS_SERVERS: 'a b' },
       { PLEX_ACCESS_RECHECK_SECONDS: '0' },
     ]) {
-      const problem = await expectProblem(await h.request('/v1/health', {}, env), 500, 'misconfigured')
+      const problem = await expectProblem(await h.request('/v1/user', {}, env), 500, 'misconfigured')
       expect(problem.detail).toContain(Object.keys(env)[0]!)
       expect(problem.detail).not.toContain(Object.values(env)[0]!)
     }

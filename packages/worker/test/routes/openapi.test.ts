@@ -1,9 +1,8 @@
 import { validate } from '@scalar/openapi-parser'
 import { describe, expect, it } from 'vitest'
+import { buildOpenApiDocument } from '../../src/openapi-document.ts'
 import { PROBLEMS } from '../../src/problem.ts'
 import { API_ROUTES } from '../../src/routes/index.ts'
-import { buildOpenApiDocument } from '../../src/routes/openapi.ts'
-import { harness } from '../helpers.ts'
 
 interface OpenApiOperation {
   summary: string
@@ -21,13 +20,12 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, OpenApiOperation>>
 }
 
+/** The document as the build writes it to /openapi.json (scripts/build-demo.mjs), through JSON. */
 async function served(): Promise<OpenApiDocument> {
-  const res = await harness().request('/openapi.json')
-  expect(res.status).toBe(200)
-  return (await res.json()) as OpenApiDocument
+  return JSON.parse(JSON.stringify(buildOpenApiDocument(API_ROUTES))) as OpenApiDocument
 }
 
-describe('GET /openapi.json', () => {
+describe('the OpenAPI document (/openapi.json, built with the assets)', () => {
   it('documents every route with OpenAPI 3.1 generated from the valibot schemas', async () => {
     const doc = await served()
     expect(doc.openapi).toBe('3.1.0')
@@ -66,7 +64,6 @@ describe('GET /openapi.json', () => {
 
   it('is built from the registry: exactly one operation per API route, nothing else', async () => {
     const doc = await served()
-    expect(doc).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument(API_ROUTES))))
     const documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
       Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
     )

@@ -1,7 +1,12 @@
 import { toJsonSchema } from '@valibot/to-json-schema'
-import { PROBLEMS, type ProblemCode } from '../problem.ts'
-import { defineRoute, type ParameterSchema, type Route, type Schema } from '../route.ts'
-import * as s from '../schemas.ts'
+/*
+ * The OpenAPI 3.1 document of the routes, from their descriptions and valibot schemas. Built at build time
+ * (packages/worker/scripts/build-demo.mjs writes it to the static assets as /openapi.json), never in the
+ * worker: the JSON Schema conversion (@valibot/to-json-schema) would cost every request's bundle ~13 KB.
+ */
+import { PROBLEMS, type ProblemCode } from './problem.ts'
+import type { ParameterSchema, Route, Schema } from './route.ts'
+import * as s from './schemas.ts'
 
 const SESSION_MODE_PARAMETER = {
   name: 'X-Session-Mode',
@@ -99,30 +104,10 @@ export function buildOpenApiDocument(routes: readonly Route[]): Record<string, u
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
+        // `__Secure-plex_session` instead when SESSION_COOKIE_DOMAIN is set (forward-auth).
         cookie: { type: 'apiKey', in: 'cookie', name: '__Host-plex_session' },
       },
       schemas: { Problem: jsonSchema(s.Problem) },
     },
   }
-}
-
-/**
- * `GET /openapi.json`: the OpenAPI document of `routes`, built on first use and kept for the isolate's
- * life. Takes the routes it documents rather than importing the registry, which lists this route too.
- */
-export function openApiDocument(routes: readonly Route[]): Route {
-  let cached: string | undefined
-  return defineRoute(
-    {
-      method: 'GET',
-      path: '/openapi.json',
-      summary: 'This OpenAPI 3.1 document',
-      response: { status: 200, description: 'The OpenAPI document' },
-      problems: [],
-    },
-    (c) => {
-      cached ??= JSON.stringify(buildOpenApiDocument(routes))
-      return c.body(cached, 200, { 'Content-Type': 'application/json; charset=utf-8' })
-    },
-  )
 }
