@@ -229,6 +229,12 @@ describe('the authorization code flow', () => {
     })
     expect(payload.sub).toBe(ALICE_UUID)
     const info = await oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)
+    // The same by POST (OpenID Connect Core 5.3.1).
+    const posted = await h.request(`${ISSUER}/v1/oidc/userinfo`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tokens.access_token}` },
+    })
+    expect(await posted.json()).toEqual(info)
     expect(info).toMatchObject({
       sub: ALICE_UUID,
       email: 'alice@example.com',
