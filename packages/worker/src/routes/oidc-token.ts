@@ -9,6 +9,7 @@ import type { AppEnv } from '../env.ts'
 import { authenticateClient } from '../oidc/clients.ts'
 import { oauthError } from '../oidc/errors.ts'
 import { readOAuthForm } from '../oidc/form.ts'
+import type { Family } from '../oidc/grants.ts'
 import {
   grantsOf,
   newTokens,
@@ -29,36 +30,42 @@ const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
 const invalidGrant = () =>
   oauthError(400, 'invalid_grant', 'The code or refresh token is invalid, expired or used.')
 
+/** A grant the grants object gave, answered with tokens while its session lives; else revoked, invalid_grant. */
+async function answer(
+  c: Context<AppEnv>,
+  oidc: OidcConfig,
+  client: OidcClient,
+  sessionId: string,
+  family: Family | undefined,
+  tokens: Awaited<ReturnType<typeof newTokens>>,
+): Promise<Response> {
+  if (!family) return invalidGrant()
+  const session = await sessionOfGrant(c, sessionId, family)
+  const response = session && (await tokenResponse(c, oidc, family, tokens))
+  if (response) return response
+  // Its session ended (or says nothing of the user): the grant goes too.
+  await grantsOf(oidc, sessionId).revoke(tokens.issued.refreshHash, client.client_id)
+  return invalidGrant()
+}
+
 async function redeemCode(
   c: Context<AppEnv>,
   oidc: OidcConfig,
   client: OidcClient,
   form: Record<string, string>,
-) {
+): Promise<Response> {
   const code = await parseToken(form.code)
   if (!code || form.redirect_uri === undefined) return invalidGrant()
   if (form.code_verifier !== undefined && !VERIFIER.test(form.code_verifier))
     return oauthError(400, 'invalid_grant', 'The code_verifier is malformed.')
   const tokens = await newTokens(c, oidc, code.sessionId)
-  const grants = grantsOf(oidc, code.sessionId)
-  const family = await grants.redeemCode(
-    code.hash,
-    {
-      clientId: client.client_id,
-      redirectUri: form.redirect_uri,
-      ...(form.code_verifier !== undefined ? { challenge: await s256(form.code_verifier) } : {}),
-    },
-    tokens.issued,
-    c.var.now(),
-  )
-  if (!family) return invalidGrant()
-  const session = await sessionOfGrant(c, code.sessionId, family)
-  const answer = session && (await tokenResponse(c, oidc, family, tokens))
-  if (!answer) {
-    await grants.revoke(tokens.issued.refreshHash, client.client_id)
-    return invalidGrant()
+  const asked = {
+    clientId: client.client_id,
+    redirectUri: form.redirect_uri,
+    ...(form.code_verifier !== undefined ? { challenge: await s256(form.code_verifier) } : {}),
   }
-  return answer
+  const family = await grantsOf(oidc, code.sessionId).redeemCode(code.hash, asked, tokens.issued, c.var.now())
+  return answer(c, oidc, client, code.sessionId, family, tokens)
 }
 
 async function refresh(
@@ -66,20 +73,13 @@ async function refresh(
   oidc: OidcConfig,
   client: OidcClient,
   form: Record<string, string>,
-) {
+): Promise<Response> {
   const token = await parseToken(form.refresh_token)
   if (!token) return invalidGrant()
   const tokens = await newTokens(c, oidc, token.sessionId)
   const grants = grantsOf(oidc, token.sessionId)
   const family = await grants.refresh(token.hash, client.client_id, tokens.issued, c.var.now())
-  if (!family) return invalidGrant()
-  const session = await sessionOfGrant(c, token.sessionId, family)
-  const answer = session && (await tokenResponse(c, oidc, family, tokens))
-  if (!answer) {
-    await grants.revoke(tokens.issued.refreshHash, client.client_id)
-    return invalidGrant()
-  }
-  return answer
+  return answer(c, oidc, client, token.sessionId, family, tokens)
 }
 
 export const oidcToken = defineRoute(
