@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:test'
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import * as oidc from 'openid-client'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSessionStore } from '../../src/session-store.ts'
 import { importEncryptionKey, type Keyring, keyring } from '../../src/token-crypto.ts'
 import { clearKv, type Harness, harness, MAIN_SERVER_ID } from '../helpers.ts'
@@ -482,5 +482,56 @@ describe('userinfo and end_session', () => {
     const user = await h.request(`${ISSUER}/v1/user`, { headers: { Cookie: cookie } })
     expect(user.status).toBe(401)
     await expect(oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)).rejects.toThrow()
+  })
+})
+
+describe('secrets stay out of logs and answers', () => {
+  it('no code, token, client secret or verifier in any log line, error body or error page', async () => {
+    const lines: string[] = []
+    const spies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args) => void lines.push(args.map(String).join(' '))),
+    )
+    try {
+      const h = oidcHarness()
+      const config = await discover(h)
+      const { tokens, flow, callback } = await signInWith(h, config, await cookieOf(h))
+      const code = callback.searchParams.get('code')!
+      const refused = [
+        // A reused code, a replayed refresh token, a wrong secret, a bad token at userinfo and revocation.
+        await tokenRequest(
+          h,
+          {
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: GRAFANA.redirect_uris[0]!,
+            code_verifier: flow.verifier,
+          },
+          basic('grafana', SECRET),
+        ),
+        await tokenRequest(
+          h,
+          { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+          basic('grafana', `${SECRET}-wrong`),
+        ),
+        await h.request(`${ISSUER}/v1/oidc/userinfo`, { headers: { Authorization: `Bearer ${code}` } }),
+        await h.request(`${ISSUER}/v1/oidc/end-session?id_token_hint=${tokens.access_token}`),
+      ]
+      const secrets = [
+        code,
+        tokens.access_token,
+        tokens.refresh_token!,
+        tokens.id_token!,
+        SECRET,
+        flow.verifier,
+      ]
+      for (const res of refused) {
+        expect(res.status).toBeGreaterThanOrEqual(400)
+        const everything = `${await res.text()}\n${[...res.headers].join('\n')}`
+        for (const secret of secrets) expect(everything).not.toContain(secret)
+      }
+      for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret)
+    } finally {
+      for (const spy of spies) spy.mockRestore()
+    }
   })
 })
