@@ -2,7 +2,8 @@
 // using openid-client, as a real app would) sends headless Chromium to the worker, started as
 // `npm run demo` starts it with OIDC_CLIENTS set; the worker has no session yet, so its sign-in page
 // signs in with the PIN flow (approved on the fake's app.plex.tv), then goes on to the app with a code.
-// The app ends up holding an ID token it verified against the worker's JWKS.
+// The app ends up holding an ID token it verified against the worker's JWKS. Someone the access policy
+// refuses comes back to the app with error=access_denied.
 import { createServer, type Server } from 'node:http'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import * as oidc from 'openid-client'
@@ -39,6 +40,8 @@ beforeAll(async () => {
   appUrl = `http://127.0.0.1:${appPort}`
   stack = await startDemoStack('demo', (port) => ({
     OIDC_ISSUER: `http://localhost:${port}`,
+    // Only people who can use alice's main server (the fake's seed): carol cannot.
+    PLEX_ACCESS_SERVERS: '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01',
     OIDC_CLIENTS: JSON.stringify([
       {
         client_id: 'test-app',
@@ -80,6 +83,12 @@ beforeAll(async () => {
         const flow = pending.get(state)
         if (!flow) throw new Error('unknown state')
         pending.delete(state)
+        const error = url.searchParams.get('error')
+        if (error) {
+          res.writeHead(403, { 'Content-Type': 'text/html' })
+          res.end(`<!doctype html><title>App</title><h1>Refused: ${error}</h1>`)
+          return
+        }
         const tokens = await oidc.authorizationCodeGrant(config, url, {
           pkceCodeVerifier: flow.verifier,
           expectedNonce: flow.nonce,
@@ -139,5 +148,27 @@ it('an app signs in with Plex through the worker (PIN flow) and holds a verified
   await page.goto(`${appUrl}/`)
   await page.waitForURL((url) => url.href.startsWith(`${appUrl}/callback?`))
   expect(verified()?.claims.sub).toBe('a11ce0000000a11c')
+  await context.close()
+}, 90_000)
+
+it('someone the access policy refuses is sent back to the app with error=access_denied', async () => {
+  const context = await browser!.newContext()
+  const page = await context.newPage()
+  signedIn = undefined
+  await page.goto(`${appUrl}/`)
+  await page.waitForURL((url) => url.href.startsWith(`${issuer}/?oidc=`))
+  const popupOpened = context.waitForEvent('page')
+  await page.getByRole('button', { name: 'Sign in with Plex' }).click()
+  const approval = await popupOpened
+  await approval.getByLabel('Email or username').fill('carol')
+  await approval.getByLabel('Password', { exact: true }).fill('carol-password')
+  await approval.getByRole('button', { name: 'Allow' }).click()
+  await page.waitForURL((url) => url.href.startsWith(`${appUrl}/callback?`), { timeout: 20_000 })
+  const callback = new URL(page.url())
+  expect(callback.searchParams.get('error')).toBe('access_denied')
+  expect(callback.searchParams.get('iss')).toBe(issuer)
+  expect(callback.searchParams.has('code')).toBe(false)
+  expect(await page.locator('h1').textContent()).toBe('Refused: access_denied')
+  expect(verified()).toBeUndefined()
   await context.close()
 }, 90_000)
