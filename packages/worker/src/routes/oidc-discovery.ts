@@ -21,6 +21,8 @@ export const oidcDiscovery = defineRoute(
     const oidc = oidcOf(c)
     const issuer = issuerOf(c, oidc)
     c.header('Cache-Control', 'public, max-age=300')
+    // Public metadata: a browser app (a public client) may read it from any origin, without credentials.
+    c.header('Access-Control-Allow-Origin', '*')
     return c.json({
       issuer,
       authorization_endpoint: issuer + OIDC_PATHS.authorize,
@@ -58,6 +60,8 @@ export const oidcJwks = defineRoute(
   async (c) => {
     const oidc = oidcOf(c)
     const keys = await signingKeysOf(oidc, c.var.config.kv, c.var.store)
+    // Public keys: readable from any origin (an ALLOWED_ORIGINS origin gets its own CORS headers instead).
+    c.header('Access-Control-Allow-Origin', '*')
     return c.json({ keys: keys.map((key) => key.publicJwk) })
   },
 )

@@ -119,9 +119,15 @@ describe('discovery and keys', () => {
     expect(meta.id_token_signing_alg_values_supported).toEqual(['RS256'])
     expect(meta.code_challenge_methods_supported).toEqual(['S256'])
     expect(meta.authorization_response_iss_parameter_supported).toBe(true)
-    const jwks = (await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json()) as {
-      keys: Record<string, unknown>[]
-    }
+    // Public, so readable from any origin: a browser app's library fetches both.
+    const discovery = await h.request(`${ISSUER}/.well-known/openid-configuration`, {
+      headers: { Origin: 'https://spa.example' },
+    })
+    expect(discovery.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    expect(discovery.headers.get('Access-Control-Allow-Credentials')).toBeNull()
+    const jwksRes = await h.request(`${ISSUER}/v1/oidc/jwks`, { headers: { Origin: 'https://spa.example' } })
+    expect(jwksRes.headers.get('Access-Control-Allow-Origin')).toBe('*')
+    const jwks = (await jwksRes.json()) as { keys: Record<string, unknown>[] }
     expect(jwks.keys).toHaveLength(1)
     for (const field of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(jwks.keys[0]).not.toHaveProperty(field)
   })
