@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   // The OpenID Connect provider's settings and an access policy, when set in the environment (the
   // Chromium test of an app signing in).
-  for (const key of ['OIDC_CLIENTS', 'OIDC_ISSUER', 'PLEX_ACCESS_SERVERS'])
+  for (const key of ['OIDC_CLIENTS', 'OIDC_ISSUER', 'PLEX_ACCESS_SERVERS', 'PLEX_ACCESS_OWNER_ID'])
     if (process.env[key]) vars[key] = process.env[key] as string
   const wranglerArgs = ['wrangler', 'dev', '--ip', args.ip, '--port', args.port, '--log-level', 'warn']
   for (const [key, value] of Object.entries(vars)) wranglerArgs.push('--var', `${key}:${value}`)

@@ -27,6 +27,30 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** Whether a TCP port on loopback can be bound right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+/**
+ * The first of `count` consecutive free ports: the demo's fake Plex takes its port for plex.tv and the
+ * next ones for its servers, so one free port alone is not enough (a taken neighbour failed a CI run).
+ */
+export async function freePortRun(count: number, avoid: number[] = []): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort()
+    const run = Array.from({ length: count }, (_, i) => first + i)
+    if (run.some((port) => avoid.includes(port) || port > 65535)) continue
+    const free = await Promise.all(run.slice(1).map(bindable))
+    if (free.every(Boolean)) return first
+  }
+  throw new Error(`no ${count} consecutive free ports on loopback`)
+}
+
 /**
  * Spawns `npm run demo -- --port <p> --fake-port <q>` (or `npm start -- --port <p>`) in its own process
  * group and waits for /v1/health.
@@ -36,8 +60,10 @@ export async function startDemoStack(
   /** Settings for the worker, by its port (scripts/dev.ts passes OIDC_* on). */
   settings: (port: number) => Record<string, string> = () => ({}),
 ): Promise<DemoStack> {
-  const port = await freePort()
-  const fakePort = await freePort()
+  // The fake Plex's plex.tv and its two seeded servers, on consecutive ports; the worker on none of them.
+  const fakePort = await freePortRun(3)
+  let port = await freePort()
+  while (port >= fakePort && port < fakePort + 3) port = await freePort()
   let log = ''
   const args =
     script === 'demo'

@@ -11,7 +11,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ServedFakePlex, serveFakePlex } from '../packages/fake-plex/src/serve.ts'
 import { root } from './commands.ts'
-import { freePort } from './demo-stack.ts'
+import { freePort, freePortRun } from './demo-stack.ts'
 
 const exec = promisify(execFile)
 const README = readFileSync(join(root, 'README.md'), 'utf8')
@@ -206,8 +206,8 @@ describe('a fresh clone, after `npm ci` alone', () => {
     expect(README).toContain('npm run demo')
     const command = 'npx tsx examples/worker-client.ts'
     expect(README).toContain(command)
+    const fakePort = await freePortRun(3)
     const port = await freePort()
-    const fakePort = await freePort()
     const demo = start(`npm run demo -- --port ${port} --fake-port ${fakePort}`, {
       WRANGLER_PERSIST_TO: join(dir, 'wrangler-state'),
     })
@@ -234,8 +234,8 @@ describe('a fresh clone, after `npm ci` alone', () => {
   }, 150_000)
 
   it('npm run demo keeps a session across a restart: the worker and the fake both remember', async () => {
+    const fakePort = await freePortRun(3)
     const port = await freePort()
-    const fakePort = await freePort()
     const command = `npm run demo -- --port ${port} --fake-port ${fakePort}`
     const env = { WRANGLER_PERSIST_TO: join(dir, 'restart-state') }
     const url = `http://127.0.0.1:${port}`

@@ -42,6 +42,7 @@ beforeAll(async () => {
     OIDC_ISSUER: `http://localhost:${port}`,
     // Only people who can use alice's main server (the fake's seed): carol cannot.
     PLEX_ACCESS_SERVERS: '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01',
+    PLEX_ACCESS_OWNER_ID: '10000001',
     OIDC_CLIENTS: JSON.stringify([
       {
         client_id: 'test-app',

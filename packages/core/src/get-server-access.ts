@@ -1,4 +1,5 @@
 import { getResources, type PlexResource } from './get-resources.ts'
+import { getTokenDetails } from './get-token-details.ts'
 import { invalidInput, type PlexCallOptions, type PlexClientOptions } from './options.ts'
 
 /** How a user reaches one server: owns it, through the owner's Plex Home, or shared with them (a friend). */
@@ -33,6 +34,21 @@ export interface GetServerAccessParams extends PlexCallOptions {
   token?: string
   /** The clientIdentifiers of the servers that count; all of the user's servers when absent or empty. */
   servers?: readonly string[]
+  /**
+   * The numeric Plex account id of the servers' owner. A server's clientIdentifier is public and chosen by
+   * the server itself, so anyone can run a server under the same one: with `ownerId`, a server counts as
+   * `owner` only when the user is that account, and as `home` or `friend` only when its `ownerId` is it.
+   */
+  ownerId?: number
+}
+
+/** What {@link accessFromResources} takes besides the resources. */
+export interface AccessOptions {
+  servers?: readonly string[]
+  /** As {@link GetServerAccessParams.ownerId}; needs `userId` for servers listed as owned. */
+  ownerId?: number
+  /** The numeric id of the user whose resources these are. */
+  userId?: number
 }
 
 const RANK: Record<ServerRole, number> = { owner: 3, home: 2, friend: 1 }
@@ -53,15 +69,20 @@ function roleOf(resource: PlexResource): ServerRole {
  */
 export function accessFromResources(
   resources: readonly PlexResource[],
-  options: { servers?: readonly string[] } = {},
+  options: AccessOptions = {},
 ): ServerAccess {
   const wanted = options.servers && options.servers.length > 0 ? new Set(options.servers) : undefined
   const servers: ServerAccessEntry[] = []
   for (const resource of resources) {
     if (!resource.provides.split(',').some((role) => role.trim() === 'server')) continue
     if (wanted && !wanted.has(resource.clientIdentifier)) continue
-    // One entry per server, with its best role (a list may name a server twice).
     const role = roleOf(resource)
+    // Someone else's server under the same (public) clientIdentifier is not this one: fails closed.
+    if (options.ownerId !== undefined) {
+      const owner = role === 'owner' ? options.userId : Number(resource.ownerId)
+      if (owner !== options.ownerId) continue
+    }
+    // One entry per server, with its best role (a list may name a server twice).
     const seen = servers.find((entry) => entry.clientIdentifier === resource.clientIdentifier)
     if (seen) {
       if (RANK[role] > RANK[seen.role]) seen.role = role
@@ -89,12 +110,17 @@ export function accessFromResources(
 export async function getServerAccess(
   options: PlexClientOptions & GetServerAccessParams,
 ): Promise<ServerAccess> {
-  const { servers } = options
+  const { servers, ownerId } = options
   if (
     servers !== undefined &&
     (!Array.isArray(servers) || !servers.every((id) => typeof id === 'string' && id.trim() !== ''))
   ) {
     throw invalidInput('servers must be a list of server clientIdentifiers')
   }
-  return accessFromResources(await getResources(options), { servers })
+  if (ownerId !== undefined && !(Number.isSafeInteger(ownerId) && ownerId > 0))
+    throw invalidInput('ownerId must be a Plex account id')
+  if (ownerId === undefined) return accessFromResources(await getResources(options), { servers })
+  // Who the user is, for servers listed as owned: asked beside the resources.
+  const [resources, user] = await Promise.all([getResources(options), getTokenDetails(options)])
+  return accessFromResources(resources, { servers, ownerId, userId: user.id })
 }

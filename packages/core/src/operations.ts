@@ -18,6 +18,7 @@ export { type GetHomeUsersParams, getHomeUsers, type PlexHomeUser } from './get-
 export { type GetResourcesParams, getResources, type PlexResource } from './get-resources.ts'
 export {
   type AccessDeniedReason,
+  type AccessOptions,
   type AccessRole,
   type GetServerAccessParams,
   getServerAccess,

@@ -40,6 +40,21 @@ describe('getServerAccess', () => {
     expect(fake.requests.every((r) => !r.url.includes('friends'))).toBe(true)
   })
 
+  it('with ownerId, only the owner’s server counts: owner, Home member and friend still pass', async () => {
+    const { options, alice, bob, carol, mainServer } = setup()
+    const dana = await createPlexClient(options).switchHomeUser({ token: alice.token, uuid: DANA })
+    const roles = []
+    for (const token of [alice.token, dana.authToken, bob.token, carol.token]) {
+      roles.push(
+        (await getServerAccess({ ...options, token, servers: [mainServer.id], ownerId: alice.id })).role,
+      )
+    }
+    expect(roles).toEqual(['owner', 'home', 'friend', 'none'])
+    // Bob's own account is not the owner: nothing counts.
+    expect((await getServerAccess({ ...options, token: alice.token, ownerId: bob.id })).role).toBe('none')
+    await plexErrorOf(getServerAccess({ ...options, token: alice.token, ownerId: 0 }), 'invalid_input')
+  })
+
   it('a token plex.tv refuses is an error, not an answer; bad servers are refused before any request', async () => {
     const { fake, options } = setup()
     await plexErrorOf(
@@ -84,5 +99,32 @@ describe('accessFromResources', () => {
     expect(
       accessFromResources([resource({ clientIdentifier: 'b', owned: true })], { servers: [] }).role,
     ).toBe('owner')
+  })
+  it('a server under someone else’s account with the same (public) clientIdentifier is no access', () => {
+    const lookAlike = resource({ clientIdentifier: 'main', owned: true })
+    expect(accessFromResources([lookAlike], { servers: ['main'], ownerId: 1, userId: 2 }).role).toBe('none')
+    expect(accessFromResources([lookAlike], { servers: ['main'], ownerId: 1, userId: 1 }).role).toBe('owner')
+    const shared = resource({ clientIdentifier: 'main', ownerId: 3 })
+    expect(accessFromResources([shared], { servers: ['main'], ownerId: 1 }).role).toBe('none')
+    expect(accessFromResources([{ ...shared, ownerId: 1 }], { servers: ['main'], ownerId: 1 }).role).toBe(
+      'friend',
+    )
+    // Without userId an owned server cannot be checked: it does not count.
+    expect(accessFromResources([lookAlike], { servers: ['main'], ownerId: 1 }).role).toBe('none')
+  })
+
+  it('an odd `home` (null, 1, "true") never fails the list: it counts as not said', async () => {
+    for (const home of [null, 1, 'true']) {
+      const body = JSON.stringify([
+        { name: 'P', clientIdentifier: 'p', provides: 'player', home },
+        { name: 'S', clientIdentifier: 's', provides: 'server', owned: false, home },
+      ])
+      const fetch = async () => new Response(body, { headers: { 'content-type': 'application/json' } })
+      const access = await getServerAccess({ clientIdentifier: CLIENT_ID, fetch, token: 't' })
+      expect(access).toEqual({
+        role: 'friend',
+        servers: [{ clientIdentifier: 's', name: 'S', role: 'friend' }],
+      })
+    }
   })
 })

@@ -117,7 +117,7 @@ async function run(button: HTMLButtonElement | null, action: () => Promise<void>
  * app's OpenID Connect sign-in started (`?oidc=`) goes on with it.
  */
 function showSignedIn(user: WorkerUser, moveFocus: boolean): void {
-  const rd = new URLSearchParams(location.search).get('rd')
+  const rd = returnTo()
   if (moveFocus && rd) {
     location.assign(`/v1/forward-auth/return?rd=${encodeURIComponent(rd)}`)
     return
@@ -146,6 +146,22 @@ function oidcContinue(): URL | undefined {
   if (!value?.startsWith('/')) return undefined
   const url = new URL(value, location.origin)
   return url.origin === location.origin && url.pathname === '/v1/oidc/authorize' ? url : undefined
+}
+
+/**
+ * Where a forward-auth sign-in goes back to (`?rd=`), as the worker writes it (encoded) or as an nginx
+ * `return 302 …?rd=$scheme://$http_host$request_uri` does (raw, so its own `&` and `+` belong to it): the
+ * rest of the query after `rd=`. The worker's return route checks the host.
+ */
+function returnTo(): string | undefined {
+  const raw = /[?&]rd=(.*)$/.exec(location.search)?.[1]
+  if (!raw) return undefined
+  if (/^https?:/i.test(raw)) return raw
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
 }
 
 /** Who the user is to the Plex servers (GET /v1/access): shown, never needed to go on. */

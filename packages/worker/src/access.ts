@@ -10,7 +10,7 @@ import type { Config } from './config.ts'
 import type { AppEnv } from './env.ts'
 import type { PlexClient } from './plex.ts'
 import { ProblemError } from './problem.ts'
-import type { SessionAccess } from './session-store.ts'
+import type { Session, SessionAccess } from './session-store.ts'
 
 /** What `GET /v1/access` and sign-in answers say of the session's user. */
 export interface AccessView {
@@ -28,8 +28,14 @@ export async function accessOf(
   plex: PlexClient,
   token: string,
   policy: Config['access'],
+  userId?: number,
 ): Promise<AccessView> {
-  const found = accessFromResources(await plex.getResources({ token }), { servers: policy?.servers ?? [] })
+  // A server listed as owned counts only for its owner's account: who the user is, asked when not known.
+  const user = policy && userId === undefined ? (await plex.getTokenDetails({ token })).id : userId
+  const found = accessFromResources(await plex.getResources({ token }), {
+    servers: policy?.servers ?? [],
+    ...(policy ? { ownerId: policy.ownerId, ...(user === undefined ? {} : { userId: user }) } : {}),
+  })
   const servers = policy ? found.servers.filter((server) => policy.roles.has(server.role)) : found.servers
   const role = servers.reduce<AccessRole>((best, s) => (RANK[s.role] > RANK[best] ? s.role : best), 'none')
   return { role, servers }
@@ -51,13 +57,13 @@ export function notAMember(headers: Record<string, string> = {}): ProblemError {
  */
 export async function admit(
   c: Context<AppEnv>,
-  input: { plexToken: string; plex: PlexClient; obtained: boolean },
+  input: { plexToken: string; plex: PlexClient; obtained: boolean; userId?: number },
 ): Promise<SessionAccess | undefined> {
   const { config, now } = c.var
   if (!config.access) return undefined
   let access: AccessView
   try {
-    access = await accessOf(input.plex, input.plexToken, config.access)
+    access = await accessOf(input.plex, input.plexToken, config.access, input.userId)
   } catch (error) {
     await revokeIfObtained(input)
     throw error
@@ -91,4 +97,19 @@ export function accessRecheckDue(config: Config, access: SessionAccess | undefin
 /** The view of a stored access (no `checkedAt`). */
 export function accessView(access: SessionAccess): AccessView {
   return { role: access.role, servers: access.servers }
+}
+
+/**
+ * The role the session's checked access gives under the policy as configured now (a server removed from
+ * PLEX_ACCESS_SERVERS, or a role from PLEX_ACCESS_ROLES, no longer counts): the best of the servers left,
+ * '' without a policy, undefined when none is left. Forward-auth's X-Plex-Role and OIDC's `groups`.
+ */
+export function roleNow(config: Config, session: Pick<Session, 'access'>): AccessRole | '' | undefined {
+  const policy = config.access
+  if (!policy) return ''
+  const servers = (session.access?.servers ?? []).filter(
+    (server) => policy.roles.has(server.role) && policy.servers.includes(server.clientIdentifier),
+  )
+  if (servers.length === 0) return undefined
+  return servers.reduce((best, s) => (RANK[s.role] > RANK[best.role] ? s : best)).role
 }

@@ -214,6 +214,11 @@ export const ConfigSchema = v.object({
     ),
   ),
   PLEX_ACCESS_RECHECK_SECONDS: integer(DEFAULTS.accessRecheckSeconds, 1, 30 * 24 * 3600),
+  PLEX_ACCESS_OWNER_ID: v.pipe(
+    setting,
+    v.check((value) => value === '' || /^[1-9][0-9]{0,15}$/.test(value)),
+    v.transform((value) => (value === '' ? undefined : Number(value))),
+  ),
   FORWARD_AUTH_HOSTS: hostList,
   SESSION_COOKIE_DOMAIN: v.pipe(
     setting,
@@ -241,7 +246,9 @@ const EXPECTED: Partial<Record<keyof typeof ConfigSchema.entries, string>> = {
   TOKEN_ENCRYPTION_KEY: 'must be 32 bytes, base64',
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: 'each must be 32 bytes, base64',
   PLEX_ACCESS_SERVERS: 'comma-separated server clientIdentifiers',
-  PLEX_ACCESS_ROLES: 'comma-separated, from owner, home, friend',
+  PLEX_ACCESS_ROLES: 'comma-separated, from owner, home, friend; needs PLEX_ACCESS_SERVERS',
+  PLEX_ACCESS_OWNER_ID:
+    "the numeric Plex account id of the servers' owner (GET /v1/user id); needs PLEX_ACCESS_SERVERS",
   FORWARD_AUTH_HOSTS: 'comma-separated hostnames, or *.domain',
   SESSION_COOKIE_DOMAIN: 'a domain name such as example.com',
   OIDC_CLIENTS:
@@ -305,6 +312,8 @@ export type Config = {
   oidc?: OidcConfig
   access?: {
     servers: readonly string[]
+    /** The servers' owner: a server counts only under this account (its clientIdentifier is public). */
+    ownerId: number
     roles: ReadonlySet<Settings['PLEX_ACCESS_ROLES'][number]>
     recheckSeconds: Settings['PLEX_ACCESS_RECHECK_SECONDS']
   }
@@ -364,6 +373,23 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     throw new ProblemError('misconfigured', `The worker is misconfigured: ${parts.join('; ')}.`)
   }
   const s = result.output
+  // The access policy's settings go together: roles or an owner without servers would silently let anyone
+  // in, and servers without their owner would admit anyone running a server under the same public id.
+  const given = (name: string): boolean => {
+    const value = (env as Record<string, unknown> | undefined)?.[name]
+    return typeof value === 'string' && value.trim() !== ''
+  }
+  if (s.PLEX_ACCESS_SERVERS.length > 0 && s.PLEX_ACCESS_OWNER_ID === undefined)
+    throw new ProblemError(
+      'misconfigured',
+      'The worker is misconfigured: missing PLEX_ACCESS_OWNER_ID (PLEX_ACCESS_SERVERS needs it).',
+    )
+  for (const name of ['PLEX_ACCESS_ROLES', 'PLEX_ACCESS_OWNER_ID'])
+    if (given(name) && s.PLEX_ACCESS_SERVERS.length === 0)
+      throw new ProblemError(
+        'misconfigured',
+        `The worker is misconfigured: ${name} needs PLEX_ACCESS_SERVERS.`,
+      )
   const current = (await importEncryptionKey(s.TOKEN_ENCRYPTION_KEY)) as SealingKey
   const previous = await Promise.all(
     s.TOKEN_ENCRYPTION_KEYS_PREVIOUS.map(async (key) => (await importEncryptionKey(key)) as SealingKey),
@@ -406,6 +432,7 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
       ? {
           access: {
             servers: s.PLEX_ACCESS_SERVERS,
+            ownerId: s.PLEX_ACCESS_OWNER_ID as number,
             roles: new Set(s.PLEX_ACCESS_ROLES),
             recheckSeconds: s.PLEX_ACCESS_RECHECK_SECONDS,
           },

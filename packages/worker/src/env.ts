@@ -48,6 +48,7 @@ export interface Bindings {
   PLEX_ACCESS_SERVERS?: string
   PLEX_ACCESS_ROLES?: string
   PLEX_ACCESS_RECHECK_SECONDS?: string
+  PLEX_ACCESS_OWNER_ID?: string
   FORWARD_AUTH_HOSTS?: string
   SESSION_COOKIE_DOMAIN?: string
   /** KV list pages (100 sessions each) the keep-alive cron reads per run (1 to 10). Default 2. */
@@ -105,6 +106,11 @@ export interface Variables {
   /** Set by `requireSession`: the core client acting as the session's own Plex device. */
   plex: PlexClient
   sessionVia: 'bearer' | 'cookie'
+  /**
+   * Forward-auth: an `Authorization` header that is not one of our bearer tokens belongs to the app behind
+   * the proxy (its own Basic or bearer auth), so the session cookie is read instead.
+   */
+  appAuthorization?: boolean
 }
 
 /** The Hono environment of every route and middleware. */

@@ -14,8 +14,8 @@ import { createSessionStore } from './session-store.ts'
  * (and its state only when the session key alone says a keep-alive may be due: one more read) and
  * KEEP_ALIVE_MAX_PER_RUN keep-alives (each one or two plex.tv calls, two reads and one write). A run
  * that stops early leaves a cursor (`cron:keep-alive`), and the next run goes on from there. With an access
- * policy, a session kept alive is also checked again when due (one more plex.tv call): one whose user lost
- * access is ended rather than kept alive.
+ * policy, a session kept alive is then checked again when due (one more plex.tv call): one whose user
+ * lost access is ended.
  */
 
 /** Sessions per KV list page. */
@@ -115,7 +115,8 @@ export async function runKeepAlive(
         await lineage.forget(session)
         continue
       }
-      // A session kept alive must still be allowed: a withdrawn share ends it, as a use would (access.ts).
+      // Kept alive, then checked again when due: one whose user lost access (a withdrawn share) is ended,
+      // as a use would end it (access.ts).
       const current = outcome.session ?? session
       if (accessRecheckDue(config, current.access, now()) && current.id !== undefined) {
         const access = await accessOf(deps.plexFor(current), current.plexToken, config.access).catch(

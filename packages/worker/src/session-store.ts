@@ -110,6 +110,8 @@ export interface SessionProfile {
   title?: string
   /** The avatar URL (Plex `thumb`), for OIDC's `picture`. Absent on older sessions. */
   thumb?: string
+  /** The numeric Plex account id: the access policy checks a server listed as owned against it. */
+  id?: number
 }
 
 /** A session its lineage lists: it has an id and an account (what requireSession puts on `c.var`). */

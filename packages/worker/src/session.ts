@@ -54,7 +54,27 @@ async function recheckAccess(c: Context<AppEnv>): Promise<void> {
     c.set('session', { ...session, ...known })
     return
   }
-  const access = await orRejectSession(c, accessOf(c.var.plex, session.plexToken, config.access))
+  // One plex.tv call per session at a time in this isolate, however many requests arrive together.
+  let job = rechecks.get(session.hash)
+  if (!job) {
+    job = accessOf(c.var.plex, session.plexToken, config.access, session.profile?.id)
+    rechecks.set(session.hash, job)
+    const forget = (): void => {
+      rechecks.delete(session.hash)
+    }
+    job.then(forget, forget)
+  }
+  let access: Awaited<typeof job>
+  try {
+    access = await orRejectSession(c, job)
+  } catch (error) {
+    // plex.tv could not answer (down, 429): the last check stands for one more interval, then fails closed.
+    const interval = (config.access?.recheckSeconds ?? 0) * 1000
+    const stale = !session.access || now() - session.access.checkedAt >= 2 * interval
+    if (!isPlexError(error) || isPlexError(error, 'unauthorized') || stale) throw error
+    c.set('session', { ...session, ...known })
+    return
+  }
   if (access.role === 'none') {
     // Ended as its own sign-out would end it: in its lineage at once, its tokens revoked.
     await endSessions(c, [live.id])
@@ -69,6 +89,9 @@ async function recheckAccess(c: Context<AppEnv>): Promise<void> {
   const written = await store.updateState(session, () => ({ access: checked }))
   c.set('session', { ...(written ?? { ...session, access: checked }), ...known })
 }
+
+/** Access rechecks running in this isolate, by session hash. */
+const rechecks = new Map<string, ReturnType<typeof accessOf>>()
 
 /**
  * Makes a session found by other means (an OIDC grant names its session by hash) the request's, as
@@ -105,7 +128,13 @@ export function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) =>
 }
 
 async function authenticate(c: Context<AppEnv>): Promise<void> {
-  const authorization = c.req.header('Authorization')
+  let authorization = c.req.header('Authorization')
+  if (
+    c.var.appAuthorization &&
+    authorization !== undefined &&
+    !/^Bearer +[A-Za-z0-9_-]{43} *$/i.test(authorization)
+  )
+    authorization = undefined
   let token: string | undefined
   let via: 'bearer' | 'cookie' = 'bearer'
   if (authorization !== undefined) {
@@ -260,7 +289,10 @@ export async function startSession(
   const access = await admit(c, {
     plexToken: input.plexToken,
     plex: c.var.plexFor(input.device),
-    obtained: input.obtained,
+    // A Home switch's token shares the device of the session it came from: signing it out at plex.tv
+    // could end that session's token too, so a refused switch revokes nothing.
+    obtained: input.obtained && input.consumes === undefined,
+    ...userIdOf(input.user),
   })
   const created = await store.createSession(
     {
@@ -302,9 +334,14 @@ export async function startSession(
   )
 }
 
+function userIdOf(user: object): { userId?: number } {
+  const { id } = user as Record<string, unknown>
+  return typeof id === 'number' && Number.isSafeInteger(id) ? { userId: id } : {}
+}
+
 /** The user's name and email for forward-auth's headers, kept sealed with the session. */
 function profileOf(user: object): { profile?: SessionProfile } {
-  const { uuid, username, title, email, thumb, confirmed } = user as Record<string, unknown>
+  const { uuid, username, title, email, thumb, confirmed, id } = user as Record<string, unknown>
   if (typeof uuid !== 'string' || uuid === '') return {}
   const name =
     typeof username === 'string' && username !== '' ? username : typeof title === 'string' ? title : ''
@@ -319,6 +356,7 @@ function profileOf(user: object): { profile?: SessionProfile } {
       ...(text(title) ? { title: text(title) } : {}),
       // The avatar, for OIDC's `picture`: an https URL only (plex.tv's), nothing a client could misuse.
       ...(text(thumb)?.startsWith('https://') ? { thumb: text(thumb) } : {}),
+      ...(typeof id === 'number' && Number.isSafeInteger(id) ? { id } : {}),
     },
   }
 }

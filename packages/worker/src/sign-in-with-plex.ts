@@ -23,6 +23,7 @@ export interface SignInPopup {
   location: { href: string }
   close(): void
   opener?: unknown
+  closed?: boolean
 }
 
 export interface SignInWithPlexOptions extends WaitForPinOptions {
@@ -67,7 +68,9 @@ export async function signInWithPlex(
 ): Promise<SignInWithPlexResult> {
   const { window: win, forwardUrl, popupFeatures, onPin, ...waitOptions } = options
   // Synchronously, before the first await: this is what keeps the popup inside the user's gesture.
-  const popup = win.open('about:blank', POPUP_NAME, popupFeatures ?? 'popup,width=600,height=700')
+  const opened = win.open('about:blank', POPUP_NAME, popupFeatures ?? 'popup,width=600,height=700')
+  // Some blockers hand back a window that is closed already: as blocked as null.
+  const popup = opened?.closed === true ? null : opened
   // While it is still our own about:blank: app.plex.tv then gets no handle on this page (reverse tabnabbing).
   if (popup) {
     try {

@@ -106,7 +106,10 @@ describe('the keep-alive cron', () => {
   })
 
   it('with an access policy, ends an idle session whose user lost access rather than keep it alive', async () => {
-    const policy = { PLEX_ACCESS_SERVERS: '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01' }
+    const policy = {
+      PLEX_ACCESS_SERVERS: '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01',
+      PLEX_ACCESS_OWNER_ID: '10000001',
+    }
     const h = harness({ env: policy })
     const alice = await h.signIn('alice')
     const exchangedBob = await h.request(

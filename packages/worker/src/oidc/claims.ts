@@ -4,6 +4,7 @@
  * adds email. With an access policy, `groups` and `plex_role` carry the role (owner, home or friend), so
  * apps map them to their own permissions.
  */
+import type { AccessRole } from '@plex-auth/core'
 import type { Session } from '../session-store.ts'
 
 /** The scopes this provider knows; others asked for are dropped from the grant. */
@@ -33,8 +34,15 @@ export function grantedScope(asked: string): string {
   return SCOPES.filter((scope) => words.has(scope)).join(' ')
 }
 
-/** The user's claims for a scope; undefined when the session does not say who the user is. */
-export function claimsOf(session: Session, scope: string): Record<string, unknown> | undefined {
+/**
+ * The user's claims for a scope; undefined when the session does not say who the user is. `role`: the
+ * access policy's word as configured now (access.ts `roleNow`), '' without a policy.
+ */
+export function claimsOf(
+  session: Session,
+  scope: string,
+  role: AccessRole | '' | undefined,
+): Record<string, unknown> | undefined {
   const profile = session.profile
   if (!profile) return undefined
   const words = new Set(scope.split(' '))
@@ -48,9 +56,9 @@ export function claimsOf(session: Session, scope: string): Record<string, unknow
     claims.email = profile.email
     claims.email_verified = profile.emailVerified === true
   }
-  if (session.access) {
-    claims.groups = [session.access.role]
-    claims.plex_role = session.access.role
+  if (role) {
+    claims.groups = [role]
+    claims.plex_role = role
   }
   return claims
 }

@@ -3,6 +3,7 @@
  * the tokens it issues, and the session behind a grant.
  */
 import type { Context } from 'hono'
+import { roleNow } from '../access.ts'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problem.ts'
@@ -105,7 +106,8 @@ export async function sessionOfGrant(
     if (error instanceof ProblemError && error.code === 'not_a_member') return undefined
     throw error
   }
-  return c.var.session
+  // The policy as configured now: a server or role taken out of it counts at once.
+  return roleNow(c.var.config, c.var.session) === undefined ? undefined : c.var.session
 }
 
 /** The token endpoint's answer: an ID token for the client, an access token and a refresh token. */
@@ -116,7 +118,7 @@ export async function tokenResponse(
   tokens: { access: string; refresh: string },
 ): Promise<Response | undefined> {
   const session = c.var.session
-  const claims = claimsOf(session, family.scope)
+  const claims = claimsOf(session, family.scope, roleNow(c.var.config, session))
   if (!claims) return undefined
   const now = Math.floor(c.var.now() / 1000)
   const [key] = await signingKeysOf(oidc, c.var.config.kv, c.var.store)

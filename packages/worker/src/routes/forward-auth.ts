@@ -6,13 +6,13 @@
  * isolate-cache miss, none on a hit, and no plex.tv call but the access recheck (at most once an interval).
  */
 import type { Context } from 'hono'
+import { roleNow } from '../access.ts'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problem.ts'
 import { defineRoute, SESSION_PROBLEMS } from '../route.ts'
 import { ForwardAuthReturnQuery } from '../schemas.ts'
 import { requireSession } from '../session.ts'
-import type { Session } from '../session-store.ts'
 import { readQuery, validate } from '../validation.ts'
 
 /** The headers a proxy copies to the app (authResponseHeaders, copy_headers, auth_request_set). */
@@ -60,18 +60,12 @@ function destination(c: Context<AppEnv>): URL | undefined {
   return returnUrl(c.var.config, `${proto}://${host.split(',')[0]?.trim()}${uri}`)
 }
 
-/** A header value as the proxy can pass it on: printable ASCII as it is, anything else percent-encoded. */
+/**
+ * A header value as the proxy can pass it on: printable ASCII as it is (`%` included), anything else
+ * percent-encoded. Apps should key on X-Plex-User-Uuid, which is always plain.
+ */
 function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value)
-}
-
-/** Whether the session's checked access still satisfies the policy as configured now. */
-export function allowedNow(config: Config, session: Session): boolean {
-  const policy = config.access
-  if (!policy) return true
-  return (session.access?.servers ?? []).some(
-    (server) => policy.roles.has(server.role) && policy.servers.includes(server.clientIdentifier),
-  )
 }
 
 /** `GET /v1/forward-auth`: 200 with the user in headers, 401 (or 302 to sign in), 403 not a member. */
@@ -91,6 +85,7 @@ export const forwardAuth = defineRoute(
     problems: [...SESSION_PROBLEMS],
   },
   async (c) => {
+    c.set('appAuthorization', true)
     try {
       await requireSession(c, async () => {})
     } catch (error) {
@@ -101,15 +96,18 @@ export const forwardAuth = defineRoute(
       return c.redirect(signIn.href, 302)
     }
     const { session, config } = c.var
-    if (!allowedNow(config, session)) throw notAllowed()
-    c.header('Cache-Control', 'no-store')
+    const role = roleNow(config, session)
+    if (role === undefined) throw notAllowed()
+    // A session from before forward-auth holds no profile: no identity to pass on, so no way through.
     const profile = session.profile
-    if (profile) {
-      c.header('X-Plex-User-Uuid', headerValue(profile.uuid))
-      c.header('X-Plex-Username', headerValue(profile.username))
-      if (profile.email) c.header('X-Plex-Email', headerValue(profile.email))
-    }
-    if (session.access) c.header('X-Plex-Role', session.access.role)
+    if (!profile)
+      throw new ProblemError('unauthenticated', 'This session predates forward-auth; sign in again.')
+    c.header('Cache-Control', 'no-store')
+    // Every header, empty when there is nothing to say: a proxy then overwrites whatever the client sent.
+    c.header('X-Plex-User-Uuid', headerValue(profile.uuid))
+    c.header('X-Plex-Username', headerValue(profile.username))
+    c.header('X-Plex-Email', headerValue(profile.email ?? ''))
+    c.header('X-Plex-Role', role)
     return c.body(null, 200)
   },
 )

@@ -5,6 +5,7 @@
  * once signed in (`/?oidc=<this request>`: the page goes only to this path of its own origin).
  */
 import type { Context } from 'hono'
+import { roleNow } from '../access.ts'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { grantedScope } from '../oidc/claims.ts'
@@ -16,7 +17,6 @@ import { ProblemError } from '../problem.ts'
 import { defineRoute } from '../route.ts'
 import { requireSession } from '../session.ts'
 import { readQuery } from '../validation.ts'
-import { allowedNow } from './forward-auth.ts'
 
 /** A PKCE challenge: base64url of a SHA-256 digest. */
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/
@@ -73,7 +73,7 @@ async function sessionOf(c: Context<AppEnv>): Promise<'signed-out' | 'denied' | 
     if (error instanceof ProblemError && error.code === 'not_a_member') return 'denied'
     throw error
   }
-  return allowedNow(c.var.config, c.var.session) ? 'ok' : 'denied'
+  return roleNow(c.var.config, c.var.session) === undefined ? 'denied' : 'ok'
 }
 
 export const oidcAuthorize = defineRoute(

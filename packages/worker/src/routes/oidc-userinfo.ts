@@ -4,6 +4,7 @@
  * like a JWT, whatever its `alg`, is simply unknown (no `alg` confusion to exploit).
  */
 import type { Context } from 'hono'
+import { roleNow } from '../access.ts'
 import type { AppEnv } from '../env.ts'
 import { claimsOf } from '../oidc/claims.ts'
 import { oauthError } from '../oidc/errors.ts'
@@ -29,7 +30,7 @@ async function userinfo(c: Context<AppEnv>): Promise<Response> {
   if (!token) return invalidToken()
   const family = await grantsOf(oidc, token.sessionId).accessGrant(token.hash, c.var.now())
   const session = family && (await sessionOfGrant(c, token.sessionId, family))
-  const claims = session && family && claimsOf(session, family.scope)
+  const claims = session && family && claimsOf(session, family.scope, roleNow(c.var.config, session))
   if (!claims) return invalidToken()
   return c.json(claims)
 }

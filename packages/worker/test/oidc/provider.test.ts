@@ -21,6 +21,8 @@ const GRAFANA = {
 }
 const SPA = { client_id: 'spa', redirect_uris: ['https://spa.example/callback'] }
 const ALICE_UUID = 'a11ce0000000a11c'
+/** alice's numeric account id (the fake's seed): the owner the access policy checks owned servers against. */
+const ALICE_ID = '10000001'
 const CLIENTS = JSON.stringify([GRAFANA, SPA])
 
 function oidcHarness(env: Record<string, string> = {}, now?: () => number): Harness {
@@ -304,12 +306,28 @@ describe('the authorization code flow', () => {
     }
   })
 
+  it('with an access policy, groups and plex_role carry the role, in the ID token and userinfo', async () => {
+    const h = oidcHarness({ PLEX_ACCESS_SERVERS: MAIN_SERVER_ID, PLEX_ACCESS_OWNER_ID: ALICE_ID })
+    const config = await discover(h)
+    const { tokens } = await signInWith(h, config, await cookieOf(h))
+    expect(tokens.claims()).toMatchObject({ groups: ['owner'], plex_role: 'owner' })
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, ALICE_UUID)
+    expect(info).toMatchObject({ groups: ['owner'], plex_role: 'owner' })
+    // Without a policy there is no role to tell.
+    const open = oidcHarness()
+    const plain = await signInWith(open, await discover(open), await cookieOf(open))
+    expect(plain.tokens.claims()).not.toHaveProperty('groups')
+  })
+
   it('a non-member is sent back with error=access_denied (policy), as is a refused sign-in (cancel)', async () => {
     const h = oidcHarness()
     const config = await discover(h)
     const carol = await cookieOf(h, 'carol')
     const flow = await startFlow(config)
-    const denied = await authorize(h, flow.url, carol, { PLEX_ACCESS_SERVERS: MAIN_SERVER_ID })
+    const denied = await authorize(h, flow.url, carol, {
+      PLEX_ACCESS_SERVERS: MAIN_SERVER_ID,
+      PLEX_ACCESS_OWNER_ID: ALICE_ID,
+    })
     expect(denied.searchParams.get('error')).toBe('access_denied')
     expect(denied.searchParams.get('state')).toBe(flow.state)
     expect(denied.searchParams.has('code')).toBe(false)

@@ -84,7 +84,7 @@ describe('GET /v1/forward-auth, as each proxy asks it', () => {
       expect(res.headers.get('X-Plex-User-Uuid')).toBe('a11ce0000000a11c')
       expect(res.headers.get('X-Plex-Username')).toBe('alice')
       expect(res.headers.get('X-Plex-Email')).toBe('alice@example.com')
-      expect(res.headers.get('X-Plex-Role')).toBeNull() // no access policy: no role
+      expect(res.headers.get('X-Plex-Role')).toBe('') // no access policy: no role, but the header is there
       expect(res.headers.get('Cache-Control')).toBe('no-store')
       expect(await res.text()).toBe('')
     })
@@ -129,7 +129,12 @@ describe('GET /v1/forward-auth, as each proxy asks it', () => {
   })
 
   it('with an access policy: the role in X-Plex-Role, and 403 for a user it leaves out', async () => {
-    const env = { ...DOMAIN_ENV, PLEX_ACCESS_SERVERS: MAIN_SERVER_ID, PLEX_ACCESS_ROLES: 'owner,friend' }
+    const env = {
+      ...DOMAIN_ENV,
+      PLEX_ACCESS_SERVERS: MAIN_SERVER_ID,
+      PLEX_ACCESS_OWNER_ID: '10000001',
+      PLEX_ACCESS_ROLES: 'owner,friend',
+    }
     const h = harness({ env })
     const alice = await signedInCookie(h, 'alice', env)
     expect((await h.request('/v1/forward-auth', traefik(alice))).headers.get('X-Plex-Role')).toBe('owner')
@@ -169,6 +174,40 @@ describe('GET /v1/forward-auth, as each proxy asks it', () => {
   })
 })
 
+describe('GET /v1/forward-auth, misuse', () => {
+  it('every X-Plex-* header is sent, empty when unknown, so a client’s own copy never survives the proxy', async () => {
+    const h = harness({ env: DOMAIN_ENV })
+    const alice = await signedInCookie(h)
+    const res = await h.request(
+      '/v1/home/switch',
+      {
+        method: 'POST',
+        headers: { Cookie: alice, Origin: 'https://app.example', 'Content-Type': 'application/json' },
+        body: JSON.stringify({ uuid: 'da4a000000000da4' }),
+      },
+      DOMAIN_ENV,
+    )
+    expect(res.status).toBe(201)
+    const dana = res.headers.get('Set-Cookie')!.split(';')[0]!
+    const gate = await h.request('/v1/forward-auth', traefik(dana))
+    expect(gate.status).toBe(200)
+    expect(gate.headers.get('X-Plex-Username')).toBe('Dana')
+    expect(gate.headers.get('X-Plex-Email')).toBe('') // a managed user has none: sent empty, never left out
+  })
+
+  it('an app’s own Authorization header (Basic, its own bearer) does not hide the session cookie', async () => {
+    const h = harness({ env: DOMAIN_ENV })
+    const cookie = await signedInCookie(h)
+    for (const authorization of ['Basic YWxpY2U6cHc=', 'Bearer app-own-token']) {
+      const request = traefik(cookie)
+      const res = await h.request('/v1/forward-auth', {
+        headers: { ...request.headers, Authorization: authorization },
+      })
+      expect([authorization, res.status]).toEqual([authorization, 200])
+    }
+  })
+})
+
 describe('GET /v1/forward-auth/return', () => {
   it('goes back to an allowed host only: no open redirect', async () => {
     const h = harness({ env: DOMAIN_ENV })
@@ -202,7 +241,7 @@ describe('the README configurations', () => {
       readme.indexOf('\n### ', readme.indexOf('### Forward-auth') + 5),
     )
     for (const lang of ['nginx', 'yaml', 'caddyfile']) {
-      const block = section.match(new RegExp('```' + lang + '\\n([\\s\\S]*?)```'))?.[1] ?? ''
+      const block = section.match(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``))?.[1] ?? ''
       expect(block, lang).toContain('/v1/forward-auth')
       for (const header of FORWARD_AUTH_HEADERS)
         expect(block.toLowerCase(), `${lang} ${header}`).toContain(
