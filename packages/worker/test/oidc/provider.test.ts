@@ -199,12 +199,31 @@ describe('discovery and keys', () => {
   })
 
   it('OIDC_SIGNING_KEYS: the first signs, every one is published (rotation)', async () => {
-    const keys = await Promise.all(
-      ['new', 'old'].map(async (kid) => ({
+    const keys = [
+      // Made as the README's one-liner makes it (WebCrypto's export, with alg, ext and key_ops).
+      {
+        ...(await crypto.subtle.exportKey(
+          'jwk',
+          (
+            (await crypto.subtle.generateKey(
+              {
+                name: 'RSASSA-PKCS1-v1_5',
+                modulusLength: 2048,
+                publicExponent: new Uint8Array([1, 0, 1]),
+                hash: 'SHA-256',
+              },
+              true,
+              ['sign'],
+            )) as CryptoKeyPair
+          ).privateKey,
+        )),
+        kid: 'new',
+      },
+      {
         ...(await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)),
-        kid,
-      })),
-    )
+        kid: 'old',
+      },
+    ]
     const h = oidcHarness({ OIDC_SIGNING_KEYS: JSON.stringify(keys) })
     const jwks = (await (await h.request(`${ISSUER}/v1/oidc/jwks`)).json()) as { keys: { kid: string }[] }
     expect(jwks.keys.map((k) => k.kid)).toEqual(['new', 'old'])
@@ -461,6 +480,33 @@ describe('the token endpoint', () => {
 })
 
 describe('userinfo and end_session', () => {
+  it('a user who lost access under the policy: userinfo and refresh refuse their tokens', async () => {
+    const h = oidcHarness()
+    const config = await discover(h)
+    // carol signs in while there is no policy, then the policy comes in: she has no role on its server.
+    const { tokens } = await signInWith(h, config, await cookieOf(h, 'carol'))
+    const policy = { PLEX_ACCESS_SERVERS: MAIN_SERVER_ID, PLEX_ACCESS_OWNER_ID: ALICE_ID }
+    const info = await h.request(
+      `${ISSUER}/v1/oidc/userinfo`,
+      { headers: { Authorization: `Bearer ${tokens.access_token}` } },
+      policy,
+    )
+    expect(info.status).toBe(401)
+    const refreshed = await h.request(
+      `${ISSUER}/v1/oidc/token`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...basic('grafana', SECRET) },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token!,
+        }).toString(),
+      },
+      policy,
+    )
+    expect(await refreshed.json()).toMatchObject({ error: 'invalid_grant' })
+  })
+
   it('alg confusion: an HS256 token keyed with the public key is refused by userinfo and as id_token_hint', async () => {
     const h = oidcHarness()
     const config = await discover(h)
