@@ -6,6 +6,7 @@ import { publicUser } from '../packages/worker/src/session.ts'
 
 // wrangler reads the root wrangler.toml for this worker too, and refuses to start unless every Durable
 // Object class it binds is exported. The baseline never uses them.
+export { OidcGrants } from '../packages/worker/src/oidc/grants.ts'
 export { SessionLineage } from '../packages/worker/src/session-lineage.ts'
 export { SignInGuard } from '../packages/worker/src/sign-in-guard.ts'
 

@@ -59,6 +59,10 @@ async function main(): Promise<void> {
     console.log(`Fake plex.tv on ${fake.plexTvUrl}`)
     console.log(describeSeed(fake))
   }
+  // The OpenID Connect provider's settings and an access policy, when set in the environment (the
+  // Chromium test of an app signing in).
+  for (const key of ['OIDC_CLIENTS', 'OIDC_ISSUER', 'PLEX_ACCESS_SERVERS', 'PLEX_ACCESS_OWNER_ID'])
+    if (process.env[key]) vars[key] = process.env[key] as string
   const wranglerArgs = ['wrangler', 'dev', '--ip', args.ip, '--port', args.port, '--log-level', 'warn']
   for (const [key, value] of Object.entries(vars)) wranglerArgs.push('--var', `${key}:${value}`)
   // Tests give each run its own local KV folder.

@@ -55,7 +55,11 @@ export async function freePortRun(count: number, avoid: number[] = []): Promise<
  * Spawns `npm run demo -- --port <p> --fake-port <q>` (or `npm start -- --port <p>`) in its own process
  * group and waits for /v1/health.
  */
-export async function startDemoStack(script: 'demo' | 'start' = 'demo'): Promise<DemoStack> {
+export async function startDemoStack(
+  script: 'demo' | 'start' = 'demo',
+  /** Settings for the worker, by its port (scripts/dev.ts passes OIDC_* on). */
+  settings: (port: number) => Record<string, string> = () => ({}),
+): Promise<DemoStack> {
   // The fake Plex's plex.tv and its two seeded servers, on consecutive ports; the worker on none of them.
   const fakePort = await freePortRun(3)
   let port = await freePort()
@@ -69,7 +73,12 @@ export async function startDemoStack(script: 'demo' | 'start' = 'demo'): Promise
     cwd: root,
     detached: true,
     // A private wrangler state folder: runs never see each other's KV.
-    env: { ...process.env, WRANGLER_PERSIST_TO: mkdtempSync(join(tmpdir(), 'plex-auth-e2e-')), CI: 'true' },
+    env: {
+      ...process.env,
+      ...settings(port),
+      WRANGLER_PERSIST_TO: mkdtempSync(join(tmpdir(), 'plex-auth-e2e-')),
+      CI: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout?.on('data', (d) => (log += d))

@@ -93,6 +93,13 @@ async function run(button: HTMLButtonElement | null, action: () => Promise<void>
     await action()
   } catch (error) {
     if (error instanceof Error && error.name === 'AbortError') return
+    // An app's OpenID Connect sign-in that the access policy refuses goes back to the app, told so.
+    const oidc = oidcContinue()
+    if (oidc && isWorkerProblemError(error, 'not_a_member')) {
+      oidc.pathname = '/v1/oidc/authorize/cancel'
+      location.assign(oidc.href)
+      return
+    }
     showError(error)
     if (isWorkerProblemError(error, 'unauthenticated', 'plex_token_rejected')) showSignedOut()
   } finally {
@@ -106,12 +113,18 @@ async function run(button: HTMLButtonElement | null, action: () => Promise<void>
 
 /**
  * Shows the account; `moveFocus` after a sign-in, so keyboard and screen reader users land on it. A sign-in
- * that forward-auth started (`?rd=`) goes back to the app it came from: the worker checks the host.
+ * that forward-auth started (`?rd=`) goes back to the app it came from: the worker checks the host; one an
+ * app's OpenID Connect sign-in started (`?oidc=`) goes on with it.
  */
 function showSignedIn(user: WorkerUser, moveFocus: boolean): void {
   const rd = returnTo()
   if (moveFocus && rd) {
     location.assign(`/v1/forward-auth/return?rd=${encodeURIComponent(rd)}`)
+    return
+  }
+  const oidc = oidcContinue()
+  if (moveFocus && oidc) {
+    location.assign(oidc.href)
     return
   }
   currentUser = user
@@ -121,6 +134,18 @@ function showSignedIn(user: WorkerUser, moveFocus: boolean): void {
   signedIn.hidden = false
   say(`Signed in as ${user.username || user.email || user.title}.`)
   if (moveFocus) byId('account-heading', HTMLHeadingElement).focus()
+}
+
+/**
+ * An app's OpenID Connect sign-in that sent the browser here (`?oidc=`): the worker's own authorization
+ * request to go back to once signed in. Only that path of this origin, so `oidc` is no open redirect;
+ * the worker checks the app and its return address again.
+ */
+function oidcContinue(): URL | undefined {
+  const value = new URLSearchParams(location.search).get('oidc')
+  if (!value?.startsWith('/')) return undefined
+  const url = new URL(value, location.origin)
+  return url.origin === location.origin && url.pathname === '/v1/oidc/authorize' ? url : undefined
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Config } from './config.ts'
 import type { AppEnv } from './env.ts'
 import type { PlexClient } from './plex.ts'
 import { ProblemError } from './problem.ts'
-import type { SessionAccess } from './session-store.ts'
+import type { Session, SessionAccess } from './session-store.ts'
 
 /** What `GET /v1/access` and sign-in answers say of the session's user. */
 export interface AccessView {
@@ -97,4 +97,19 @@ export function accessRecheckDue(config: Config, access: SessionAccess | undefin
 /** The view of a stored access (no `checkedAt`). */
 export function accessView(access: SessionAccess): AccessView {
   return { role: access.role, servers: access.servers }
+}
+
+/**
+ * The role the session's checked access gives under the policy as configured now (a server removed from
+ * PLEX_ACCESS_SERVERS, or a role from PLEX_ACCESS_ROLES, no longer counts): the best of the servers left,
+ * '' without a policy, undefined when none is left. Forward-auth's X-Plex-Role and OIDC's `groups`.
+ */
+export function roleNow(config: Config, session: Pick<Session, 'access'>): AccessRole | '' | undefined {
+  const policy = config.access
+  if (!policy) return ''
+  const servers = (session.access?.servers ?? []).filter(
+    (server) => policy.roles.has(server.role) && policy.servers.includes(server.clientIdentifier),
+  )
+  if (servers.length === 0) return undefined
+  return servers.reduce((best, s) => (RANK[s.role] > RANK[best.role] ? s : best)).role
 }

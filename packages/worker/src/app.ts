@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { secureHeaders } from 'hono/secure-headers'
 import { type Config, configFor } from './config.ts'
@@ -6,7 +6,7 @@ import type { AppEnv } from './env.ts'
 import { createLineage } from './lineage.ts'
 import { createPlex } from './plex.ts'
 import { handleError, ProblemError, problemResponse } from './problem.ts'
-import { handleNotFound, methodsFor } from './route-table.ts'
+import { anyOrigin, handleNotFound, methodsFor } from './route-table.ts'
 import { health, unhealthy } from './routes/health.ts'
 import { ROUTES } from './routes/index.ts'
 import { cors, noStore, rejectForeignOrigins } from './security.ts'
@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     return undefined
   })
   app.use('/v1/*', noStore)
-  app.use('/v1/*', async (c, next) => {
+  const withContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     let config: Config
     try {
       config = await configFor(c.env)
@@ -72,7 +72,10 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
     c.set('plexFor', (device) => createPlex(config, upstream, device))
     await next()
     return undefined
-  })
+  }
+  app.use('/v1/*', withContext)
+  // OpenID Connect discovery lives at the issuer's root (oidc/).
+  app.use('/.well-known/*', withContext)
   app.use('/v1/*', cors(methodsFor))
   app.use(
     '/v1/*',
@@ -81,7 +84,7 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
       onError: () => problemResponse('payload_too_large', 'The body is larger than 16 KB.'),
     }),
   )
-  app.use('/v1/*', rejectForeignOrigins)
+  app.use('/v1/*', rejectForeignOrigins(anyOrigin))
 
   for (const route of ROUTES) app.route('/', route.app)
   return app

@@ -1,5 +1,8 @@
 import * as v from 'valibot'
 import type { Bindings } from './env.ts'
+import type { OidcGrants } from './oidc/grants.ts'
+import { importSigningKeys, type SigningKey } from './oidc/keys.ts'
+import { OIDC_DEFAULTS, type OidcClient, oidcClients, oidcIssuer, oidcSigningKeys } from './oidc/settings.ts'
 import { ProblemError } from './problem.ts'
 import type { SessionLineage } from './session-lineage.ts'
 import type { SignInGuard } from './sign-in-guard.ts'
@@ -139,6 +142,19 @@ const signInGuard = v.optional(
   ),
 )
 
+/** The Durable Object namespace of OidcGrants, or undefined when absent (no OIDC). */
+const oidcGrants = v.optional(
+  v.pipe(
+    v.unknown(),
+    v.transform((binding) => {
+      const namespace = binding as DurableObjectNamespace<OidcGrants> | undefined
+      return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
+        ? namespace
+        : undefined
+    }),
+  ),
+)
+
 /**
  * The worker's environment, validated: one schema, one entry per setting. The README's configuration
  * table lists every key (test/readme.test.ts checks it).
@@ -212,6 +228,13 @@ export const ConfigSchema = v.object({
     v.transform((value) => value || undefined),
   ),
   SIGN_IN_GUARD: signInGuard,
+  OIDC_CLIENTS: oidcClients,
+  OIDC_SIGNING_KEYS: oidcSigningKeys,
+  OIDC_ISSUER: oidcIssuer,
+  OIDC_GRANTS: oidcGrants,
+  OIDC_CODE_TTL_SECONDS: integer(OIDC_DEFAULTS.codeTtlSeconds, 10, 600),
+  OIDC_ACCESS_TOKEN_TTL_SECONDS: integer(OIDC_DEFAULTS.accessTokenTtlSeconds, 60, 24 * 3600),
+  OIDC_REFRESH_TOKEN_TTL_SECONDS: integer(OIDC_DEFAULTS.refreshTokenTtlSeconds, 300, 365 * 24 * 3600),
   SIGN_IN_LIMITER: limiter,
   VERIFICATION_CODE_LIMITER: limiter,
   PIN_CREATE_LIMITER: limiter,
@@ -228,6 +251,10 @@ const EXPECTED: Partial<Record<keyof typeof ConfigSchema.entries, string>> = {
     "the numeric Plex account id of the servers' owner (GET /v1/user id); needs PLEX_ACCESS_SERVERS",
   FORWARD_AUTH_HOSTS: 'comma-separated hostnames, or *.domain',
   SESSION_COOKIE_DOMAIN: 'a domain name such as example.com',
+  OIDC_CLIENTS:
+    'a JSON array of {client_id, client_secret (32+ characters)?, redirect_uris, post_logout_redirect_uris?, name?} with distinct ids',
+  OIDC_SIGNING_KEYS: 'a JSON array of private RSA JWKs',
+  OIDC_ISSUER: 'an https origin without a path',
 }
 
 type Settings = v.InferOutput<typeof ConfigSchema>
@@ -281,6 +308,8 @@ export type Config = {
   forwardAuthHosts: readonly string[]
   /** Set: the session cookie is `__Secure-plex_session` for this domain, so sibling hosts send it. */
   sessionCookieDomain: Settings['SESSION_COOKIE_DOMAIN']
+  /** The OpenID Connect provider (src/oidc/): undefined while OIDC_CLIENTS is unset. */
+  oidc?: OidcConfig
   access?: {
     servers: readonly string[]
     /** The servers' owner: a server counts only under this account (its clientIdentifier is public). */
@@ -288,6 +317,19 @@ export type Config = {
     roles: ReadonlySet<Settings['PLEX_ACCESS_ROLES'][number]>
     recheckSeconds: Settings['PLEX_ACCESS_RECHECK_SECONDS']
   }
+}
+
+/** The OpenID Connect provider's settings (src/oidc/). */
+export interface OidcConfig {
+  /** OIDC_ISSUER; undefined: the origin of the request. */
+  issuer: string | undefined
+  clients: ReadonlyMap<string, OidcClient>
+  /** OIDC_SIGNING_KEYS imported, the first signing; empty: a generated key (oidc/keys.ts). */
+  signingKeys: readonly SigningKey[]
+  grants: DurableObjectNamespace<OidcGrants>
+  codeTtlSeconds: number
+  accessTokenTtlSeconds: number
+  refreshTokenTtlSeconds: number
 }
 
 const configs = new WeakMap<object, Promise<Config>>()
@@ -352,6 +394,7 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
   const previous = await Promise.all(
     s.TOKEN_ENCRYPTION_KEYS_PREVIOUS.map(async (key) => (await importEncryptionKey(key)) as SealingKey),
   )
+  const oidc = await oidcConfigOf(s)
   const allowedServerOrigins = new Set(s.ALLOWED_SERVER_URLS)
   if (s.PLEX_SERVER_URL) allowedServerOrigins.add(s.PLEX_SERVER_URL)
   return {
@@ -384,6 +427,7 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
     sessionCacheSeconds: s.SESSION_CACHE_SECONDS,
     forwardAuthHosts: s.FORWARD_AUTH_HOSTS,
     sessionCookieDomain: s.SESSION_COOKIE_DOMAIN,
+    ...(oidc ? { oidc } : {}),
     ...(s.PLEX_ACCESS_SERVERS.length > 0
       ? {
           access: {
@@ -394,5 +438,24 @@ export async function loadConfig(env: Bindings | undefined): Promise<Config> {
           },
         }
       : {}),
+  }
+}
+
+/** The OIDC part of the configuration: none without clients; clients without OIDC_GRANTS is misconfigured. */
+async function oidcConfigOf(s: Settings): Promise<OidcConfig | undefined> {
+  if (s.OIDC_CLIENTS.size === 0) return undefined
+  if (!s.OIDC_GRANTS)
+    throw new ProblemError(
+      'misconfigured',
+      'The worker is misconfigured: OIDC_CLIENTS needs the OIDC_GRANTS binding.',
+    )
+  return {
+    issuer: s.OIDC_ISSUER,
+    clients: s.OIDC_CLIENTS,
+    signingKeys: await importSigningKeys(s.OIDC_SIGNING_KEYS),
+    grants: s.OIDC_GRANTS,
+    codeTtlSeconds: s.OIDC_CODE_TTL_SECONDS,
+    accessTokenTtlSeconds: s.OIDC_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: s.OIDC_REFRESH_TOKEN_TTL_SECONDS,
   }
 }

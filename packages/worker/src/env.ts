@@ -4,6 +4,7 @@
  */
 import type { Config } from './config.ts'
 import type { Lineage } from './lineage.ts'
+import type { OidcGrants } from './oidc/grants.ts'
 import type { PlexClient } from './plex.ts'
 import type { SessionLineage } from './session-lineage.ts'
 import type { LiveSession, PlexDevice, SessionStore } from './session-store.ts'
@@ -76,6 +77,17 @@ export interface Bindings {
   UPSTREAM_TIMEOUT_MS?: string
   /** How long an isolate reuses a session it read from KV, in seconds (0 to 60). Default 10; 0 turns it off. */
   SESSION_CACHE_SECONDS?: string
+  /** JSON array of the OpenID Connect clients (secret). Unset: the worker is no OIDC provider. */
+  OIDC_CLIENTS?: string
+  /** JSON array of private RSA JWKs (secret), the first signing ID tokens. Unset: a key generated on first use. */
+  OIDC_SIGNING_KEYS?: string
+  /** The OIDC issuer (an https origin). Default: the worker's own origin. */
+  OIDC_ISSUER?: string
+  /** Durable Object binding: codes and grants of each worker session (oidc/grants.ts). Required with OIDC_CLIENTS. */
+  OIDC_GRANTS?: DurableObjectNamespace<OidcGrants>
+  OIDC_CODE_TTL_SECONDS?: string
+  OIDC_ACCESS_TOKEN_TTL_SECONDS?: string
+  OIDC_REFRESH_TOKEN_TTL_SECONDS?: string
   /** `true` or `false`: whether `GET /docs` serves the interactive API reference. Default `true`; /openapi.json (a static asset) stays either way. */
   DOCS_ENABLED?: string
 }

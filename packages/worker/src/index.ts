@@ -7,8 +7,9 @@ import type { Bindings } from './env.ts'
 import { scheduled } from './scheduled.ts'
 
 export type { AppEnv, Bindings, Variables } from './env.ts'
+/** The Durable Objects behind SESSION_LINEAGE, SIGN_IN_GUARD and OIDC_GRANTS: wrangler needs them exported from `main`. */
+export { OidcGrants } from './oidc/index.ts'
 export type { ProblemBody, ProblemCode } from './problem.ts'
-/** The Durable Objects behind SESSION_LINEAGE and SIGN_IN_GUARD: wrangler needs them exported from `main`. */
 export { SessionLineage } from './session-lineage.ts'
 export { SignInGuard } from './sign-in-guard.ts'
 

@@ -26,6 +26,36 @@ function jsonSchema(schema: Schema): Record<string, unknown> {
   return rest
 }
 
+/** OpenID Connect's back channel answers errors as OAuth does (RFC 6749 5.2), for relying-party libraries. */
+const OAUTH_ERROR = {
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+      },
+    },
+  },
+}
+const OAUTH_ERROR_RESPONSES = {
+  '400': {
+    description: 'OAuth error: `invalid_request`, `invalid_grant`, `unsupported_grant_type`',
+    ...OAUTH_ERROR,
+  },
+  '401': {
+    description: 'OAuth error: `invalid_client`, `invalid_token` (with `WWW-Authenticate`)',
+    ...OAUTH_ERROR,
+  },
+}
+/** Where a person's browser lands: an unknown app or return address gets a page, never a redirect. */
+const ERROR_PAGE_RESPONSE = {
+  '400': {
+    description: 'An HTML page: unknown client, unregistered return address or bad hint',
+    content: { 'text/html': {} },
+  },
+}
+
 function problemResponses(codes: ProblemCode[]): Record<string, unknown> {
   const byStatus = new Map<number, ProblemCode[]>()
   for (const code of [...codes, 'internal_error', 'misconfigured'] as ProblemCode[]) {
@@ -87,7 +117,12 @@ export function buildOpenApiDocument(routes: readonly Route[]): Record<string, u
       ...(route.session ? { security: [{ bearer: [] }, { cookie: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters: parameters } : {}),
       ...(body ? { requestBody: { required: !body.optional, content } } : {}),
-      responses: { [String(route.response.status)]: ok, ...problemResponses(route.problems) },
+      responses: {
+        [String(route.response.status)]: ok,
+        ...problemResponses(route.problems),
+        ...(route.oauthErrors ? OAUTH_ERROR_RESPONSES : {}),
+        ...(route.errorPage ? ERROR_PAGE_RESPONSE : {}),
+      },
     }
   }
   return {

@@ -8,6 +8,17 @@ const TABLE: [RegExp, readonly string[]][] = ROUTES.map((route) => [
   route.method === 'GET' && !route.changesState ? ['GET', 'HEAD'] : [route.method],
 ])
 
+/** Back-channel routes that relying parties' servers call (OIDC token, userinfo, revocation): no Origin check. */
+const ANY_ORIGIN: [RegExp, string][] = ROUTES.filter((route) => route.anyOrigin).map((route) => [
+  route.pattern,
+  route.method,
+])
+
+/** Whether a request goes to a route that takes any Origin (`anyOrigin`). */
+export function anyOrigin(path: string, method: string): boolean {
+  return ANY_ORIGIN.some(([pattern, m]) => m === method && pattern.test(path))
+}
+
 /** The methods of a known path, or undefined. */
 export function methodsFor(path: string): readonly string[] | undefined {
   const methods = TABLE.filter(([pattern]) => pattern.test(path)).flatMap(([, list]) => list)

@@ -29,6 +29,18 @@ export interface RouteDescription {
    * the GET handler for an answer nobody reads.
    */
   changesState?: boolean
+  /**
+   * Called by relying parties' servers (OpenID Connect back channel): no Origin check, since no cookie
+   * authenticates it (a client secret, a code or a token does).
+   */
+  anyOrigin?: boolean
+  /** Errors are OAuth's JSON (`{"error": …}`, RFC 6749 5.2), which relying-party libraries read, not problem+json. */
+  oauthErrors?: boolean
+  /**
+   * A person's browser is sent here by an app: a request that names an unknown app or return address
+   * gets an HTML page (400) rather than problem+json, and is never redirected.
+   */
+  errorPage?: boolean
   /** The request parts it validates, with the schemas it validates them with. */
   request?: {
     body?: { schema: Schema; form?: boolean; optional?: boolean }

@@ -38,10 +38,14 @@ const SIMPLE_BODY = /^\s*(application\/x-www-form-urlencoded|multipart\/form-dat
  * cross-site form could otherwise sign a victim's browser in to the attacker's account (login CSRF).
  * The cookie-specific rule is in session.ts.
  */
-export const rejectForeignOrigins: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (changesState(c.req.method)) checkOrigin(c, SIMPLE_BODY.test(c.req.header('Content-Type') ?? ''))
-  await next()
-}
+export const rejectForeignOrigins =
+  (anyOrigin: (path: string, method: string) => boolean): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    // OIDC's back channel (token, revocation) is authenticated by the client, not by a cookie: no CSRF.
+    if (changesState(c.req.method) && !anyOrigin(c.req.path, c.req.method))
+      checkOrigin(c, SIMPLE_BODY.test(c.req.header('Content-Type') ?? ''))
+    await next()
+  }
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, X-Poll-Token, X-Session-Mode'
 

@@ -10,6 +10,7 @@ import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './to
  *   servers:<session hash>                              servers discovered for a session
  *   pin:<Plex PIN id>                                   a PIN sign-in in progress: who may claim it (hashed)
  *   cron:keep-alive                                     where the keep-alive cron stopped (a list cursor)
+ *   oidc:signing-key                                    the generated OIDC signing key (private JWK, sealed)
  * Keys never carry a secret; every value is sealed whole with AES-GCM bound to its key; no metadata.
  * Expirations are absolute (computed once) and at least 60 s ahead (KV's minimum TTL).
  * Which sessions an account has, and whether one is still alive, is the session lineage's (a Durable
@@ -103,6 +104,12 @@ export interface SessionProfile {
   uuid: string
   username: string
   email?: string
+  /** Plex says the email address is confirmed (`confirmed`), for OIDC's `email_verified`. */
+  emailVerified?: boolean
+  /** The account's display name (Plex `title`), for OIDC's `name`. Absent on older sessions. */
+  title?: string
+  /** The avatar URL (Plex `thumb`), for OIDC's `picture`. Absent on older sessions. */
+  thumb?: string
   /** The numeric Plex account id: the access policy checks a server listed as owned against it. */
   id?: number
 }
@@ -162,6 +169,7 @@ type StoredServers = { v: 2; servers: KnownServer[]; updatedAt: number }
 type StoredPin = { v: 2 } & Omit<PendingPin, 'id'>
 type StoredTransient = { v: 2; token: string; expiresAt: number }
 type StoredCursor = { v: 2; cursor: string }
+type StoredSigningKey = { v: 2; jwk: JsonWebKey }
 
 const SESSION_TOKEN = /^[A-Za-z0-9_-]{43}$/
 /** A session id: 16 random bytes, base64url. */
@@ -186,6 +194,7 @@ export const keys = {
   servers: (sessionHash: string) => `servers:${sessionHash}`,
   pin: (pinId: string) => `pin:${pinId}`,
   keepAliveCursor: 'cron:keep-alive',
+  oidcSigningKey: 'oidc:signing-key',
 }
 
 /** The storage of one request: KV, the keyring and the clock. */
@@ -246,6 +255,16 @@ export interface SessionStore {
   createPin(pin: PendingPin): Promise<void>
   getPin(id: string): Promise<PendingPin | undefined>
   deletePin(id: string): Promise<void>
+  /**
+   * The generated OIDC signing key (a private JWK): from KV; else `generate` makes one, sealed, and
+   * `claim` (a Durable Object) answers with the first sealed key anyone offered, which is then written
+   * to KV and returned. So two isolates generating at once agree on one key.
+   */
+  oidcSigningKey(options: {
+    generate: () => Promise<JsonWebKey>
+    /** `replacing`: the kept value, which no longer opens; replaced unless someone replaced it first. */
+    claim: (sealed: string, replacing?: string) => Promise<string>
+  }): Promise<JsonWebKey>
 }
 
 /**
@@ -565,6 +584,31 @@ export function createSessionStore(
 
     async deletePin(id) {
       await kv.delete(keys.pin(id))
+    },
+
+    async oidcSigningKey({ generate, claim }) {
+      const k = keys.oidcSigningKey
+      const stored = await read<StoredSigningKey>(k, await kv.get(k))
+      if (stored) return stored.jwk
+      const mine = await seal(
+        ring,
+        JSON.stringify({ v: 2, jwk: await generate() } satisfies StoredSigningKey),
+        k,
+      )
+      let agreed = await claim(mine)
+      let record = await read<StoredSigningKey>(k, agreed)
+      // The kept key no longer opens (its TOKEN_ENCRYPTION_KEY was dropped): replaced, once, by agreement.
+      if (!record) {
+        agreed = await claim(mine, agreed)
+        record = await read<StoredSigningKey>(k, agreed)
+      }
+      if (!record) throw new ProblemError('internal_error', 'The OIDC signing key does not open.')
+      // No expiration: the key lives until OIDC_SIGNING_KEYS replaces it. Written again by each isolate
+      // that missed it in KV (the same sealed value), so a lost write costs nothing.
+      try {
+        await kv.put(k, agreed)
+      } catch {}
+      return record.jwk
     },
   }
 

@@ -11,6 +11,7 @@ import { endEndingSessions, KV_OPERATIONS_PER_CLEANUP, revokeAndDelete } from '.
 import type {
   HomeLink,
   JwtCredentials,
+  LiveSession,
   PlexDevice,
   Session,
   SessionProfile,
@@ -91,6 +92,18 @@ async function recheckAccess(c: Context<AppEnv>): Promise<void> {
 
 /** Access rechecks running in this isolate, by session hash. */
 const rechecks = new Map<string, ReturnType<typeof accessOf>>()
+
+/**
+ * Makes a session found by other means (an OIDC grant names its session by hash) the request's, as
+ * `requireSession` would after authenticating it: the access policy is asked again when due, and a user
+ * who lost access gets 403 `not_a_member` and the session ends.
+ */
+export async function adoptSession(c: Context<AppEnv>, session: LiveSession): Promise<void> {
+  c.set('session', session)
+  c.set('sessionVia', 'bearer')
+  c.set('plex', c.var.plexFor(session))
+  if (accessRecheckDue(c.var.config, session.access, c.var.now())) await recheckAccess(c)
+}
 
 /**
  * `requireSession` without the keep-alive, for the routes that end the session: pinging or renewing a
@@ -328,15 +341,21 @@ function userIdOf(user: object): { userId?: number } {
 
 /** The user's name and email for forward-auth's headers, kept sealed with the session. */
 function profileOf(user: object): { profile?: SessionProfile } {
-  const { uuid, username, title, email, id } = user as Record<string, unknown>
+  const { uuid, username, title, email, thumb, confirmed, id } = user as Record<string, unknown>
   if (typeof uuid !== 'string' || uuid === '') return {}
   const name =
     typeof username === 'string' && username !== '' ? username : typeof title === 'string' ? title : ''
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined)
   return {
     profile: {
       uuid,
       username: name,
-      ...(typeof email === 'string' && email !== '' ? { email } : {}),
+      ...(text(email) ? { email: text(email) } : {}),
+      // Plex's `confirmed`: the account's email address was confirmed (OIDC's email_verified).
+      ...(text(email) && confirmed === true ? { emailVerified: true } : {}),
+      ...(text(title) ? { title: text(title) } : {}),
+      // The avatar, for OIDC's `picture`: an https URL only (plex.tv's), nothing a client could misuse.
+      ...(text(thumb)?.startsWith('https://') ? { thumb: text(thumb) } : {}),
       ...(typeof id === 'number' && Number.isSafeInteger(id) ? { id } : {}),
     },
   }

@@ -489,7 +489,10 @@ describe('coverage of the API', () => {
       .signOutEverywhere()
     const reached = sent.map((s) => `${s.method} ${new URL(s.url).pathname}`)
     // Forward-auth is asked by reverse proxies, not by frontends: test/routes/forward-auth.test.ts plays them.
-    for (const route of API_ROUTES.filter((r) => !r.path.startsWith('/v1/forward-auth'))) {
+    // OpenID Connect is called by relying parties (apps, openid-client): test/oidc/ plays them.
+    const byOthers = (path: string) =>
+      path.startsWith('/v1/forward-auth') || path.startsWith('/v1/oidc/') || path.startsWith('/.well-known/')
+    for (const route of API_ROUTES.filter((r) => !byOthers(r.path))) {
       expect(
         reached.some((r) => r.startsWith(`${route.method} `) && route.pattern.test(r.split(' ')[1]!)),
         `no client call reaches ${route.method} ${route.path}`,

@@ -26,6 +26,8 @@ const ROUTES_AIMED = API_ROUTES.filter((route) => route !== signOut).map((route)
   method: route.method,
   path: route.path.replace(/\{[^}]+\}/g, '123'),
 }))
+/** Routes that take a form: sign-in (either), OpenID Connect's token and revocation endpoints. */
+const formRoutes = new Set(['/v1/sign-in', '/v1/oidc/token', '/v1/oidc/revoke'])
 const METHODS = [
   'GET',
   'HEAD',
@@ -81,6 +83,26 @@ const plausible = fc.record(
     fresh: anyValue,
     forwardUrl: fc.oneof(secretish, anyValue, fc.constant(`${ALLOWED_ORIGIN}/done`)),
     plexToken: fc.oneof(secretish, anyValue),
+    // OpenID Connect parameters (authorize's query, the token and revocation forms).
+    client_id: fc.oneof(secretish, anyValue, fc.constantFrom('app', 'spa')),
+    client_secret: fc.oneof(secretish, anyValue),
+    redirect_uri: fc.oneof(
+      secretish,
+      anyValue,
+      fc.constantFrom(`${ALLOWED_ORIGIN}/cb`, `${ALLOWED_ORIGIN}/spa`),
+    ),
+    response_type: fc.oneof(anyValue, fc.constant('code')),
+    code_challenge: fc.oneof(secretish, anyValue, fc.constant('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM')),
+    code_challenge_method: fc.oneof(anyValue, fc.constant('S256')),
+    grant_type: fc.oneof(anyValue, fc.constantFrom('authorization_code', 'refresh_token')),
+    code: fc.oneof(secretish, anyValue, fc.constant(`${'A'.repeat(22)}.${'B'.repeat(43)}`)),
+    code_verifier: fc.oneof(secretish, anyValue),
+    refresh_token: fc.oneof(secretish, anyValue),
+    token: fc.oneof(secretish, anyValue),
+    id_token_hint: fc.oneof(secretish, anyValue),
+    post_logout_redirect_uri: fc.oneof(secretish, anyValue),
+    state: fc.oneof(secretish, anyValue),
+    nonce: fc.oneof(secretish, anyValue),
   },
   { requiredKeys: [] },
 )
@@ -135,7 +157,20 @@ let session: Session
 
 beforeAll(async () => {
   await clearKv()
-  h = harness({ fake: { signInFailuresBeforeLockout: 1_000_000 } })
+  // With the OpenID Connect provider on, so its endpoints are fuzzed past their 404.
+  h = harness({
+    fake: { signInFailuresBeforeLockout: 1_000_000 },
+    env: {
+      OIDC_CLIENTS: JSON.stringify([
+        {
+          client_id: 'app',
+          client_secret: `${MARKER}-secret-0123456789abcdef`,
+          redirect_uris: [`${ALLOWED_ORIGIN}/cb`],
+        },
+        { client_id: 'spa', redirect_uris: [`${ALLOWED_ORIGIN}/spa`] },
+      ]),
+    },
+  })
   session = await h.signIn()
 })
 
@@ -198,10 +233,15 @@ it('survives thousands of malformed requests: no 5xx, problem+json errors, no ec
     .map(({ route, payload, form, auth: a, origin: o, query: q, pollToken }) => ({
       method: route.method,
       path: route.path,
-      query: route.path === '/v1/source-connection' ? formOf(payload, { login: 'source' }) : q,
-      body: form && route.path === '/v1/sign-in' ? formOf(payload) : JSON.stringify(payload),
+      query:
+        route.path === '/v1/source-connection'
+          ? formOf(payload, { login: 'source' })
+          : route.method === 'GET' && route.path.startsWith('/v1/oidc/')
+            ? formOf(payload)
+            : q,
+      body: form && formRoutes.has(route.path) ? formOf(payload) : JSON.stringify(payload),
       contentType:
-        form && route.path === '/v1/sign-in' ? 'application/x-www-form-urlencoded' : 'application/json',
+        form && formRoutes.has(route.path) ? 'application/x-www-form-urlencoded' : 'application/json',
       auth: a,
       cookie: undefined,
       origin: o,
@@ -238,15 +278,30 @@ it('survives thousands of malformed requests: no 5xx, problem+json errors, no ec
       }
       const text = await res.text()
       expect(res.status, `${r.method} ${r.path}: ${text}`).toBeLessThan(500)
-      if (res.status >= 400) {
-        expect(res.headers.get('Content-Type')).toMatch(/^application\/problem\+json/)
+      const method = r.method === 'HEAD' ? 'GET' : r.method
+      const route = ROUTES.find((x) => x.pattern.test(r.path) && x.method === method)
+      const type = res.headers.get('Content-Type') ?? ''
+      if (res.status >= 400 && route?.errorPage && type.startsWith('text/html')) {
+        // A page for a person: 400, no redirect (checked for the marker below like every answer).
+        expect(res.status).toBe(400)
+        expect(res.headers.get('Location')).toBeNull()
+      } else if (res.status >= 400 && route?.oauthErrors && type.startsWith('application/json')) {
+        // RFC 6749 5.2: what relying-party libraries read.
+        if (r.method !== 'HEAD') expect(typeof (JSON.parse(text) as { error: unknown }).error).toBe('string')
+      } else if (res.status >= 400) {
+        expect(type).toMatch(/^application\/problem\+json/)
         if (r.method !== 'HEAD') {
           const problem = JSON.parse(text) as { code: string; status: number }
           expect(problem.status).toBe(res.status)
           expect(typeof problem.code).toBe('string')
         }
       }
-      const everything = `${text}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}`
+      // OAuth echoes `state` to the client's registered redirect_uri (RFC 6749 4.1.2): that is its job.
+      const echoed = (k: string, v: string) =>
+        k === 'location' && v.startsWith(`${ALLOWED_ORIGIN}/`)
+          ? v.replace(/([?&])state=[^&]*/, '$1state=')
+          : v
+      const everything = `${text}\n${[...res.headers].map(([k, v]) => `${k}: ${echoed(k, v)}`).join('\n')}`
       expect(everything).not.toContain(MARKER)
       expect(everything).not.toContain(session.plexToken)
       if (r.path.startsWith('/v1/sign-out') && res.status === 204) session = await h.signIn()

@@ -6,13 +6,13 @@
  * isolate-cache miss, none on a hit, and no plex.tv call but the access recheck (at most once an interval).
  */
 import type { Context } from 'hono'
+import { roleNow } from '../access.ts'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problem.ts'
 import { defineRoute, SESSION_PROBLEMS } from '../route.ts'
 import { ForwardAuthReturnQuery } from '../schemas.ts'
 import { requireSession } from '../session.ts'
-import type { Session } from '../session-store.ts'
 import { readQuery, validate } from '../validation.ts'
 
 /** The headers a proxy copies to the app (authResponseHeaders, copy_headers, auth_request_set). */
@@ -66,23 +66,6 @@ function destination(c: Context<AppEnv>): URL | undefined {
  */
 function headerValue(value: string): string {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value)
-}
-
-const RANK = { owner: 3, home: 2, friend: 1 } as const
-
-/**
- * The role the session's checked access gives under the policy as configured now (a server removed from
- * PLEX_ACCESS_SERVERS, or a role from PLEX_ACCESS_ROLES, no longer counts): the best of the servers left,
- * '' without a policy, undefined when none is left.
- */
-function roleNow(config: Config, session: Session): string | undefined {
-  const policy = config.access
-  if (!policy) return ''
-  const servers = (session.access?.servers ?? []).filter(
-    (server) => policy.roles.has(server.role) && policy.servers.includes(server.clientIdentifier),
-  )
-  if (servers.length === 0) return undefined
-  return servers.reduce((best, s) => (RANK[s.role] > RANK[best.role] ? s : best)).role
 }
 
 /** `GET /v1/forward-auth`: 200 with the user in headers, 401 (or 302 to sign in), 403 not a member. */

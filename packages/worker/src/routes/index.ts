@@ -5,6 +5,12 @@ import { forwardAuth, forwardAuthReturn } from './forward-auth.ts'
 import { health } from './health.ts'
 import { homeSwitch } from './home-switch.ts'
 import { homeUsers } from './home-users.ts'
+import { oidcAuthorize, oidcAuthorizeCancel } from './oidc-authorize.ts'
+import { oidcDiscovery, oidcJwks } from './oidc-discovery.ts'
+import { oidcEndSession } from './oidc-end-session.ts'
+import { oidcRevoke } from './oidc-revoke.ts'
+import { oidcToken } from './oidc-token.ts'
+import { oidcUserinfo, oidcUserinfoPost } from './oidc-userinfo.ts'
 import { createPin, pollPin } from './pins.ts'
 import { servers } from './servers.ts'
 import { sessionDelete } from './session-delete.ts'
@@ -35,6 +41,15 @@ export const API_ROUTES: readonly Route[] = [
   access,
   forwardAuth,
   forwardAuthReturn,
+  oidcDiscovery,
+  oidcJwks,
+  oidcAuthorize,
+  oidcAuthorizeCancel,
+  oidcToken,
+  oidcUserinfo,
+  oidcUserinfoPost,
+  oidcRevoke,
+  oidcEndSession,
 ]
 
 /**

@@ -19,7 +19,9 @@ describe('the route registry (src/routes/index.ts)', () => {
     for (const route of exported) expect(ROUTES, `${route.method} ${route.path}`).toContain(route)
     const keys = ROUTES.map((route) => `${route.method} ${route.path}`)
     expect(new Set(keys).size).toBe(keys.length)
-    expect(API_ROUTES.every((route) => ROUTES.includes(route) && route.path.startsWith('/v1/'))).toBe(true)
+    // Under /v1, but for OpenID Connect discovery, which OIDC puts at the issuer's /.well-known.
+    const underApi = (path: string) => path.startsWith('/v1/') || path === '/.well-known/openid-configuration'
+    expect(API_ROUTES.every((route) => ROUTES.includes(route) && underApi(route.path))).toBe(true)
   })
 
   it('gives the 405 and CORS table its methods: GET with HEAD unless it changes state, others alone', async () => {

@@ -1,0 +1,34 @@
+/*
+ * Token revocation (RFC 7009): a client ends one of its access tokens, or a whole grant by its refresh
+ * token. 200 whatever the token was (an unknown one included), so it tells nobody anything.
+ */
+import { authenticateClient } from '../oidc/clients.ts'
+import { oauthError } from '../oidc/errors.ts'
+import { readOAuthForm } from '../oidc/form.ts'
+import { grantsOf, OIDC_PATHS, oidcOf, parseToken } from '../oidc/provider.ts'
+import { RevokeForm } from '../oidc/schemas.ts'
+import { defineRoute } from '../route.ts'
+
+export const oidcRevoke = defineRoute(
+  {
+    method: 'POST',
+    path: OIDC_PATHS.revoke,
+    summary: 'OpenID Connect: revoke an access token, or a grant by its refresh token (RFC 7009)',
+    anyOrigin: true,
+    oauthErrors: true,
+    request: { body: { schema: RevokeForm, form: true } },
+    response: { status: 200, description: 'Revoked (or unknown: the same answer)' },
+    problems: ['not_found'],
+  },
+  async (c) => {
+    const oidc = oidcOf(c)
+    const form = await readOAuthForm(c)
+    if (form instanceof Response) return form
+    const client = await authenticateClient(c, oidc, form)
+    if (client instanceof Response) return client
+    if (form.token === undefined) return oauthError(400, 'invalid_request', 'Send the token to revoke.')
+    const token = await parseToken(form.token)
+    if (token) await grantsOf(oidc, token.sessionId).revoke(token.hash, client.client_id)
+    return c.body(null, 200)
+  },
+)
