@@ -1,6 +1,6 @@
-import { Hono, type MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { secureHeaders } from 'hono/secure-headers'
+import { Hono } from 'hono/tiny'
 import { type Config, configFor } from './config.ts'
 import type { AppEnv } from './env.ts'
 import { createLineage } from './lineage.ts'
@@ -9,7 +9,7 @@ import { handleError, ProblemError, problemResponse } from './problem.ts'
 import { anyOrigin, handleNotFound, methodsFor } from './route-table.ts'
 import { health, unhealthy } from './routes/health.ts'
 import { ROUTES } from './routes/index.ts'
-import { cors, noStore, rejectForeignOrigins } from './security.ts'
+import { cors, noStore, rejectForeignOrigins, secureHeaders } from './security.ts'
 import { createSessionStore } from './session-store.ts'
 
 /** What the app takes from outside, so tests can swap the upstream and the clock. */
@@ -36,9 +36,11 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   app.onError(handleError)
   app.notFound(handleNotFound)
 
-  app.use('*', secureHeaders())
-  // Hono answers HEAD with the GET handler; a GET that changes state must not run for a HEAD.
+  app.use('*', secureHeaders)
+  // Hono answers HEAD with the GET handler; a GET that changes state must not run for a HEAD. And paths
+  // are exact: hono/tiny's router (the smallest) would let `/v1/health/` match `/v1/health`.
   app.use('*', async (c, next) => {
+    if (c.req.path !== '/' && c.req.path.endsWith('/')) return handleNotFound(c)
     if (c.req.method === 'HEAD' && !methodsFor(c.req.path)?.includes('HEAD')) return handleNotFound(c)
     await next()
     return undefined

@@ -5,7 +5,7 @@ import { toJsonSchema } from '@valibot/to-json-schema'
  * worker: the JSON Schema conversion (@valibot/to-json-schema) would cost every request's bundle ~13 KB.
  */
 import { PROBLEMS, type ProblemCode } from './problem.ts'
-import type { ParameterSchema, Route, Schema } from './route.ts'
+import type { ParameterSchema, Route, RouteDocs, Schema } from './route.ts'
 import * as s from './schemas.ts'
 
 const SESSION_MODE_PARAMETER = {
@@ -84,7 +84,10 @@ function parametersOf(schema: ParameterSchema, where: 'query' | 'path') {
 }
 
 /** Builds the OpenAPI 3.1 document of these routes from their descriptions and valibot schemas. */
-export function buildOpenApiDocument(routes: readonly Route[]): Record<string, unknown> {
+export function buildOpenApiDocument(
+  routes: readonly Route[],
+  docs: ReadonlyMap<Route, RouteDocs>,
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of routes) {
     const { body, params, query, headers } = route.request ?? {}
@@ -112,8 +115,8 @@ export function buildOpenApiDocument(routes: readonly Route[]): Record<string, u
     ]
     paths[route.path] ??= {}
     paths[route.path]![route.method.toLowerCase()] = {
-      summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      summary: docs.get(route)?.summary ?? '',
+      ...(docs.get(route)?.description ? { description: docs.get(route)?.description } : {}),
       ...(route.session ? { security: [{ bearer: [] }, { cookie: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters: parameters } : {}),
       ...(body ? { requestBody: { required: !body.optional, content } } : {}),

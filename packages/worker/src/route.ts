@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono } from 'hono/tiny'
 import type { H } from 'hono/types'
 import type * as v from 'valibot'
 import type { AppEnv } from './env.ts'
@@ -17,9 +17,6 @@ export interface RouteDescription {
   method: 'GET' | 'POST' | 'DELETE'
   /** The path as OpenAPI writes it: `{name}` for a path parameter (`/v1/pins/{id}`). */
   path: string
-  summary: string
-  /** Longer text: what the caller must know (lifetimes, what is passed through). */
-  description?: string
   /** Needs a session (bearer or cookie). */
   session?: boolean
   /** Opens a session, so it reads `X-Session-Mode`. */
@@ -60,6 +57,16 @@ export interface RouteDescription {
   }
   /** The problem codes it answers with, beyond internal_error and misconfigured (every route's). */
   problems: ProblemCode[]
+}
+
+/**
+ * A route's OpenAPI text, written beside it as `<route>Docs` and read only by the build-time document
+ * (routes/route-docs.ts), so that none of it ships in the worker.
+ */
+export interface RouteDocs {
+  summary: string
+  /** Longer text: what the caller must know (lifetimes, what is passed through). */
+  description?: string
 }
 
 /** A described route and its Hono sub-app. */

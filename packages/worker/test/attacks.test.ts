@@ -6,6 +6,7 @@ import { DEFAULTS } from '../src/config.ts'
 import { buildOpenApiDocument } from '../src/openapi-document.ts'
 import { ipv6Network64 } from '../src/rate-limit.ts'
 import { API_ROUTES } from '../src/routes/index.ts'
+import { ROUTE_DOCS } from '../src/routes/route-docs.ts'
 import {
   FAILURE_WINDOW_MS,
   PLEX_LOCKOUT_CLOSED_MS,
@@ -722,7 +723,7 @@ describe('10. PIN abuse', () => {
 
 describe('11. real lifetimes are documented', () => {
   it('the OpenAPI document says transient tokens live 48 h and source-connection passes an accessToken through', () => {
-    const doc = JSON.stringify(buildOpenApiDocument(API_ROUTES))
+    const doc = JSON.stringify(buildOpenApiDocument(API_ROUTES, ROUTE_DOCS))
     expect(doc).toContain('48 hours')
     expect(doc).toContain("Passes through the source's `accessToken`")
   })

@@ -1,7 +1,7 @@
 import { apiReference } from '../../package.json'
 import { configFor } from '../config.ts'
 import { problemResponse } from '../problem.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 
 /*
  * The page runs Scalar's standalone build (@scalar/api-reference, dist/browser/standalone.js) served from
@@ -76,7 +76,6 @@ export const docs = defineRoute(
   {
     method: 'GET',
     path: '/docs',
-    summary: 'Interactive API reference (Scalar) reading /openapi.json',
     response: { status: 200, description: 'An HTML page' },
     problems: ['not_found'],
   },
@@ -86,3 +85,8 @@ export const docs = defineRoute(
     return c.html(PAGE, 200, { 'Content-Security-Policy': docsCsp(new URL(c.req.url).origin) })
   },
 )
+
+/** OpenAPI text of `docs`: only the build-time document reads it (routes/route-docs.ts). */
+export const docsDocs: RouteDocs = {
+  summary: 'Interactive API reference (Scalar) reading /openapi.json',
+}

@@ -10,7 +10,7 @@ import { roleNow } from '../access.ts'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../problem.ts'
-import { defineRoute, SESSION_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../route.ts'
 import { ForwardAuthReturnQuery } from '../schemas.ts'
 import { requireSession } from '../session.ts'
 import { readQuery, validate } from '../validation.ts'
@@ -73,13 +73,6 @@ export const forwardAuth = defineRoute(
   {
     method: 'GET',
     path: '/v1/forward-auth',
-    summary: 'Forward-auth for reverse proxies: 200 with X-Plex-* headers for a signed-in, allowed user',
-    description:
-      'For nginx auth_request, Traefik ForwardAuth and Caddy forward_auth. 200 (no body) with X-Plex-User-Uuid, ' +
-      'X-Plex-Username, X-Plex-Email (when the user has one) and X-Plex-Role (with an access policy); 401 without a ' +
-      'session, or 302 to the sign-in page when the proxy sends X-Forwarded-Host and X-Forwarded-Uri for a browser ' +
-      'and the host is in FORWARD_AUTH_HOSTS; 403 not_a_member when the access policy refuses the user. Values that ' +
-      'are not printable ASCII are percent-encoded.',
     session: true,
     response: { status: 200, description: 'Signed in and allowed: the user is in the X-Plex-* headers' },
     problems: [...SESSION_PROBLEMS],
@@ -124,7 +117,6 @@ export const forwardAuthReturn = defineRoute(
   {
     method: 'GET',
     path: '/v1/forward-auth/return',
-    summary: 'Back to the app a forward-auth sign-in came from (FORWARD_AUTH_HOSTS only)',
     request: { query: ForwardAuthReturnQuery },
     response: { status: 302, description: 'To the app' },
     problems: ['invalid_request'],
@@ -140,3 +132,19 @@ export const forwardAuthReturn = defineRoute(
     return c.redirect(to.href, 302)
   },
 )
+
+/** OpenAPI text of `forwardAuth`: only the build-time document reads it (routes/route-docs.ts). */
+export const forwardAuthDocs: RouteDocs = {
+  summary: 'Forward-auth for reverse proxies: 200 with X-Plex-* headers for a signed-in, allowed user',
+  description:
+    'For nginx auth_request, Traefik ForwardAuth and Caddy forward_auth. 200 (no body) with X-Plex-User-Uuid, ' +
+    'X-Plex-Username, X-Plex-Email (when the user has one) and X-Plex-Role (with an access policy); 401 without a ' +
+    'session, or 302 to the sign-in page when the proxy sends X-Forwarded-Host and X-Forwarded-Uri for a browser ' +
+    'and the host is in FORWARD_AUTH_HOSTS; 403 not_a_member when the access policy refuses the user. Values that ' +
+    'are not printable ASCII are percent-encoded.',
+}
+
+/** OpenAPI text of `forwardAuthReturn`: only the build-time document reads it (routes/route-docs.ts). */
+export const forwardAuthReturnDocs: RouteDocs = {
+  summary: 'Back to the app a forward-auth sign-in came from (FORWARD_AUTH_HOSTS only)',
+}

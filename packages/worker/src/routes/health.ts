@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import type { ProblemError } from '../problem.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 import { HealthResponse } from '../schemas.ts'
 
 /** How to make a missing TOKEN_ENCRYPTION_KEY, in one line: the setting a fresh deployment lacks. */
@@ -13,9 +13,6 @@ export const health = defineRoute(
   {
     method: 'GET',
     path: '/v1/health',
-    summary: 'The worker runs and is configured',
-    description:
-      'When a setting is missing or invalid, answers 503 `{"status":"misconfigured","detail":…,"fix":…}` (the setting named, never its value; `fix` says how to make a missing TOKEN_ENCRYPTION_KEY) instead of the 500 problem other routes give.',
     response: { status: 200, description: 'Healthy', schema: HealthResponse },
     problems: [],
   },
@@ -30,4 +27,11 @@ export const health = defineRoute(
 export function unhealthy(c: Context<AppEnv>, problem: ProblemError): Response {
   const fix = problem.message.includes('TOKEN_ENCRYPTION_KEY') ? { fix: MISSING_KEY_FIX } : {}
   return c.json({ status: 'misconfigured' as const, detail: problem.message, ...fix }, 503)
+}
+
+/** OpenAPI text of `health`: only the build-time document reads it (routes/route-docs.ts). */
+export const healthDocs: RouteDocs = {
+  summary: 'The worker runs and is configured',
+  description:
+    'When a setting is missing or invalid, answers 503 `{"status":"misconfigured","detail":…,"fix":…}` (the setting named, never its value; `fix` says how to make a missing TOKEN_ENCRYPTION_KEY) instead of the 500 problem other routes give.',
 }

@@ -5,7 +5,7 @@ import { jwtRefreshDue, renewJwt } from '../jwt-session.ts'
 import { settleKeepAlive } from '../keep-alive.ts'
 import { ProblemError } from '../problem.ts'
 import { enforceRateLimit } from '../rate-limit.ts'
-import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { HomeSwitchBody, SignedInResponse } from '../schemas.ts'
 import { orRejectSession, requireSession, sessionModeOf, startSession } from '../session.ts'
 import { obtainedTokens } from '../session-end.ts'
@@ -45,15 +45,6 @@ export const homeSwitch = defineRoute(
   {
     method: 'POST',
     path: '/v1/home/switch',
-    summary: 'Switch to a Plex Home user (with its PIN when protected): opens a new session, ends this one',
-    description:
-      'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`; a request authenticated by the cookie always ' +
-      'gets a cookie); the old session token stops working, and of concurrent switches from one session exactly one succeeds (the others: 401). ' +
-      'The new session acts for the Home user: GET /v1/user and GET /v1/servers answer for it. It keeps the account it came ' +
-      "from sealed in KV, so switching back to that account (its `uuid`) needs no PIN: it needs this session. A protected user's " +
-      'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per Home and user: 429 with Retry-After); ' +
-      'switching back to an admin who has a Home PIN, or whom the Home list does not name, goes through plex.tv and its PIN; ' +
-      'switching to the user the session already acts for is 400; a `uuid` outside the Home is 404 `not_found`.',
     session: true,
     opensSession: true,
     request: { body: { schema: HomeSwitchBody } },
@@ -189,3 +180,16 @@ export const homeSwitch = defineRoute(
     return open(switched.authToken, switched, { ...from, userUuid: switched.uuid })
   },
 )
+
+/** OpenAPI text of `homeSwitch`: only the build-time document reads it (routes/route-docs.ts). */
+export const homeSwitchDocs: RouteDocs = {
+  summary: 'Switch to a Plex Home user (with its PIN when protected): opens a new session, ends this one',
+  description:
+    'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`; a request authenticated by the cookie always ' +
+    'gets a cookie); the old session token stops working, and of concurrent switches from one session exactly one succeeds (the others: 401). ' +
+    'The new session acts for the Home user: GET /v1/user and GET /v1/servers answer for it. It keeps the account it came ' +
+    "from sealed in KV, so switching back to that account (its `uuid`) needs no PIN: it needs this session. A protected user's " +
+    'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per Home and user: 429 with Retry-After); ' +
+    'switching back to an admin who has a Home PIN, or whom the Home list does not name, goes through plex.tv and its PIN; ' +
+    'switching to the user the session already acts for is 400; a `uuid` outside the Home is 404 `not_found`.',
+}

@@ -1,4 +1,4 @@
-import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { HomeUsersResponse } from '../schemas.ts'
 import { orRejectSession, requireSession } from '../session.ts'
 
@@ -10,10 +10,6 @@ export const homeUsers = defineRoute(
   {
     method: 'GET',
     path: '/v1/home/users',
-    summary: "The members of the account's Plex Home (admin and managed users); `[]` without a Home",
-    description:
-      'For a Home-user picker: no tokens. `protected` users need their PIN to switch to (POST /v1/home/switch); ' +
-      'an account without a Plex Home gets `{"users": []}`.',
     session: true,
     response: { status: 200, description: 'The Home users, the admin first', schema: HomeUsersResponse },
     problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
@@ -37,3 +33,11 @@ export const homeUsers = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `homeUsers`: only the build-time document reads it (routes/route-docs.ts). */
+export const homeUsersDocs: RouteDocs = {
+  summary: "The members of the account's Plex Home (admin and managed users); `[]` without a Home",
+  description:
+    'For a Home-user picker: no tokens. `protected` users need their PIN to switch to (POST /v1/home/switch); ' +
+    'an account without a Plex Home gets `{"users": []}`.',
+}

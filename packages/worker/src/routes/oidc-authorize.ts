@@ -14,7 +14,7 @@ import { grantsOf, issuerOf, newToken, OIDC_PATHS, oidcOf } from '../oidc/provid
 import { AuthorizeQuery } from '../oidc/schemas.ts'
 import type { OidcClient } from '../oidc/settings.ts'
 import { ProblemError } from '../problem.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 import { requireSession } from '../session.ts'
 import { readQuery } from '../validation.ts'
 
@@ -80,11 +80,6 @@ export const oidcAuthorize = defineRoute(
   {
     method: 'GET',
     path: OIDC_PATHS.authorize,
-    summary: 'OpenID Connect authorization endpoint (code flow, PKCE S256)',
-    description:
-      'Signed in and allowed: 302 to the redirect_uri with `code`, `state` and `iss` (RFC 9207). Not signed in: 302 to ' +
-      'the sign-in page, which returns here. Denied by the access policy: 302 with `error=access_denied`. An unknown ' +
-      'client_id or redirect_uri: an HTML error page (400), never a redirect.',
     changesState: true,
     errorPage: true,
     request: { query: AuthorizeQuery },
@@ -146,7 +141,6 @@ export const oidcAuthorizeCancel = defineRoute(
   {
     method: 'GET',
     path: `${OIDC_PATHS.authorize}/cancel`,
-    summary: 'OpenID Connect: back to the client with error=access_denied (sign-in refused or given up)',
     errorPage: true,
     request: { query: AuthorizeQuery },
     response: { status: 302, description: 'Back to the client with error=access_denied' },
@@ -165,3 +159,17 @@ export const oidcAuthorizeCancel = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `oidcAuthorize`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcAuthorizeDocs: RouteDocs = {
+  summary: 'OpenID Connect authorization endpoint (code flow, PKCE S256)',
+  description:
+    'Signed in and allowed: 302 to the redirect_uri with `code`, `state` and `iss` (RFC 9207). Not signed in: 302 to ' +
+    'the sign-in page, which returns here. Denied by the access policy: 302 with `error=access_denied`. An unknown ' +
+    'client_id or redirect_uri: an HTML error page (400), never a redirect.',
+}
+
+/** OpenAPI text of `oidcAuthorizeCancel`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcAuthorizeCancelDocs: RouteDocs = {
+  summary: 'OpenID Connect: back to the client with error=access_denied (sign-in refused or given up)',
+}

@@ -6,14 +6,12 @@ import { CLAIMS, SCOPES } from '../oidc/claims.ts'
 import { signingKeysOf } from '../oidc/keys.ts'
 import { issuerOf, OIDC_PATHS, oidcOf } from '../oidc/provider.ts'
 import { Discovery, Jwks } from '../oidc/schemas.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 
 export const oidcDiscovery = defineRoute(
   {
     method: 'GET',
     path: OIDC_PATHS.discovery,
-    summary: 'OpenID Connect discovery: the provider metadata (issuer OIDC_ISSUER, or this origin)',
-    description: 'Served when OIDC_CLIENTS is set; 404 otherwise.',
     response: { status: 200, description: 'The provider metadata', schema: Discovery },
     problems: ['not_found'],
   },
@@ -52,8 +50,6 @@ export const oidcJwks = defineRoute(
   {
     method: 'GET',
     path: OIDC_PATHS.jwks,
-    summary: 'OpenID Connect: the public keys that verify ID tokens (RS256)',
-    description: 'Every key of OIDC_SIGNING_KEYS (or the generated key), public halves only.',
     response: { status: 200, description: 'A JWK set', schema: Jwks },
     problems: ['not_found'],
   },
@@ -65,3 +61,15 @@ export const oidcJwks = defineRoute(
     return c.json({ keys: keys.map((key) => key.publicJwk) })
   },
 )
+
+/** OpenAPI text of `oidcDiscovery`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcDiscoveryDocs: RouteDocs = {
+  summary: 'OpenID Connect discovery: the provider metadata (issuer OIDC_ISSUER, or this origin)',
+  description: 'Served when OIDC_CLIENTS is set; 404 otherwise.',
+}
+
+/** OpenAPI text of `oidcJwks`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcJwksDocs: RouteDocs = {
+  summary: 'OpenID Connect: the public keys that verify ID tokens (RS256)',
+  description: 'Every key of OIDC_SIGNING_KEYS (or the generated key), public halves only.',
+}

@@ -11,7 +11,7 @@ import { signingKeysOf, verifiedIdToken } from '../oidc/keys.ts'
 import { issuerOf, OIDC_PATHS, oidcOf } from '../oidc/provider.ts'
 import { EndSessionQuery } from '../oidc/schemas.ts'
 import { ProblemError } from '../problem.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 import { endSessions, requireSessionToEnd } from '../session.ts'
 import { clearedSessionCookie } from '../session-cookie.ts'
 import { readQuery } from '../validation.ts'
@@ -31,13 +31,6 @@ export const oidcEndSession = defineRoute(
   {
     method: 'GET',
     path: OIDC_PATHS.endSession,
-    summary:
-      'OpenID Connect end_session_endpoint: ends the worker session, back to a post_logout_redirect_uri',
-    description:
-      "Needs `id_token_hint` (an ID token this provider issued to the client; expired is fine). Ends the browser's " +
-      "session when it is the hint's user, and with it every token issued in that session. 302 to the " +
-      'post_logout_redirect_uri (registered for the client, with `state`), or to the sign-in page. A bad hint or ' +
-      'an unregistered URI: an HTML error page (400), never a redirect.',
     changesState: true,
     errorPage: true,
     request: { query: EndSessionQuery },
@@ -83,3 +76,13 @@ export const oidcEndSession = defineRoute(
     return response
   },
 )
+
+/** OpenAPI text of `oidcEndSession`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcEndSessionDocs: RouteDocs = {
+  summary: 'OpenID Connect end_session_endpoint: ends the worker session, back to a post_logout_redirect_uri',
+  description:
+    "Needs `id_token_hint` (an ID token this provider issued to the client; expired is fine). Ends the browser's " +
+    "session when it is the hint's user, and with it every token issued in that session. 302 to the " +
+    'post_logout_redirect_uri (registered for the client, with `state`), or to the sign-in page. A bad hint or ' +
+    'an unregistered URI: an HTML error page (400), never a redirect.',
+}

@@ -7,13 +7,12 @@ import { oauthError } from '../oidc/errors.ts'
 import { readOAuthForm } from '../oidc/form.ts'
 import { grantsOf, OIDC_PATHS, oidcOf, parseToken } from '../oidc/provider.ts'
 import { RevokeForm } from '../oidc/schemas.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 
 export const oidcRevoke = defineRoute(
   {
     method: 'POST',
     path: OIDC_PATHS.revoke,
-    summary: 'OpenID Connect: revoke an access token, or a grant by its refresh token (RFC 7009)',
     anyOrigin: true,
     oauthErrors: true,
     request: { body: { schema: RevokeForm, form: true } },
@@ -32,3 +31,8 @@ export const oidcRevoke = defineRoute(
     return c.body(null, 200)
   },
 )
+
+/** OpenAPI text of `oidcRevoke`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcRevokeDocs: RouteDocs = {
+  summary: 'OpenID Connect: revoke an access token, or a grant by its refresh token (RFC 7009)',
+}

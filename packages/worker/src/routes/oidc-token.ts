@@ -22,7 +22,7 @@ import {
 } from '../oidc/provider.ts'
 import { TokenForm, TokenResponse } from '../oidc/schemas.ts'
 import type { OidcClient } from '../oidc/settings.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 
 /** A PKCE verifier (RFC 7636 4.1). */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/
@@ -86,10 +86,6 @@ export const oidcToken = defineRoute(
   {
     method: 'POST',
     path: OIDC_PATHS.token,
-    summary: 'OpenID Connect token endpoint: authorization_code (PKCE) and refresh_token grants',
-    description:
-      'Client authentication: client_secret_basic or client_secret_post for confidential clients, client_id alone ' +
-      'for public ones. Errors are RFC 6749 JSON (`{"error": "invalid_grant", ...}`), not problem+json.',
     anyOrigin: true,
     oauthErrors: true,
     request: { body: { schema: TokenForm, form: true } },
@@ -107,3 +103,11 @@ export const oidcToken = defineRoute(
     return oauthError(400, 'unsupported_grant_type', 'Use authorization_code or refresh_token.')
   },
 )
+
+/** OpenAPI text of `oidcToken`: only the build-time document reads it (routes/route-docs.ts). */
+export const oidcTokenDocs: RouteDocs = {
+  summary: 'OpenID Connect token endpoint: authorization_code (PKCE) and refresh_token grants',
+  description:
+    'Client authentication: client_secret_basic or client_secret_post for confidential clients, client_id alone ' +
+    'for public ones. Errors are RFC 6749 JSON (`{"error": "invalid_grant", ...}`), not problem+json.',
+}

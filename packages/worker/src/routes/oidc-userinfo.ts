@@ -10,7 +10,7 @@ import { claimsOf } from '../oidc/claims.ts'
 import { oauthError } from '../oidc/errors.ts'
 import { grantsOf, OIDC_PATHS, oidcOf, parseToken, sessionOfGrant } from '../oidc/provider.ts'
 import { UserInfo } from '../oidc/schemas.ts'
-import { defineRoute, type RouteDescription } from '../route.ts'
+import { defineRoute, type RouteDescription, type RouteDocs } from '../route.ts'
 
 /** RFC 6750 3.1: a refused bearer token says so in WWW-Authenticate. */
 const invalidToken = () =>
@@ -37,10 +37,6 @@ async function userinfo(c: Context<AppEnv>): Promise<Response> {
 
 const description: Omit<RouteDescription, 'method'> = {
   path: OIDC_PATHS.userinfo,
-  summary: "OpenID Connect UserInfo: the claims of the access token's user",
-  description:
-    '`Authorization: Bearer <access token>`. The claims follow the granted scope; `groups` and `plex_role` carry the ' +
-    'access-policy role. A token whose worker session ended is refused (401 invalid_token).',
   anyOrigin: true,
   oauthErrors: true,
   request: { headers: [{ name: 'Authorization', description: 'Bearer <access token>', required: true }] },
@@ -51,3 +47,11 @@ const description: Omit<RouteDescription, 'method'> = {
 export const oidcUserinfo = defineRoute({ ...description, method: 'GET' }, userinfo)
 /** The same by POST, which OpenID Connect Core 5.3.1 requires too. */
 export const oidcUserinfoPost = defineRoute({ ...description, method: 'POST' }, userinfo)
+
+/** OpenAPI text of `oidcUserinfo` and `oidcUserinfoPost` (routes/route-docs.ts). */
+export const oidcUserinfoDocs: RouteDocs = {
+  summary: "OpenID Connect UserInfo: the claims of the access token's user",
+  description:
+    '`Authorization: Bearer <access token>`. The claims follow the granted scope; `groups` and `plex_role` carry the ' +
+    'access-policy role. A token whose worker session ended is refused (401 invalid_token).',
+}

@@ -3,7 +3,7 @@ import { newDevice } from '../device.ts'
 import { jwtExpiresAt } from '../jwt-session.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
-import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../route.ts'
 import { PinBody, PinCreatedResponse, PinParams, PinStatusResponse } from '../schemas.ts'
 import { isAllowedOrigin } from '../security.ts'
 import { sessionModeOf, startSession } from '../session.ts'
@@ -39,7 +39,6 @@ export const createPin = defineRoute(
   {
     method: 'POST',
     path: '/v1/pins',
-    summary: 'Start a PIN sign-in: open `authUrl` for the user, then poll GET /v1/pins/{id} with `pollToken`',
     request: { body: { schema: PinBody, optional: true } },
     response: { status: 201, description: 'A PIN', schema: PinCreatedResponse },
     problems: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM_PROBLEMS],
@@ -92,7 +91,6 @@ export const pollPin = defineRoute(
     method: 'GET',
     changesState: true,
     path: '/v1/pins/{id}',
-    summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
     opensSession: true,
     request: {
       params: PinParams,
@@ -182,3 +180,13 @@ export const pollPin = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `createPin`: only the build-time document reads it (routes/route-docs.ts). */
+export const createPinDocs: RouteDocs = {
+  summary: 'Start a PIN sign-in: open `authUrl` for the user, then poll GET /v1/pins/{id} with `pollToken`',
+}
+
+/** OpenAPI text of `pollPin`: only the build-time document reads it (routes/route-docs.ts). */
+export const pollPinDocs: RouteDocs = {
+  summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
+}

@@ -1,4 +1,4 @@
-import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { ServersResponse } from '../schemas.ts'
 import { discoverServers } from '../servers.ts'
 import { requireSession } from '../session.ts'
@@ -13,8 +13,6 @@ export const servers = defineRoute(
     method: 'GET',
     changesState: true,
     path: '/v1/servers',
-    summary:
-      "The account's Plex Media Servers; their connection URIs and clientIdentifiers become allowed `server` values",
     session: true,
     response: { status: 200, description: 'Servers, without access tokens', schema: ServersResponse },
     problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
@@ -25,3 +23,9 @@ export const servers = defineRoute(
     return c.json({ servers: known.map(({ accessToken: _hidden, ...server }) => server) })
   },
 )
+
+/** OpenAPI text of `servers`: only the build-time document reads it (routes/route-docs.ts). */
+export const serversDocs: RouteDocs = {
+  summary:
+    "The account's Plex Media Servers; their connection URIs and clientIdentifiers become allowed `server` values",
+}

@@ -1,5 +1,5 @@
 import { ProblemError } from '../problem.ts'
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 import { SessionIdParams } from '../schemas.ts'
 import { endSessions, requireSessionToEnd } from '../session.ts'
 import { clearedSessionCookie } from '../session-cookie.ts'
@@ -14,7 +14,6 @@ export const sessionDelete = defineRoute(
   {
     method: 'DELETE',
     path: '/v1/sessions/{id}',
-    summary: 'End one session of the account (by its `id` from GET /v1/sessions)',
     session: true,
     request: { params: SessionIdParams },
     response: {
@@ -37,3 +36,8 @@ export const sessionDelete = defineRoute(
     return c.body(null, 204)
   },
 )
+
+/** OpenAPI text of `sessionDelete`: only the build-time document reads it (routes/route-docs.ts). */
+export const sessionDeleteDocs: RouteDocs = {
+  summary: 'End one session of the account (by its `id` from GET /v1/sessions)',
+}

@@ -1,4 +1,4 @@
-import { defineRoute, SESSION_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../route.ts'
 import { SessionsQuery, SessionsResponse } from '../schemas.ts'
 import { requireSession } from '../session.ts'
 import type { LineageEntry } from '../session-lineage.ts'
@@ -27,10 +27,6 @@ export const sessionsList = defineRoute(
   {
     method: 'GET',
     path: '/v1/sessions',
-    summary: "The account's sessions (never their tokens), newest first; `current` marks this one",
-    description:
-      `${SESSIONS_PER_PAGE} per page: pass the answer's \`cursor\` as \`?cursor=\` for the next. ` +
-      "A Home user's session sees only itself.",
     session: true,
     request: { query: SessionsQuery },
     response: { status: 200, description: "The account's sessions", schema: SessionsResponse },
@@ -52,3 +48,11 @@ export const sessionsList = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `sessionsList`: only the build-time document reads it (routes/route-docs.ts). */
+export const sessionsListDocs: RouteDocs = {
+  summary: "The account's sessions (never their tokens), newest first; `current` marks this one",
+  description:
+    `${SESSIONS_PER_PAGE} per page: pass the answer's \`cursor\` as \`?cursor=\` for the next. ` +
+    "A Home user's session sees only itself.",
+}

@@ -2,7 +2,7 @@ import { isPlexError } from '@plex-auth/core'
 import { newDevice } from '../device.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit } from '../rate-limit.ts'
-import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../route.ts'
 import { SessionExchangeBody, SignedInResponse } from '../schemas.ts'
 import { sessionModeOf, startSession } from '../session.ts'
 import { readBody, validate } from '../validation.ts'
@@ -16,10 +16,6 @@ export const sessions = defineRoute(
   {
     method: 'POST',
     path: '/v1/sessions',
-    summary: 'Exchange a Plex token the frontend already has for a session (never revoked by sign-out)',
-    description:
-      'The worker cannot know which device the token was made for: the session makes its calls under a fresh ' +
-      'client identifier, and sign-out never revokes this token.',
     opensSession: true,
     request: { body: { schema: SessionExchangeBody } },
     response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
@@ -69,3 +65,11 @@ export const sessions = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `sessions`: only the build-time document reads it (routes/route-docs.ts). */
+export const sessionsDocs: RouteDocs = {
+  summary: 'Exchange a Plex token the frontend already has for a session (never revoked by sign-out)',
+  description:
+    'The worker cannot know which device the token was made for: the session makes its calls under a fresh ' +
+    'client identifier, and sign-out never revokes this token.',
+}

@@ -3,7 +3,7 @@ import { newDevice } from '../device.ts'
 import type { PlexClient } from '../plex.ts'
 import { ProblemError } from '../problem.ts'
 import { clientIp, enforceRateLimit, loginKey } from '../rate-limit.ts'
-import { defineRoute, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../route.ts'
 import { SignedInResponse, SignInBody } from '../schemas.ts'
 import { sessionModeOf, startSession } from '../session.ts'
 import { guardPasswordSignIn } from '../sign-in-guard.ts'
@@ -40,11 +40,6 @@ export const signIn = defineRoute(
   {
     method: 'POST',
     path: '/v1/sign-in',
-    summary: 'Sign in with a Plex login and password (and a 2FA code when asked); opens a new session',
-    description:
-      'Each sign-in is its own Plex device (a random X-Plex-Client-Identifier, named after the browser). ' +
-      'Limited per client IP (/64) and login, 2FA codes per login, and failed sign-ins worker-wide (429 with Retry-After), ' +
-      "so nobody can get the worker's address locked out at plex.tv. A form post needs an allowed Origin.",
     opensSession: true,
     request: { body: { schema: SignInBody, form: true } },
     response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
@@ -109,3 +104,12 @@ export const signIn = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `signIn`: only the build-time document reads it (routes/route-docs.ts). */
+export const signInDocs: RouteDocs = {
+  summary: 'Sign in with a Plex login and password (and a 2FA code when asked); opens a new session',
+  description:
+    'Each sign-in is its own Plex device (a random X-Plex-Client-Identifier, named after the browser). ' +
+    'Limited per client IP (/64) and login, 2FA codes per login, and failed sign-ins worker-wide (429 with Retry-After), ' +
+    "so nobody can get the worker's address locked out at plex.tv. A form post needs an allowed Origin.",
+}

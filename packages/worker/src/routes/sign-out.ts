@@ -1,4 +1,4 @@
-import { defineRoute } from '../route.ts'
+import { defineRoute, type RouteDocs } from '../route.ts'
 import { SignOutBody } from '../schemas.ts'
 import { endSessions, requireSessionToEnd, SIGN_OUT_CLEANUP_BUDGET } from '../session.ts'
 import { clearedSessionCookie } from '../session-cookie.ts'
@@ -14,12 +14,6 @@ export const signOut = defineRoute(
   {
     method: 'POST',
     path: '/v1/sign-out',
-    summary: 'Ends the session (or, with `everywhere`, every session of the account); clears the cookie',
-    description:
-      "Revokes at plex.tv, as each session's own device, the tokens the worker obtained itself (password and PIN " +
-      'sign-ins, Home switches; best effort), so those devices leave the account\'s "Authorized Devices". With ' +
-      '`everywhere: true`, every session of the account ends at once (at other Cloudflare locations within ' +
-      'SESSION_CACHE_SECONDS); their tokens are revoked and their keys deleted in the background.',
     session: true,
     request: { body: { schema: SignOutBody, optional: true } },
     response: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
@@ -36,3 +30,13 @@ export const signOut = defineRoute(
     return c.body(null, 204)
   },
 )
+
+/** OpenAPI text of `signOut`: only the build-time document reads it (routes/route-docs.ts). */
+export const signOutDocs: RouteDocs = {
+  summary: 'Ends the session (or, with `everywhere`, every session of the account); clears the cookie',
+  description:
+    "Revokes at plex.tv, as each session's own device, the tokens the worker obtained itself (password and PIN " +
+    'sign-ins, Home switches; best effort), so those devices leave the account\'s "Authorized Devices". With ' +
+    '`everywhere: true`, every session of the account ends at once (at other Cloudflare locations within ' +
+    'SESSION_CACHE_SECONDS); their tokens are revoked and their keys deleted in the background.',
+}

@@ -1,5 +1,5 @@
 import { isPlexError } from '@plex-auth/core'
-import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { SourceConnectionQuery, SourceConnectionResponse } from '../schemas.ts'
 import { resolveServer, transientTokenFor, withConnection } from '../servers.ts'
 import { requireSession } from '../session.ts'
@@ -23,10 +23,6 @@ export const sourceConnection = defineRoute(
     method: 'GET',
     changesState: true,
     path: '/v1/source-connection',
-    summary: 'How to reach a source (GetSourceConnectionInformation), asked with a transient token',
-    description:
-      "Passes through the source's `accessToken`: handing it to the caller is this operation's purpose. " +
-      'Never the long-lived token the worker called the server with.',
     session: true,
     request: { query: SourceConnectionQuery },
     response: { status: 200, description: 'Connection information', schema: SourceConnectionResponse },
@@ -70,3 +66,11 @@ export const sourceConnection = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `sourceConnection`: only the build-time document reads it (routes/route-docs.ts). */
+export const sourceConnectionDocs: RouteDocs = {
+  summary: 'How to reach a source (GetSourceConnectionInformation), asked with a transient token',
+  description:
+    "Passes through the source's `accessToken`: handing it to the caller is this operation's purpose. " +
+    'Never the long-lived token the worker called the server with.',
+}

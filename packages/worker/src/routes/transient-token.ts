@@ -1,4 +1,4 @@
-import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { TransientTokenBody, TransientTokenResponse } from '../schemas.ts'
 import { resolveServer, transientTokenFor } from '../servers.ts'
 import { requireSession } from '../session.ts'
@@ -9,11 +9,6 @@ export const transientToken = defineRoute(
   {
     method: 'POST',
     path: '/v1/transient-token',
-    summary: 'A transient token for an allowed server, cached per session and server',
-    description:
-      'The token lives up to 48 hours at the server (until it restarts), whatever the worker does: sign-out ' +
-      'does not end a transient token already handed out. The account token goes only to servers the account owns; ' +
-      'a shared server is called with its own access token.',
     session: true,
     request: { body: { schema: TransientTokenBody, optional: true } },
     response: { status: 200, description: 'A transient token', schema: TransientTokenResponse },
@@ -40,3 +35,12 @@ export const transientToken = defineRoute(
     })
   },
 )
+
+/** OpenAPI text of `transientToken`: only the build-time document reads it (routes/route-docs.ts). */
+export const transientTokenDocs: RouteDocs = {
+  summary: 'A transient token for an allowed server, cached per session and server',
+  description:
+    'The token lives up to 48 hours at the server (until it restarts), whatever the worker does: sign-out ' +
+    'does not end a transient token already handed out. The account token goes only to servers the account owns; ' +
+    'a shared server is called with its own access token.',
+}

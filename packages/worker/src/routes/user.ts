@@ -1,6 +1,6 @@
 import { isPlexError } from '@plex-auth/core'
 import { userFromClaims } from '../jwt-session.ts'
-import { defineRoute, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
 import { User, UserQuery } from '../schemas.ts'
 import { orRejectSession, publicUser, requireSession } from '../session.ts'
 import { validate } from '../validation.ts'
@@ -14,7 +14,6 @@ export const user = defineRoute(
   {
     method: 'GET',
     path: '/v1/user',
-    summary: 'The Plex account of the session (GetTokenDetails), or what its Plex JWT says (`from=claims`)',
     session: true,
     request: { query: UserQuery },
     response: { status: 200, description: 'The account', schema: User },
@@ -40,3 +39,8 @@ export const user = defineRoute(
     return c.json(publicUser(await orRejectSession(c, plex.getTokenDetails({ token: session.plexToken }))))
   },
 )
+
+/** OpenAPI text of `user`: only the build-time document reads it (routes/route-docs.ts). */
+export const userDocs: RouteDocs = {
+  summary: 'The Plex account of the session (GetTokenDetails), or what its Plex JWT says (`from=claims`)',
+}

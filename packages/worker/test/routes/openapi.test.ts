@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { buildOpenApiDocument } from '../../src/openapi-document.ts'
 import { PROBLEMS } from '../../src/problem.ts'
 import { API_ROUTES } from '../../src/routes/index.ts'
+import { ROUTE_DOCS } from '../../src/routes/route-docs.ts'
 
 interface OpenApiOperation {
   summary: string
@@ -22,7 +23,7 @@ interface OpenApiDocument {
 
 /** The document as the build writes it to /openapi.json (scripts/build-demo.mjs), through JSON. */
 async function served(): Promise<OpenApiDocument> {
-  return JSON.parse(JSON.stringify(buildOpenApiDocument(API_ROUTES))) as OpenApiDocument
+  return JSON.parse(JSON.stringify(buildOpenApiDocument(API_ROUTES, ROUTE_DOCS))) as OpenApiDocument
 }
 
 describe('the OpenAPI document (/openapi.json, built with the assets)', () => {
@@ -73,7 +74,8 @@ describe('the OpenAPI document (/openapi.json, built with the assets)', () => {
   for (const route of API_ROUTES) {
     it(`documents ${route.method} ${route.path} as its route describes it`, async () => {
       const operation = (await served()).paths[route.path]![route.method.toLowerCase()]!
-      expect(operation.summary).toBe(route.summary)
+      expect(operation.summary).toBe(ROUTE_DOCS.get(route)?.summary)
+      expect(operation.summary, 'every route has OpenAPI text').not.toBe('')
       expect(operation.security.length > 0).toBe(route.session === true)
 
       const ok = operation.responses[String(route.response.status)]!
