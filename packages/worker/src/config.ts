@@ -129,31 +129,25 @@ const limiter = v.optional(
   ),
 )
 
-/** The Durable Object namespace of SignInGuard, or undefined when absent (no worker-wide budget). */
-const signInGuard = v.optional(
-  v.pipe(
-    v.unknown(),
-    v.transform((binding) => {
-      const namespace = binding as DurableObjectNamespace<SignInGuard> | undefined
-      return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
-        ? namespace
-        : undefined
-    }),
-  ),
-)
+/** A Durable Object namespace binding, or undefined when absent (what needs it is then off). */
+const durableObject = <T extends Rpc.DurableObjectBranded | undefined>() =>
+  v.optional(
+    v.pipe(
+      v.unknown(),
+      v.transform((binding) => {
+        const namespace = binding as DurableObjectNamespace<T> | undefined
+        return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
+          ? namespace
+          : undefined
+      }),
+    ),
+  )
 
-/** The Durable Object namespace of OidcGrants, or undefined when absent (no OIDC). */
-const oidcGrants = v.optional(
-  v.pipe(
-    v.unknown(),
-    v.transform((binding) => {
-      const namespace = binding as DurableObjectNamespace<OidcGrants> | undefined
-      return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
-        ? namespace
-        : undefined
-    }),
-  ),
-)
+/** SignInGuard's namespace; absent: no worker-wide budget of failed sign-ins. */
+const signInGuard = durableObject<SignInGuard>()
+
+/** OidcGrants' namespace; absent: no OIDC. */
+const oidcGrants = durableObject<OidcGrants>()
 
 /**
  * The worker's environment, validated: one schema, one entry per setting. The README's configuration
