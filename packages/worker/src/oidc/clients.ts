@@ -7,6 +7,7 @@ import type { Context } from 'hono'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
 import { oauthError } from './errors.ts'
+import { readOAuthForm } from './form.ts'
 import type { OidcClient } from './settings.ts'
 
 const encoder = new TextEncoder()
@@ -68,4 +69,19 @@ export async function authenticateClient(
   if (client.client_secret === undefined) return secret === undefined ? client : refused
   if (secret === undefined || !(await secretsEqual(secret, client.client_secret))) return refused
   return client
+}
+
+/**
+ * A back-channel request (token, revocation): its form and its client, authenticated; or the OAuth error
+ * to answer with.
+ */
+export async function clientRequest(
+  c: Context<AppEnv>,
+  oidc: OidcConfig,
+): Promise<{ form: Record<string, string>; client: OidcClient } | Response> {
+  const form = await readOAuthForm(c)
+  if (form instanceof Response) return form
+  const client = await authenticateClient(c, oidc, form)
+  if (client instanceof Response) return client
+  return { form, client }
 }

@@ -2,9 +2,8 @@
  * Token revocation (RFC 7009): a client ends one of its access tokens, or a whole grant by its refresh
  * token. 200 whatever the token was (an unknown one included), so it tells nobody anything.
  */
-import { authenticateClient } from '../oidc/clients.ts'
+import { clientRequest } from '../oidc/clients.ts'
 import { oauthError } from '../oidc/errors.ts'
-import { readOAuthForm } from '../oidc/form.ts'
 import { grantsOf, OIDC_PATHS, oidcOf, parseToken } from '../oidc/provider.ts'
 import { RevokeForm } from '../oidc/schemas.ts'
 import { defineRoute, type RouteDocs } from '../route.ts'
@@ -21,10 +20,9 @@ export const oidcRevoke = defineRoute(
   },
   async (c) => {
     const oidc = oidcOf(c)
-    const form = await readOAuthForm(c)
-    if (form instanceof Response) return form
-    const client = await authenticateClient(c, oidc, form)
-    if (client instanceof Response) return client
+    const request = await clientRequest(c, oidc)
+    if (request instanceof Response) return request
+    const { form, client } = request
     if (form.token === undefined) return oauthError(400, 'invalid_request', 'Send the token to revoke.')
     const token = await parseToken(form.token)
     if (token) await grantsOf(oidc, token.sessionId).revoke(token.hash, client.client_id)

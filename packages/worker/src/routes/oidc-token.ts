@@ -6,9 +6,8 @@
 import type { Context } from 'hono'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
-import { authenticateClient } from '../oidc/clients.ts'
+import { clientRequest } from '../oidc/clients.ts'
 import { oauthError } from '../oidc/errors.ts'
-import { readOAuthForm } from '../oidc/form.ts'
 import type { Family } from '../oidc/grants.ts'
 import {
   grantsOf,
@@ -94,10 +93,9 @@ export const oidcToken = defineRoute(
   },
   async (c) => {
     const oidc = oidcOf(c)
-    const form = await readOAuthForm(c)
-    if (form instanceof Response) return form
-    const client = await authenticateClient(c, oidc, form)
-    if (client instanceof Response) return client
+    const request = await clientRequest(c, oidc)
+    if (request instanceof Response) return request
+    const { form, client } = request
     if (form.grant_type === 'authorization_code') return redeemCode(c, oidc, client, form)
     if (form.grant_type === 'refresh_token') return refresh(c, oidc, client, form)
     return oauthError(400, 'unsupported_grant_type', 'Use authorization_code or refresh_token.')
