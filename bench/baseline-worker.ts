@@ -2,13 +2,13 @@
 // call (GetTokenDetails with a fixed token) and the same response shaping, with no session, KV or crypto.
 import { createPlexClient } from '@plex-auth/core'
 import { Hono } from 'hono'
-import { publicUser } from '../packages/worker/src/session.ts'
+import { publicUser } from '../packages/worker/src/sessions/session.ts'
 
 // wrangler reads the root wrangler.toml for this worker too, and refuses to start unless every Durable
 // Object class it binds is exported. The baseline never uses them.
 export { OidcGrants } from '../packages/worker/src/oidc/grants.ts'
-export { SessionLineage } from '../packages/worker/src/session-lineage.ts'
-export { SignInGuard } from '../packages/worker/src/sign-in-guard.ts'
+export { SignInGuard } from '../packages/worker/src/plex/sign-in-guard.ts'
+export { SessionLineage } from '../packages/worker/src/sessions/session-lineage.ts'
 
 interface BaselineBindings {
   PLEX_TV_URL: string

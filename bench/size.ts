@@ -12,7 +12,7 @@ export interface SizeRow {
 const entries: Record<string, string> = {
   '@plex-auth/core (four operations)': `export { getTransientToken, getSourceConnectionInformation, getTokenDetails, postUsersSignInData, PlexError } from './packages/core/src/index.ts'`,
   '@plex-auth/core (everything: client, PIN, resources, sign-out, JWT, Home, ping)': `export * from './packages/core/src/index.ts'`,
-  '@plex-auth/worker/client (typed client for frontends)': `export * from './packages/worker/src/client.ts'`,
+  '@plex-auth/worker/client (typed client for frontends)': `export * from './packages/worker/src/client/client.ts'`,
   // plexjs's standalone functions are its smallest way to the four operations: only what they import is kept.
   '@lukehagar/plexjs@0.39.0 (four standalone funcs + core)': `
     export { PlexAPICore } from '@lukehagar/plexjs/core.js'

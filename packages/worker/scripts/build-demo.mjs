@@ -1,8 +1,8 @@
 // Builds the demo page into packages/worker/dist-demo/ (git-ignored), which wrangler serves as Workers
 // static assets (`[assets]` in wrangler.toml): index.html, demo.js (demo/main.ts with the typed client
 // it imports, one minified ES module), demo.css, favicon.svg, and `_headers`, which gives those files
-// the page's CSP and security headers (the worker's own responses get theirs from secureHeaders in src/security.ts).
-// Also /openapi.json, the OpenAPI document of the worker's routes (src/openapi-document.ts), built here so
+// the page's CSP and security headers (the worker's own responses get theirs from secureHeaders in src/http/security.ts).
+// Also /openapi.json, the OpenAPI document of the worker's routes (src/http/openapi-document.ts), built here so
 // the JSON Schema conversion never ships in the worker. Also the API reference's script for /docs (Scalar's standalone build, pinned with its hash in
 // package.json "apiReference"), taken from its npm package and served from this origin.
 //
@@ -35,7 +35,7 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ')
 
-/** What every static file gets; the same security headers src/security.ts puts on the worker's answers. */
+/** What every static file gets; the same security headers src/http/security.ts puts on the worker's answers. */
 const HEADERS = {
   'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',

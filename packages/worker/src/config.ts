@@ -1,12 +1,18 @@
 import * as v from 'valibot'
 import type { Bindings } from './env.ts'
+import { ProblemError } from './http/problem.ts'
 import type { OidcGrants } from './oidc/grants.ts'
 import { importSigningKeys, type SigningKey } from './oidc/keys.ts'
 import { OIDC_DEFAULTS, type OidcClient, oidcClients, oidcIssuer, oidcSigningKeys } from './oidc/settings.ts'
-import { ProblemError } from './problem.ts'
-import type { SessionLineage } from './session-lineage.ts'
-import type { SignInGuard } from './sign-in-guard.ts'
-import { fromBase64, importEncryptionKey, type Keyring, keyring, type SealingKey } from './token-crypto.ts'
+import type { SignInGuard } from './plex/sign-in-guard.ts'
+import type { SessionLineage } from './sessions/session-lineage.ts'
+import {
+  fromBase64,
+  importEncryptionKey,
+  type Keyring,
+  keyring,
+  type SealingKey,
+} from './sessions/token-crypto.ts'
 
 export const DEFAULTS = {
   product: 'plex-auth',

@@ -3,12 +3,12 @@
  * the per-request variables on `c.var`. Type-only, so every module can import it without a cycle.
  */
 import type { Config } from './config.ts'
-import type { Lineage } from './lineage.ts'
 import type { OidcGrants } from './oidc/grants.ts'
-import type { PlexClient } from './plex.ts'
-import type { SessionLineage } from './session-lineage.ts'
-import type { LiveSession, PlexDevice, SessionStore } from './session-store.ts'
-import type { SignInGuard } from './sign-in-guard.ts'
+import type { PlexClient } from './plex/plex.ts'
+import type { SignInGuard } from './plex/sign-in-guard.ts'
+import type { Lineage } from './sessions/lineage.ts'
+import type { SessionLineage } from './sessions/session-lineage.ts'
+import type { LiveSession, PlexDevice, SessionStore } from './sessions/session-store.ts'
 
 /** Bindings and variables the worker reads from `c.env` (wrangler.toml, `.dev.vars`, secrets). */
 export interface Bindings {

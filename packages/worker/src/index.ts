@@ -7,11 +7,11 @@ import type { Bindings } from './env.ts'
 import { scheduled } from './scheduled.ts'
 
 export type { AppEnv, Bindings, Variables } from './env.ts'
+export type { ProblemBody, ProblemCode } from './http/problem.ts'
 /** The Durable Objects behind SESSION_LINEAGE, SIGN_IN_GUARD and OIDC_GRANTS: wrangler needs them exported from `main`. */
-export { OidcGrants } from './oidc/index.ts'
-export type { ProblemBody, ProblemCode } from './problem.ts'
-export { SessionLineage } from './session-lineage.ts'
-export { SignInGuard } from './sign-in-guard.ts'
+export { OidcGrants } from './oidc/grants.ts'
+export { SignInGuard } from './plex/sign-in-guard.ts'
+export { SessionLineage } from './sessions/session-lineage.ts'
 
 /** The worker: wrangler's `main`. `scheduled` is the keep-alive cron (wrangler.toml `[triggers]`). */
 export default { fetch: createApp().fetch, scheduled } satisfies ExportedHandler<Bindings>

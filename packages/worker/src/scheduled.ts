@@ -1,10 +1,10 @@
-import { accessOf, accessRecheckDue } from './access.ts'
+import { accessOf, accessRecheckDue } from './access/access.ts'
 import { configFor } from './config.ts'
 import type { Bindings } from './env.ts'
-import { dueOnSchedule, type KeepAliveDeps, keepAlive } from './keep-alive.ts'
-import { createLineage } from './lineage.ts'
-import { createPlex } from './plex.ts'
-import { createSessionStore } from './session-store.ts'
+import { createPlex } from './plex/plex.ts'
+import { dueOnSchedule, type KeepAliveDeps, keepAlive } from './sessions/keep-alive.ts'
+import { createLineage } from './sessions/lineage.ts'
+import { createSessionStore } from './sessions/session-store.ts'
 
 /*
  * The keep-alive cron (wrangler.toml `[triggers] crons`): sessions nobody has used for

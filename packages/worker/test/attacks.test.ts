@@ -3,18 +3,18 @@ import { createFakePlex, defaultSeed } from '@plex-auth/fake-plex'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createApp } from '../src/app.ts'
 import { DEFAULTS } from '../src/config.ts'
-import { buildOpenApiDocument } from '../src/openapi-document.ts'
-import { ipv6Network64 } from '../src/rate-limit.ts'
-import { API_ROUTES } from '../src/routes/index.ts'
-import { ROUTE_DOCS } from '../src/routes/route-docs.ts'
+import { buildOpenApiDocument } from '../src/http/openapi-document.ts'
+import { ipv6Network64 } from '../src/http/rate-limit.ts'
 import {
   FAILURE_WINDOW_MS,
   PLEX_LOCKOUT_CLOSED_MS,
   RESERVATION_MARGIN_MS,
   SIGN_IN_GUARD_NAME,
   SignInGuard,
-} from '../src/sign-in-guard.ts'
-import { sha256, toBase64url } from '../src/token-crypto.ts'
+} from '../src/plex/sign-in-guard.ts'
+import { API_ROUTES } from '../src/routes/index.ts'
+import { ROUTE_DOCS } from '../src/routes/route-docs.ts'
+import { sha256, toBase64url } from '../src/sessions/token-crypto.ts'
 import {
   ALICE_TOKEN,
   ALLOWED_ORIGIN,

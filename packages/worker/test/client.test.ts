@@ -5,7 +5,7 @@ import {
   type PinStatus,
   type WorkerClientOptions,
   WorkerProblemError,
-} from '../src/client.ts'
+} from '../src/client/client.ts'
 import { API_ROUTES } from '../src/routes/index.ts'
 import {
   ALICE_TOKEN,

@@ -4,9 +4,9 @@ import * as v from 'valibot'
 import { expect } from 'vitest'
 import { createApp } from '../src/app.ts'
 import type { Bindings } from '../src/env.ts'
-import type { ProblemBody, ProblemCode } from '../src/problem.ts'
+import type { ProblemBody, ProblemCode } from '../src/http/problem.ts'
 import { ROUTES } from '../src/routes/index.ts'
-import { importEncryptionKey, keyring, open, sha256 } from '../src/token-crypto.ts'
+import { importEncryptionKey, keyring, open, sha256 } from '../src/sessions/token-crypto.ts'
 
 export const SERVER_URL = 'https://192-168-1-10.0f3b8a61c2d94e7f8a1b2c3d4e5f6a7b.plex.direct:32400'
 export const MAIN_SERVER_ID = '4d1c3e9a5b7f2e8d6c0a1b3f5e7d9c2a4b6e8f01'
@@ -258,7 +258,7 @@ export function isolatedLineage(
 export async function lineageOf(
   h: { env: Bindings },
   accountUuid: string,
-): Promise<DurableObjectStub<import('../src/session-lineage.ts').SessionLineage>> {
+): Promise<DurableObjectStub<import('../src/sessions/session-lineage.ts').SessionLineage>> {
   const namespace = h.env.SESSION_LINEAGE!
   return namespace.get(namespace.idFromName(await sha256(`account:${accountUuid}`)))
 }

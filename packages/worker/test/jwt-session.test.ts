@@ -2,11 +2,11 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { generateDeviceKey, registerDeviceKey } from '@plex-auth/core'
 import { describe, expect, it } from 'vitest'
 import { configFor } from '../src/config.ts'
-import { jwtExpiresAt } from '../src/jwt-session.ts'
-import { dueOnUse, type KeepAliveDeps, keepAlive } from '../src/keep-alive.ts'
-import { createPlex } from '../src/plex.ts'
-import { createSessionStore } from '../src/session-store.ts'
-import { sha256 } from '../src/token-crypto.ts'
+import { createPlex } from '../src/plex/plex.ts'
+import { jwtExpiresAt } from '../src/sessions/jwt-session.ts'
+import { dueOnUse, type KeepAliveDeps, keepAlive } from '../src/sessions/keep-alive.ts'
+import { createSessionStore } from '../src/sessions/session-store.ts'
+import { sha256 } from '../src/sessions/token-crypto.ts'
 import {
   ALICE_TOKEN,
   bearer,

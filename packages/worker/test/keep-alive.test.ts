@@ -1,10 +1,10 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { configFor } from '../src/config.ts'
-import { dueOnUse, type KeepAliveDeps, keepAlive } from '../src/keep-alive.ts'
-import { createPlex } from '../src/plex.ts'
-import { createSessionStore } from '../src/session-store.ts'
-import { sha256 } from '../src/token-crypto.ts'
+import { createPlex } from '../src/plex/plex.ts'
+import { dueOnUse, type KeepAliveDeps, keepAlive } from '../src/sessions/keep-alive.ts'
+import { createSessionStore } from '../src/sessions/session-store.ts'
+import { sha256 } from '../src/sessions/token-crypto.ts'
 import { bearer, dumpKv, expectKvClean, expectProblem, type Harness, harness } from './helpers.ts'
 import {
   countingKv,

@@ -9,7 +9,7 @@ import wrangler from '../../../wrangler.toml?raw'
 import { configFor } from '../src/config.ts'
 import worker from '../src/index.ts'
 import { runKeepAlive } from '../src/scheduled.ts'
-import { createSessionStore } from '../src/session-store.ts'
+import { createSessionStore } from '../src/sessions/session-store.ts'
 import {
   ALICE_TOKEN,
   bearer,

@@ -1,7 +1,7 @@
 // The isolate's short cache of session reads (SESSION_CACHE_SECONDS): what it saves and what it costs.
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { sha256 } from '../src/token-crypto.ts'
+import { sha256 } from '../src/sessions/token-crypto.ts'
 import { expectProblem, harness } from './helpers.ts'
 
 /** Deletes a session's KV entry behind the worker's back, as a sign-out in another isolate would. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, vi } from 'vitest'
-import { sha256 } from '../src/token-crypto.ts'
+import { sha256 } from '../src/sessions/token-crypto.ts'
 import { clearKv, dumpKv, type Harness, json, openKv } from './helpers.ts'
 
 export const HOUR = 3600_000

@@ -2,10 +2,10 @@ import { env, runDurableObjectAlarm } from 'cloudflare:test'
 import { defaultSeed } from '@plex-auth/fake-plex'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { configFor } from '../src/config.ts'
-import { createPlex } from '../src/plex.ts'
-import { endEndingSessions } from '../src/session-end.ts'
-import { CLEANUP_LEASE_MS } from '../src/session-lineage.ts'
-import { createSessionStore } from '../src/session-store.ts'
+import { createPlex } from '../src/plex/plex.ts'
+import { endEndingSessions } from '../src/sessions/session-end.ts'
+import { CLEANUP_LEASE_MS } from '../src/sessions/session-lineage.ts'
+import { createSessionStore } from '../src/sessions/session-store.ts'
 import {
   ALICE_TOKEN,
   ALLOWED_ORIGIN,
@@ -23,7 +23,7 @@ import {
 import { ALICE_UUID, countingKv, KV_OPERATIONS_LIMIT, storedSession } from './session-helpers.ts'
 
 /*
- * The session lineage (src/session-lineage.ts), tried as an attacker holding one session would: fork it
+ * The session lineage (src/sessions/session-lineage.ts), tried as an attacker holding one session would: fork it
  * with concurrent switches, outrun sign-out everywhere, turn the cookie into a token, pile up sessions
  * until sign-out everywhere and the list fail under Workers' 1,000 KV operations per request.
  */

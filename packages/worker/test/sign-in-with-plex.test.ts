@@ -1,4 +1,4 @@
-// The PIN sign-in a click starts (src/sign-in-with-plex.ts): popup opened inside the gesture, or a
+// The PIN sign-in a click starts (src/client/sign-in-with-plex.ts): popup opened inside the gesture, or a
 // same-window redirect when the browser blocks it (goauthentik/authentik#24613, sct/overseerr#1848).
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -9,7 +9,7 @@ import {
   type SignInPopup,
   type SignInWindow,
   signInWithPlex,
-} from '../src/client.ts'
+} from '../src/client/client.ts'
 import { ALLOWED_ORIGIN, clearKv, type Harness, harness, randomIp } from './helpers.ts'
 
 beforeEach(clearKv)

@@ -8,7 +8,7 @@ import {
   seal,
   sha256,
   toBase64url,
-} from '../src/token-crypto.ts'
+} from '../src/sessions/token-crypto.ts'
 
 const KEY = 'dGVzdC1rZXktMzItYnl0ZXMtZm9yLXBsZXgtYXV0aCE='
 const OTHER = toBase64url(new Uint8Array(32).fill(7))

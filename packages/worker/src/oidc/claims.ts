@@ -5,7 +5,7 @@
  * apps map them to their own permissions.
  */
 import type { AccessRole } from '@plex-auth/core'
-import type { Session } from '../session-store.ts'
+import type { Session } from '../sessions/session-store.ts'
 
 /** The scopes this provider knows; others asked for are dropped from the grant. */
 export const SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const

@@ -20,8 +20,8 @@ import {
   SignJWT,
 } from 'jose'
 import type { OidcConfig } from '../config.ts'
-import { ProblemError } from '../problem.ts'
-import type { SessionStore } from '../session-store.ts'
+import { ProblemError } from '../http/problem.ts'
+import type { SessionStore } from '../sessions/session-store.ts'
 import type { PrivateRsaJwk } from './settings.ts'
 
 /** A key that signs (the first) or is published for verification during a rotation. */

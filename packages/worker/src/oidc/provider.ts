@@ -3,13 +3,13 @@
  * the tokens it issues, and the session behind a grant.
  */
 import type { Context } from 'hono'
-import { roleNow } from '../access.ts'
+import { roleNow } from '../access/access.ts'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
-import { ProblemError } from '../problem.ts'
-import { adoptSession } from '../session.ts'
-import type { LiveSession } from '../session-store.ts'
-import { randomToken, sha256, toBase64url } from '../token-crypto.ts'
+import { ProblemError } from '../http/problem.ts'
+import { adoptSession } from '../sessions/session.ts'
+import type { LiveSession } from '../sessions/session-store.ts'
+import { randomToken, sha256, toBase64url } from '../sessions/token-crypto.ts'
 import { claimsOf } from './claims.ts'
 import type { Family, Issued } from './grants.ts'
 import { signIdToken, signingKeysOf } from './keys.ts'

@@ -1,7 +1,7 @@
-import { accessOf, accessView } from '../access.ts'
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
-import { AccessInfo } from '../schemas.ts'
-import { orRejectSession, requireSession } from '../session.ts'
+import { accessOf, accessView } from '../access/access.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { AccessInfo } from '../http/schemas.ts'
+import { orRejectSession, requireSession } from '../sessions/session.ts'
 
 /**
  * `GET /v1/access`: who the session's user is to the Plex servers. With an access policy

@@ -1,7 +1,7 @@
 import { apiReference } from '../../package.json'
 import { configFor } from '../config.ts'
-import { problemResponse } from '../problem.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
+import { problemResponse } from '../http/problem.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
 
 /*
  * The page runs Scalar's standalone build (@scalar/api-reference, dist/browser/standalone.js) served from

@@ -6,14 +6,14 @@
  * isolate-cache miss, none on a hit, and no plex.tv call but the access recheck (at most once an interval).
  */
 import type { Context } from 'hono'
-import { roleNow } from '../access.ts'
+import { roleNow } from '../access/access.ts'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../env.ts'
-import { ProblemError } from '../problem.ts'
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../route.ts'
-import { ForwardAuthReturnQuery } from '../schemas.ts'
-import { requireSession } from '../session.ts'
-import { readQuery, validate } from '../validation.ts'
+import { ProblemError } from '../http/problem.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../http/route.ts'
+import { ForwardAuthReturnQuery } from '../http/schemas.ts'
+import { readQuery, validate } from '../http/validation.ts'
+import { requireSession } from '../sessions/session.ts'
 
 /** The headers a proxy copies to the app (authResponseHeaders, copy_headers, auth_request_set). */
 export const FORWARD_AUTH_HEADERS = [

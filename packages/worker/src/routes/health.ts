@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
-import type { ProblemError } from '../problem.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
-import { HealthResponse } from '../schemas.ts'
+import type { ProblemError } from '../http/problem.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
+import { HealthResponse } from '../http/schemas.ts'
 
 /** How to make a missing TOKEN_ENCRYPTION_KEY, in one line: the setting a fresh deployment lacks. */
 export const MISSING_KEY_FIX =

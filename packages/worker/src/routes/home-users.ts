@@ -1,6 +1,6 @@
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
-import { HomeUsersResponse } from '../schemas.ts'
-import { orRejectSession, requireSession } from '../session.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { HomeUsersResponse } from '../http/schemas.ts'
+import { orRejectSession, requireSession } from '../sessions/session.ts'
 
 /**
  * `GET /v1/home/users`: the members of the session's Plex Home, as plex.tv lists them for the session's

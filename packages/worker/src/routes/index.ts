@@ -1,4 +1,4 @@
-import type { Route } from '../route.ts'
+import type { Route } from '../http/route.ts'
 import { access } from './access.ts'
 import { docs } from './docs.ts'
 import { forwardAuth, forwardAuthReturn } from './forward-auth.ts'
@@ -56,6 +56,6 @@ export const API_ROUTES: readonly Route[] = [
  * Every route the worker serves: the API and its reference page. The one list app.ts mounts, route-table.ts
  * takes methods (405, `Allow`, CORS preflight) from, and the fuzz and OpenAPI tests loop over. A new route
  * is one file in this folder plus one line here. The OpenAPI document is a static asset, /openapi.json,
- * built from API_ROUTES at build time (src/openapi-document.ts).
+ * built from API_ROUTES at build time (src/http/openapi-document.ts).
  */
 export const ROUTES: readonly Route[] = [...API_ROUTES, docs]

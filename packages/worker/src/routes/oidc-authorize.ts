@@ -5,18 +5,18 @@
  * once signed in (`/?oidc=<this request>`: the page goes only to this path of its own origin).
  */
 import type { Context } from 'hono'
-import { roleNow } from '../access.ts'
+import { roleNow } from '../access/access.ts'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../http/problem.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
+import { readQuery } from '../http/validation.ts'
 import { grantedScope } from '../oidc/claims.ts'
 import { htmlPage, redirectToClient } from '../oidc/errors.ts'
 import { grantsOf, issuerOf, newToken, OIDC_PATHS, oidcOf } from '../oidc/provider.ts'
 import { AuthorizeQuery } from '../oidc/schemas.ts'
 import type { OidcClient } from '../oidc/settings.ts'
-import { ProblemError } from '../problem.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
-import { requireSession } from '../session.ts'
-import { readQuery } from '../validation.ts'
+import { requireSession } from '../sessions/session.ts'
 
 /** A PKCE challenge: base64url of a SHA-256 digest. */
 const CHALLENGE = /^[A-Za-z0-9_-]{43}$/

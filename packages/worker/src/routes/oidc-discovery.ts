@@ -2,11 +2,12 @@
  * OpenID Connect Discovery 1.0: the provider's metadata at the issuer's `/.well-known/openid-configuration`,
  * and its public keys (JWKS). Both public; 404 while OIDC_CLIENTS is unset.
  */
+
+import { defineRoute, type RouteDocs } from '../http/route.ts'
 import { CLAIMS, SCOPES } from '../oidc/claims.ts'
 import { signingKeysOf } from '../oidc/keys.ts'
 import { issuerOf, OIDC_PATHS, oidcOf } from '../oidc/provider.ts'
 import { Discovery, Jwks } from '../oidc/schemas.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
 
 export const oidcDiscovery = defineRoute(
   {

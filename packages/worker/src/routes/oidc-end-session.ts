@@ -6,15 +6,15 @@
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../http/problem.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
+import { readQuery } from '../http/validation.ts'
 import { htmlPage, redirectToClient } from '../oidc/errors.ts'
 import { signingKeysOf, verifiedIdToken } from '../oidc/keys.ts'
 import { issuerOf, OIDC_PATHS, oidcOf } from '../oidc/provider.ts'
 import { EndSessionQuery } from '../oidc/schemas.ts'
-import { ProblemError } from '../problem.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
-import { endSessions, requireSessionToEnd } from '../session.ts'
-import { clearedSessionCookie } from '../session-cookie.ts'
-import { readQuery } from '../validation.ts'
+import { endSessions, requireSessionToEnd } from '../sessions/session.ts'
+import { clearedSessionCookie } from '../sessions/session-cookie.ts'
 
 /** The browser's session, when it has one that is alive. */
 async function hasSession(c: Context<AppEnv>): Promise<boolean> {

@@ -2,11 +2,12 @@
  * Token revocation (RFC 7009): a client ends one of its access tokens, or a whole grant by its refresh
  * token. 200 whatever the token was (an unknown one included), so it tells nobody anything.
  */
+
+import { defineRoute, type RouteDocs } from '../http/route.ts'
 import { clientRequest } from '../oidc/clients.ts'
 import { oauthError } from '../oidc/errors.ts'
 import { grantsOf, OIDC_PATHS, oidcOf, parseToken } from '../oidc/provider.ts'
 import { RevokeForm } from '../oidc/schemas.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
 
 export const oidcRevoke = defineRoute(
   {

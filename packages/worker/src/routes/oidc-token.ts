@@ -6,6 +6,7 @@
 import type { Context } from 'hono'
 import type { OidcConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
 import { clientRequest } from '../oidc/clients.ts'
 import { oauthError } from '../oidc/errors.ts'
 import type { Family } from '../oidc/grants.ts'
@@ -21,7 +22,6 @@ import {
 } from '../oidc/provider.ts'
 import { TokenForm, TokenResponse } from '../oidc/schemas.ts'
 import type { OidcClient } from '../oidc/settings.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
 
 /** A PKCE verifier (RFC 7636 4.1). */
 const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/

@@ -4,13 +4,13 @@
  * like a JWT, whatever its `alg`, is simply unknown (no `alg` confusion to exploit).
  */
 import type { Context } from 'hono'
-import { roleNow } from '../access.ts'
+import { roleNow } from '../access/access.ts'
 import type { AppEnv } from '../env.ts'
+import { defineRoute, type RouteDescription, type RouteDocs } from '../http/route.ts'
 import { claimsOf } from '../oidc/claims.ts'
 import { oauthError } from '../oidc/errors.ts'
 import { grantsOf, OIDC_PATHS, oidcOf, parseToken, sessionOfGrant } from '../oidc/provider.ts'
 import { UserInfo } from '../oidc/schemas.ts'
-import { defineRoute, type RouteDescription, type RouteDocs } from '../route.ts'
 
 /** RFC 6750 3.1: a refused bearer token says so in WWW-Authenticate. */
 const invalidToken = () =>

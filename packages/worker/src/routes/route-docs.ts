@@ -1,9 +1,9 @@
 /*
  * The OpenAPI text of every route (summary, description), kept beside each handler as `<route>Docs` but
- * read only here, by the build-time document (src/openapi-document.ts): nothing imports this from the worker,
+ * read only here, by the build-time document (src/http/openapi-document.ts): nothing imports this from the worker,
  * so none of it ships in the runtime bundle.
  */
-import type { Route, RouteDocs } from '../route.ts'
+import type { Route, RouteDocs } from '../http/route.ts'
 import { access, accessDocs } from './access.ts'
 import { docs, docsDocs } from './docs.ts'
 import { forwardAuth, forwardAuthDocs, forwardAuthReturn, forwardAuthReturnDocs } from './forward-auth.ts'

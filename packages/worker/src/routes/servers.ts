@@ -1,7 +1,7 @@
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
-import { ServersResponse } from '../schemas.ts'
-import { discoverServers } from '../servers.ts'
-import { requireSession } from '../session.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { ServersResponse } from '../http/schemas.ts'
+import { discoverServers } from '../plex/servers.ts'
+import { requireSession } from '../sessions/session.ts'
 
 /**
  * `GET /v1/servers`: the account's Plex Media Servers from plex.tv's resources, without access tokens.

@@ -1,9 +1,9 @@
-import { ProblemError } from '../problem.ts'
-import { defineRoute, type RouteDocs } from '../route.ts'
-import { SessionIdParams } from '../schemas.ts'
-import { endSessions, requireSessionToEnd } from '../session.ts'
-import { clearedSessionCookie } from '../session-cookie.ts'
-import { validate } from '../validation.ts'
+import { ProblemError } from '../http/problem.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
+import { SessionIdParams } from '../http/schemas.ts'
+import { validate } from '../http/validation.ts'
+import { endSessions, requireSessionToEnd } from '../sessions/session.ts'
+import { clearedSessionCookie } from '../sessions/session-cookie.ts'
 
 /**
  * `DELETE /v1/sessions/{id}`: ends one session of the signed-in account, like its own sign-out would

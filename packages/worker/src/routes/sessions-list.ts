@@ -1,8 +1,8 @@
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../route.ts'
-import { SessionsQuery, SessionsResponse } from '../schemas.ts'
-import { requireSession } from '../session.ts'
-import type { LineageEntry } from '../session-lineage.ts'
-import { readQuery, validate } from '../validation.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../http/route.ts'
+import { SessionsQuery, SessionsResponse } from '../http/schemas.ts'
+import { readQuery, validate } from '../http/validation.ts'
+import { requireSession } from '../sessions/session.ts'
+import type { LineageEntry } from '../sessions/session-lineage.ts'
 
 /** Sessions per page: the page is one Durable Object call and no KV operation, whatever its size. */
 export const SESSIONS_PER_PAGE = 50

@@ -1,11 +1,11 @@
 import { isPlexError } from '@plex-auth/core'
-import { newDevice } from '../device.ts'
-import { ProblemError } from '../problem.ts'
-import { clientIp, enforceRateLimit } from '../rate-limit.ts'
-import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../route.ts'
-import { SessionExchangeBody, SignedInResponse } from '../schemas.ts'
-import { sessionModeOf, startSession } from '../session.ts'
-import { readBody, validate } from '../validation.ts'
+import { ProblemError } from '../http/problem.ts'
+import { clientIp, enforceRateLimit } from '../http/rate-limit.ts'
+import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { SessionExchangeBody, SignedInResponse } from '../http/schemas.ts'
+import { readBody, validate } from '../http/validation.ts'
+import { newDevice } from '../plex/device.ts'
+import { sessionModeOf, startSession } from '../sessions/session.ts'
 
 /**
  * `POST /v1/sessions`: exchanges a Plex token the frontend already has for a session, once plex.tv

@@ -1,13 +1,13 @@
 import { isPlexError } from '@plex-auth/core'
-import { newDevice } from '../device.ts'
-import type { PlexClient } from '../plex.ts'
-import { ProblemError } from '../problem.ts'
-import { clientIp, enforceRateLimit, loginKey } from '../rate-limit.ts'
-import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../route.ts'
-import { SignedInResponse, SignInBody } from '../schemas.ts'
-import { sessionModeOf, startSession } from '../session.ts'
-import { guardPasswordSignIn } from '../sign-in-guard.ts'
-import { readBody, validate } from '../validation.ts'
+import { ProblemError } from '../http/problem.ts'
+import { clientIp, enforceRateLimit, loginKey } from '../http/rate-limit.ts'
+import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { SignedInResponse, SignInBody } from '../http/schemas.ts'
+import { readBody, validate } from '../http/validation.ts'
+import { newDevice } from '../plex/device.ts'
+import type { PlexClient } from '../plex/plex.ts'
+import { guardPasswordSignIn } from '../plex/sign-in-guard.ts'
+import { sessionModeOf, startSession } from '../sessions/session.ts'
 
 const FORM_BOOLEANS: Record<string, boolean> = {
   true: true,

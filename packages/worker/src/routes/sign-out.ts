@@ -1,8 +1,8 @@
-import { defineRoute, type RouteDocs } from '../route.ts'
-import { SignOutBody } from '../schemas.ts'
-import { endSessions, requireSessionToEnd, SIGN_OUT_CLEANUP_BUDGET } from '../session.ts'
-import { clearedSessionCookie } from '../session-cookie.ts'
-import { readBody, validate } from '../validation.ts'
+import { defineRoute, type RouteDocs } from '../http/route.ts'
+import { SignOutBody } from '../http/schemas.ts'
+import { readBody, validate } from '../http/validation.ts'
+import { endSessions, requireSessionToEnd, SIGN_OUT_CLEANUP_BUDGET } from '../sessions/session.ts'
+import { clearedSessionCookie } from '../sessions/session-cookie.ts'
 
 /**
  * `POST /v1/sign-out`: ends the session and clears the cookie. `{everywhere: true}` ends every session

@@ -1,9 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
-import { SourceConnectionQuery, SourceConnectionResponse } from '../schemas.ts'
-import { resolveServer, transientTokenFor, withConnection } from '../servers.ts'
-import { requireSession } from '../session.ts'
-import { readQuery, validate } from '../validation.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { SourceConnectionQuery, SourceConnectionResponse } from '../http/schemas.ts'
+import { readQuery, validate } from '../http/validation.ts'
+import { resolveServer, transientTokenFor, withConnection } from '../plex/servers.ts'
+import { requireSession } from '../sessions/session.ts'
 
 const CONNECTION_FIELDS = ['protocol', 'address', 'port', 'uri', 'local', 'relay'] as const
 

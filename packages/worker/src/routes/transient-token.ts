@@ -1,8 +1,8 @@
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
-import { TransientTokenBody, TransientTokenResponse } from '../schemas.ts'
-import { resolveServer, transientTokenFor } from '../servers.ts'
-import { requireSession } from '../session.ts'
-import { readBody, validate } from '../validation.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { TransientTokenBody, TransientTokenResponse } from '../http/schemas.ts'
+import { readBody, validate } from '../http/validation.ts'
+import { resolveServer, transientTokenFor } from '../plex/servers.ts'
+import { requireSession } from '../sessions/session.ts'
 
 /** `POST /v1/transient-token`: a short-lived token for an allowed server, cached per session and server. */
 export const transientToken = defineRoute(

@@ -1,9 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
-import { userFromClaims } from '../jwt-session.ts'
-import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../route.ts'
-import { User, UserQuery } from '../schemas.ts'
-import { orRejectSession, publicUser, requireSession } from '../session.ts'
-import { validate } from '../validation.ts'
+import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
+import { User, UserQuery } from '../http/schemas.ts'
+import { validate } from '../http/validation.ts'
+import { userFromClaims } from '../sessions/jwt-session.ts'
+import { orRejectSession, publicUser, requireSession } from '../sessions/session.ts'
 
 /**
  * `GET /v1/user`: the account behind the session (GetTokenDetails); a dead token ends the session. With

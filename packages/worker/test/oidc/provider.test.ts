@@ -4,8 +4,8 @@ import { env } from 'cloudflare:test'
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import * as oidc from 'openid-client'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { createSessionStore } from '../../src/session-store.ts'
-import { importEncryptionKey, type Keyring, keyring } from '../../src/token-crypto.ts'
+import { createSessionStore } from '../../src/sessions/session-store.ts'
+import { importEncryptionKey, type Keyring, keyring } from '../../src/sessions/token-crypto.ts'
 import { clearKv, type Harness, harness, MAIN_SERVER_ID } from '../helpers.ts'
 
 beforeEach(clearKv)

@@ -1,4 +1,4 @@
-// The access policy (src/access.ts) on every way in, GET /v1/access, and access lost mid-session.
+// The access policy (src/access/access.ts) on every way in, GET /v1/access, and access lost mid-session.
 
 import { defaultSeed } from '@plex-auth/fake-plex'
 import { beforeEach, describe, expect, it } from 'vitest'

@@ -1,7 +1,7 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from 'vitest'
-import type { Route } from '../../src/route.ts'
-import { methodsFor } from '../../src/route-table.ts'
+import type { Route } from '../../src/http/route.ts'
+import { methodsFor } from '../../src/http/route-table.ts'
 import { API_ROUTES, ROUTES } from '../../src/routes/index.ts'
 import { expectDocumented, harness } from '../helpers.ts'
 

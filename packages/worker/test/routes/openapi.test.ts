@@ -1,7 +1,7 @@
 import { validate } from '@scalar/openapi-parser'
 import { describe, expect, it } from 'vitest'
-import { buildOpenApiDocument } from '../../src/openapi-document.ts'
-import { PROBLEMS } from '../../src/problem.ts'
+import { buildOpenApiDocument } from '../../src/http/openapi-document.ts'
+import { PROBLEMS } from '../../src/http/problem.ts'
 import { API_ROUTES } from '../../src/routes/index.ts'
 import { ROUTE_DOCS } from '../../src/routes/route-docs.ts'
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { PIN_CHECK_INTERVAL_MS } from '../../src/routes/pins.ts'
-import { sha256 } from '../../src/token-crypto.ts'
+import { sha256 } from '../../src/sessions/token-crypto.ts'
 import {
   ALLOWED_ORIGIN,
   bearer,

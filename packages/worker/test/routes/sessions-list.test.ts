@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { SESSIONS_PER_PAGE } from '../../src/routes/sessions-list.ts'
-import { sha256 } from '../../src/token-crypto.ts'
+import { sha256 } from '../../src/sessions/token-crypto.ts'
 import {
   ALICE_TOKEN,
   bearer,

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { sha256 } from '../../src/token-crypto.ts'
+import { sha256 } from '../../src/sessions/token-crypto.ts'
 import {
   ALLOWED_ORIGIN,
   bearer,

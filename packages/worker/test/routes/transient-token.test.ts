@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { sha256 } from '../../src/token-crypto.ts'
+import { sha256 } from '../../src/sessions/token-crypto.ts'
 import {
   bearer,
   clearKv,

@@ -1,6 +1,6 @@
 import * as v from 'valibot'
+import { SESSION_ID } from '../sessions/session-store.ts'
 import { PROBLEMS, type ProblemCode } from './problem.ts'
-import { SESSION_ID } from './session-store.ts'
 
 /*
  * Request schemas validate input; response schemas document output. Both feed the OpenAPI document

@@ -1,5 +1,5 @@
 import type { AccessRole, PlexDeviceKey, ServerAccessEntry } from '@plex-auth/core'
-import { ProblemError } from './problem.ts'
+import { ProblemError } from '../http/problem.ts'
 import { type Keyring, open, randomToken, seal, sha256, toBase64url } from './token-crypto.ts'
 
 /*

@@ -1,10 +1,10 @@
 import { DurableObject } from 'cloudflare:workers'
 import { isPlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
-import { DEFAULTS } from './config.ts'
-import type { AppEnv, Bindings } from './env.ts'
-import { ProblemError } from './problem.ts'
-import { waitUntilOf } from './session.ts'
+import { DEFAULTS } from '../config.ts'
+import type { AppEnv, Bindings } from '../env.ts'
+import { ProblemError } from '../http/problem.ts'
+import { waitUntilOf } from '../sessions/session.ts'
 
 /*
  * The worker-wide budget of failed password sign-ins, in the one place that is strongly consistent: a

@@ -1,7 +1,7 @@
 import type { Context } from 'hono'
-import type { AppEnv } from './env.ts'
+import type { AppEnv } from '../env.ts'
+import { sha256 } from '../sessions/token-crypto.ts'
 import { ProblemError } from './problem.ts'
-import { sha256 } from './token-crypto.ts'
 
 /** SIGN_IN_LIMITER's window in wrangler.toml (`period`): how long a limited client should wait at most. */
 export const SIGN_IN_RETRY_AFTER_SECONDS = 60

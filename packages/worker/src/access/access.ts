@@ -6,11 +6,11 @@
  */
 import { type AccessRole, accessFromResources, type ServerAccessEntry } from '@plex-auth/core'
 import type { Context } from 'hono'
-import type { Config } from './config.ts'
-import type { AppEnv } from './env.ts'
-import type { PlexClient } from './plex.ts'
-import { ProblemError } from './problem.ts'
-import type { Session, SessionAccess } from './session-store.ts'
+import type { Config } from '../config.ts'
+import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../http/problem.ts'
+import type { PlexClient } from '../plex/plex.ts'
+import type { Session, SessionAccess } from '../sessions/session-store.ts'
 
 /** What `GET /v1/access` and sign-in answers say of the session's user. */
 export interface AccessView {

@@ -1,6 +1,6 @@
 import type { Context } from 'hono'
+import { ROUTES } from '../routes/index.ts'
 import { problemResponse } from './problem.ts'
-import { ROUTES } from './routes/index.ts'
 
 /** Methods of each path the worker serves: for 405 answers, `Allow` and CORS preflight. From ROUTES. */
 const TABLE: [RegExp, readonly string[]][] = ROUTES.map((route) => [

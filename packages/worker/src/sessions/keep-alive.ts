@@ -1,6 +1,6 @@
 import { isPlexError } from '@plex-auth/core'
+import type { PlexClient } from '../plex/plex.ts'
 import { JWT_REFRESH_INLINE_BEFORE_MS, jwtRefreshDue, renewJwt } from './jwt-session.ts'
-import type { PlexClient } from './plex.ts'
 import type { PlexDevice, Session, SessionChanges, SessionStore } from './session-store.ts'
 
 /*

@@ -1,7 +1,7 @@
 import { Hono } from 'hono/tiny'
 import type { H } from 'hono/types'
 import type * as v from 'valibot'
-import type { AppEnv } from './env.ts'
+import type { AppEnv } from '../env.ts'
 import type { ProblemCode } from './problem.ts'
 
 /** Any valibot schema. */

@@ -1,6 +1,6 @@
 import type { PlexJwtClaims } from '@plex-auth/core'
-import type { PlexClient } from './plex.ts'
-import { ProblemError } from './problem.ts'
+import { ProblemError } from '../http/problem.ts'
+import type { PlexClient } from '../plex/plex.ts'
 import type { Session, SessionChanges } from './session-store.ts'
 import { fromBase64 } from './token-crypto.ts'
 

@@ -1,4 +1,4 @@
-import type { PlexClient } from './plex.ts'
+import type { PlexClient } from '../plex/plex.ts'
 import type { EndingEntry } from './session-lineage.ts'
 import type { PlexDevice, Session, SessionStore } from './session-store.ts'
 

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
-import { configFor } from './config.ts'
-import type { Bindings } from './env.ts'
-import { createPlex } from './plex.ts'
+import { configFor } from '../config.ts'
+import type { Bindings } from '../env.ts'
+import { createPlex } from '../plex/plex.ts'
 import { endEndingSessions } from './session-end.ts'
 import { createSessionStore } from './session-store.ts'
 

@@ -1,6 +1,6 @@
 import { createPlexClient } from '@plex-auth/core'
-import type { Config } from './config.ts'
-import type { PlexDevice } from './session-store.ts'
+import type { Config } from '../config.ts'
+import type { PlexDevice } from '../sessions/session-store.ts'
 
 export type PlexClient = ReturnType<typeof createPlexClient>
 

@@ -1,5 +1,5 @@
-import type { PlexDevice } from './session-store.ts'
-import { randomToken } from './token-crypto.ts'
+import type { PlexDevice } from '../sessions/session-store.ts'
+import { randomToken } from '../sessions/token-crypto.ts'
 
 /*
  * Every PIN and every session is its own Plex device. Plex hands a PIN's token to whoever presents the

@@ -1,10 +1,10 @@
 import { isPlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
-import { httpOriginOf, toHttpOrigin } from './config.ts'
-import type { AppEnv } from './env.ts'
-import { ProblemError } from './problem.ts'
-import { orRejectSession, rejectSession } from './session.ts'
-import type { KnownServer } from './session-store.ts'
+import { httpOriginOf, toHttpOrigin } from '../config.ts'
+import type { AppEnv } from '../env.ts'
+import { ProblemError } from '../http/problem.ts'
+import { orRejectSession, rejectSession } from '../sessions/session.ts'
+import type { KnownServer } from '../sessions/session-store.ts'
 
 /** Where a server call goes and with which token, decided before any request leaves. */
 export interface ServerTarget {

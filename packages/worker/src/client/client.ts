@@ -13,8 +13,8 @@
  * const { servers } = await worker.getServers()
  */
 import type * as v from 'valibot'
-import type { ProblemCode } from './problem.ts'
-import type * as s from './schemas.ts'
+import type { ProblemCode } from '../http/problem.ts'
+import type * as s from '../http/schemas.ts'
 
 export {
   PENDING_PIN_KEY,
