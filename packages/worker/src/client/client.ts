@@ -14,6 +14,7 @@
  */
 import type * as v from 'valibot'
 import type { ProblemCode } from '../http/problem.ts'
+import type * as r from '../http/response-schemas.ts'
 import type * as s from '../http/schemas.ts'
 
 export {
@@ -27,22 +28,22 @@ export {
 } from './sign-in-with-plex.ts'
 
 /** The Plex account (never an `authToken`). Unknown fields are kept. */
-export type WorkerUser = v.InferOutput<typeof s.User>
+export type WorkerUser = v.InferOutput<typeof r.User>
 /** `{ token, expiresAt }` of a new session. */
-export type WorkerSessionInfo = v.InferOutput<typeof s.SessionInfo>
+export type WorkerSessionInfo = v.InferOutput<typeof r.SessionInfo>
 /** The answer of sign-in, token exchange and an authorized PIN. */
-export type SignedIn = v.InferOutput<typeof s.SignedInResponse>
-export type HealthResult = v.InferOutput<typeof s.HealthResponse>
-export type TransientTokenResult = v.InferOutput<typeof s.TransientTokenResponse>
-export type SourceConnectionResult = v.InferOutput<typeof s.SourceConnectionResponse>
-export type PinCreated = v.InferOutput<typeof s.PinCreatedResponse>
-export type PinStatus = v.InferOutput<typeof s.PinStatusResponse>
-export type ServersResult = v.InferOutput<typeof s.ServersResponse>
+export type SignedIn = v.InferOutput<typeof r.SignedInResponse>
+export type HealthResult = v.InferOutput<typeof r.HealthResponse>
+export type TransientTokenResult = v.InferOutput<typeof r.TransientTokenResponse>
+export type SourceConnectionResult = v.InferOutput<typeof r.SourceConnectionResponse>
+export type PinCreated = v.InferOutput<typeof r.PinCreatedResponse>
+export type PinStatus = v.InferOutput<typeof r.PinStatusResponse>
+export type ServersResult = v.InferOutput<typeof r.ServersResponse>
 export type WorkerServer = ServersResult['servers'][number]
-export type HomeUsersResult = v.InferOutput<typeof s.HomeUsersResponse>
+export type HomeUsersResult = v.InferOutput<typeof r.HomeUsersResponse>
 /** `GET /v1/access`: the user's role (owner, home, friend, none) and the servers it comes from. */
-export type AccessResult = v.InferOutput<typeof s.AccessInfo>
-export type SessionsResult = v.InferOutput<typeof s.SessionsResponse>
+export type AccessResult = v.InferOutput<typeof r.AccessInfo>
+export type SessionsResult = v.InferOutput<typeof r.SessionsResponse>
 /** One session of the account, as `listSessions` lists it (never its token). */
 export type WorkerSessionEntry = SessionsResult['sessions'][number]
 /** A member of the account's Plex Home, as a user picker needs it (no token). */

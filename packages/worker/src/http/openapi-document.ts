@@ -5,8 +5,8 @@ import { toJsonSchema } from '@valibot/to-json-schema'
  * worker: the JSON Schema conversion (@valibot/to-json-schema) would cost every request's bundle ~13 KB.
  */
 import { PROBLEMS, type ProblemCode } from './problem.ts'
+import * as s from './response-schemas.ts'
 import type { ParameterSchema, Route, RouteDocs, Schema } from './route.ts'
-import * as s from './schemas.ts'
 
 const SESSION_MODE_PARAMETER = {
   name: 'X-Session-Mode',
@@ -90,16 +90,18 @@ export function buildOpenApiDocument(
 ): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const route of routes) {
-    const { body, params, query, headers } = route.request ?? {}
+    const routeDocs = docs.get(route)
+    if (!routeDocs) throw new Error(`${route.method} ${route.path} has no docs in routes/route-docs.ts`)
+    const { body, params, query, headers } = routeDocs.request ?? {}
     const content: Record<string, unknown> = {}
     if (body) {
       content['application/json'] = { schema: jsonSchema(body.schema) }
       if (body.form) content['application/x-www-form-urlencoded'] = { schema: jsonSchema(body.schema) }
     }
-    const ok: Record<string, unknown> = { description: route.response.description }
-    if (route.response.schema)
-      ok.content = { 'application/json': { schema: jsonSchema(route.response.schema) } }
-    if (route.response.setsCookie) {
+    const ok: Record<string, unknown> = { description: routeDocs.response.description }
+    if (routeDocs.response.schema)
+      ok.content = { 'application/json': { schema: jsonSchema(routeDocs.response.schema) } }
+    if (routeDocs.response.setsCookie) {
       ok.headers = {
         'Set-Cookie': {
           description: '`__Host-plex_session=<token>; Max-Age=…; Path=/; HttpOnly; Secure; SameSite=Lax`',
@@ -115,14 +117,14 @@ export function buildOpenApiDocument(
     ]
     paths[route.path] ??= {}
     paths[route.path]![route.method.toLowerCase()] = {
-      summary: docs.get(route)?.summary ?? '',
-      ...(docs.get(route)?.description ? { description: docs.get(route)?.description } : {}),
+      summary: routeDocs.summary,
+      ...(routeDocs.description ? { description: routeDocs.description } : {}),
       ...(route.session ? { security: [{ bearer: [] }, { cookie: [] }] } : { security: [] }),
       ...(parameters.length ? { parameters: parameters } : {}),
       ...(body ? { requestBody: { required: !body.optional, content } } : {}),
       responses: {
-        [String(route.response.status)]: ok,
-        ...problemResponses(route.problems),
+        [String(routeDocs.response.status)]: ok,
+        ...problemResponses(routeDocs.problems),
         ...(route.oauthErrors ? OAUTH_ERROR_RESPONSES : {}),
         ...(route.errorPage ? ERROR_PAGE_RESPONSE : {}),
       },

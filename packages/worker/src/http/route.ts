@@ -10,8 +10,8 @@ export type Schema = v.GenericSchema<unknown, unknown>
 export type ParameterSchema = v.ObjectSchema<v.ObjectEntries, undefined>
 
 /**
- * What a route is, next to its handler: the one place its method, path, schemas and problems are
- * written. The app mounts it, the OpenAPI document, the 405/CORS table and the tests read it.
+ * What a route is at run time, next to its handler: its method, path and how requests reach it. The app
+ * mounts it and the 405/CORS table reads it. What it accepts and answers is in its RouteDocs.
  */
 export interface RouteDescription {
   method: 'GET' | 'POST' | 'DELETE'
@@ -38,6 +38,19 @@ export interface RouteDescription {
    * gets an HTML page (400) rather than problem+json, and is never redirected.
    */
   errorPage?: boolean
+}
+
+/**
+ * What a route accepts and answers, written beside it as `<route>Docs`: its OpenAPI text, schemas and
+ * problem codes. Read by the build-time document (routes/route-docs.ts) and the tests, never by the worker.
+ * A function rather than an object, so the bundler drops it whole (an unused object literal that spreads
+ * `...UPSTREAM_PROBLEMS` or names a schema is kept): none of it ships in the runtime bundle. The handler
+ * validates with the same schemas, imported itself.
+ */
+export interface RouteDocs {
+  summary: string
+  /** Longer text: what the caller must know (lifetimes, what is passed through). */
+  description?: string
   /** The request parts it validates, with the schemas it validates them with. */
   request?: {
     body?: { schema: Schema; form?: boolean; optional?: boolean }
@@ -59,16 +72,6 @@ export interface RouteDescription {
   problems: ProblemCode[]
 }
 
-/**
- * A route's OpenAPI text, written beside it as `<route>Docs` and read only by the build-time document
- * (routes/route-docs.ts), so that none of it ships in the worker.
- */
-export interface RouteDocs {
-  summary: string
-  /** Longer text: what the caller must know (lifetimes, what is passed through). */
-  description?: string
-}
-
 /** A described route and its Hono sub-app. */
 export interface Route extends RouteDescription {
   /** Mounted at `/` by the app. */
@@ -88,10 +91,12 @@ function patternOf(path: string): RegExp {
 /**
  * A route: its description and its handlers (middleware first), as one object.
  * @example
- * export const health = defineRoute(
- *   { method: 'GET', path: '/v1/health', summary: 'Up', response: { status: 200, description: 'Up', schema: HealthResponse }, problems: [] },
- *   (c) => c.json({ status: 'ok' }),
- * )
+ * export const health = defineRoute({ method: 'GET', path: '/v1/health' }, (c) => c.json({ status: 'ok' }))
+ * export const healthDocs = (): RouteDocs => ({
+ *   summary: 'Up',
+ *   response: { status: 200, description: 'Up', schema: HealthResponse },
+ *   problems: [],
+ * })
  */
 export function defineRoute(
   description: RouteDescription,

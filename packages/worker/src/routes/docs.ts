@@ -76,8 +76,6 @@ export const docs = defineRoute(
   {
     method: 'GET',
     path: '/docs',
-    response: { status: 200, description: 'An HTML page' },
-    problems: ['not_found'],
   },
   async (c) => {
     const config = await configFor(c.env)
@@ -87,6 +85,8 @@ export const docs = defineRoute(
 )
 
 /** OpenAPI text of `docs`: only the build-time document reads it (routes/route-docs.ts). */
-export const docsDocs: RouteDocs = {
+export const docsDocs = (): RouteDocs => ({
   summary: 'Interactive API reference (Scalar) reading /openapi.json',
-}
+  response: { status: 200, description: 'An HTML page' },
+  problems: ['not_found'],
+})

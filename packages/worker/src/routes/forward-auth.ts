@@ -74,8 +74,6 @@ export const forwardAuth = defineRoute(
     method: 'GET',
     path: '/v1/forward-auth',
     session: true,
-    response: { status: 200, description: 'Signed in and allowed: the user is in the X-Plex-* headers' },
-    problems: [...SESSION_PROBLEMS],
   },
   async (c) => {
     c.set('appAuthorization', true)
@@ -117,9 +115,6 @@ export const forwardAuthReturn = defineRoute(
   {
     method: 'GET',
     path: '/v1/forward-auth/return',
-    request: { query: ForwardAuthReturnQuery },
-    response: { status: 302, description: 'To the app' },
-    problems: ['invalid_request'],
   },
   async (c) => {
     const query = validate(ForwardAuthReturnQuery, readQuery(c))
@@ -134,7 +129,7 @@ export const forwardAuthReturn = defineRoute(
 )
 
 /** OpenAPI text of `forwardAuth`: only the build-time document reads it (routes/route-docs.ts). */
-export const forwardAuthDocs: RouteDocs = {
+export const forwardAuthDocs = (): RouteDocs => ({
   summary: 'Forward-auth for reverse proxies: 200 with X-Plex-* headers for a signed-in, allowed user',
   description:
     'For nginx auth_request, Traefik ForwardAuth and Caddy forward_auth. 200 (no body) with X-Plex-User-Uuid, ' +
@@ -142,9 +137,14 @@ export const forwardAuthDocs: RouteDocs = {
     'session, or 302 to the sign-in page when the proxy sends X-Forwarded-Host and X-Forwarded-Uri for a browser ' +
     'and the host is in FORWARD_AUTH_HOSTS; 403 not_a_member when the access policy refuses the user. Values that ' +
     'are not printable ASCII are percent-encoded.',
-}
+  response: { status: 200, description: 'Signed in and allowed: the user is in the X-Plex-* headers' },
+  problems: [...SESSION_PROBLEMS],
+})
 
 /** OpenAPI text of `forwardAuthReturn`: only the build-time document reads it (routes/route-docs.ts). */
-export const forwardAuthReturnDocs: RouteDocs = {
+export const forwardAuthReturnDocs = (): RouteDocs => ({
   summary: 'Back to the app a forward-auth sign-in came from (FORWARD_AUTH_HOSTS only)',
-}
+  request: { query: ForwardAuthReturnQuery },
+  response: { status: 302, description: 'To the app' },
+  problems: ['invalid_request'],
+})

@@ -1,8 +1,8 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import type { ProblemError } from '../http/problem.ts'
+import { HealthResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs } from '../http/route.ts'
-import { HealthResponse } from '../http/schemas.ts'
 
 /** How to make a missing TOKEN_ENCRYPTION_KEY, in one line: the setting a fresh deployment lacks. */
 export const MISSING_KEY_FIX =
@@ -13,8 +13,6 @@ export const health = defineRoute(
   {
     method: 'GET',
     path: '/v1/health',
-    response: { status: 200, description: 'Healthy', schema: HealthResponse },
-    problems: [],
   },
   (c) => c.json({ status: 'ok' as const }),
 )
@@ -30,8 +28,10 @@ export function unhealthy(c: Context<AppEnv>, problem: ProblemError): Response {
 }
 
 /** OpenAPI text of `health`: only the build-time document reads it (routes/route-docs.ts). */
-export const healthDocs: RouteDocs = {
+export const healthDocs = (): RouteDocs => ({
   summary: 'The worker runs and is configured',
   description:
     'When a setting is missing or invalid, answers 503 `{"status":"misconfigured","detail":…,"fix":…}` (the setting named, never its value; `fix` says how to make a missing TOKEN_ENCRYPTION_KEY) instead of the 500 problem other routes give.',
-}
+  response: { status: 200, description: 'Healthy', schema: HealthResponse },
+  problems: [],
+})

@@ -3,8 +3,9 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { ProblemError } from '../http/problem.ts'
 import { enforceRateLimit } from '../http/rate-limit.ts'
+import { SignedInResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { HomeSwitchBody, SignedInResponse } from '../http/schemas.ts'
+import { HomeSwitchBody } from '../http/schemas.ts'
 import { readBody, validate } from '../http/validation.ts'
 import { jwtRefreshDue, renewJwt } from '../sessions/jwt-session.ts'
 import { settleKeepAlive } from '../sessions/keep-alive.ts'
@@ -47,25 +48,6 @@ export const homeSwitch = defineRoute(
     path: '/v1/home/switch',
     session: true,
     opensSession: true,
-    request: { body: { schema: HomeSwitchBody } },
-    response: {
-      status: 201,
-      description: 'Switched: a new session for the Home user',
-      schema: SignedInResponse,
-      setsCookie: true,
-    },
-    problems: [
-      'not_a_member',
-      ...SESSION_PROBLEMS,
-      'invalid_request',
-      'home_pin_required',
-      'forbidden',
-      'not_found',
-      'origin_not_allowed',
-      'payload_too_large',
-      'unsupported_media_type',
-      ...UPSTREAM_PROBLEMS,
-    ],
   },
   requireSession,
   async (c) => {
@@ -182,7 +164,7 @@ export const homeSwitch = defineRoute(
 )
 
 /** OpenAPI text of `homeSwitch`: only the build-time document reads it (routes/route-docs.ts). */
-export const homeSwitchDocs: RouteDocs = {
+export const homeSwitchDocs = (): RouteDocs => ({
   summary: 'Switch to a Plex Home user (with its PIN when protected): opens a new session, ends this one',
   description:
     'Answers like sign-in (the cookie, or the token with `X-Session-Mode: bearer`; a request authenticated by the cookie always ' +
@@ -192,4 +174,23 @@ export const homeSwitchDocs: RouteDocs = {
     'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per Home and user: 429 with Retry-After); ' +
     'switching back to an admin who has a Home PIN, or whom the Home list does not name, goes through plex.tv and its PIN; ' +
     'switching to the user the session already acts for is 400; a `uuid` outside the Home is 404 `not_found`.',
-}
+  request: { body: { schema: HomeSwitchBody } },
+  response: {
+    status: 201,
+    description: 'Switched: a new session for the Home user',
+    schema: SignedInResponse,
+    setsCookie: true,
+  },
+  problems: [
+    'not_a_member',
+    ...SESSION_PROBLEMS,
+    'invalid_request',
+    'home_pin_required',
+    'forbidden',
+    'not_found',
+    'origin_not_allowed',
+    'payload_too_large',
+    'unsupported_media_type',
+    ...UPSTREAM_PROBLEMS,
+  ],
+})

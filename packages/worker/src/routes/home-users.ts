@@ -1,5 +1,5 @@
+import { HomeUsersResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { HomeUsersResponse } from '../http/schemas.ts'
 import { orRejectSession, requireSession } from '../sessions/session.ts'
 
 /**
@@ -11,8 +11,6 @@ export const homeUsers = defineRoute(
     method: 'GET',
     path: '/v1/home/users',
     session: true,
-    response: { status: 200, description: 'The Home users, the admin first', schema: HomeUsersResponse },
-    problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
   },
   requireSession,
   async (c) => {
@@ -35,9 +33,11 @@ export const homeUsers = defineRoute(
 )
 
 /** OpenAPI text of `homeUsers`: only the build-time document reads it (routes/route-docs.ts). */
-export const homeUsersDocs: RouteDocs = {
+export const homeUsersDocs = (): RouteDocs => ({
   summary: "The members of the account's Plex Home (admin and managed users); `[]` without a Home",
   description:
     'For a Home-user picker: no tokens. `protected` users need their PIN to switch to (POST /v1/home/switch); ' +
     'an account without a Plex Home gets `{"users": []}`.',
-}
+  response: { status: 200, description: 'The Home users, the admin first', schema: HomeUsersResponse },
+  problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
+})

@@ -82,12 +82,6 @@ export const oidcAuthorize = defineRoute(
     path: OIDC_PATHS.authorize,
     changesState: true,
     errorPage: true,
-    request: { query: AuthorizeQuery },
-    response: {
-      status: 302,
-      description: 'Back to the client with a code or an error, or to the sign-in page',
-    },
-    problems: ['not_found'],
   },
   async (c) => {
     const oidc = oidcOf(c)
@@ -142,9 +136,6 @@ export const oidcAuthorizeCancel = defineRoute(
     method: 'GET',
     path: `${OIDC_PATHS.authorize}/cancel`,
     errorPage: true,
-    request: { query: AuthorizeQuery },
-    response: { status: 302, description: 'Back to the client with error=access_denied' },
-    problems: ['not_found'],
   },
   (c) => {
     const oidc = oidcOf(c)
@@ -161,15 +152,24 @@ export const oidcAuthorizeCancel = defineRoute(
 )
 
 /** OpenAPI text of `oidcAuthorize`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcAuthorizeDocs: RouteDocs = {
+export const oidcAuthorizeDocs = (): RouteDocs => ({
   summary: 'OpenID Connect authorization endpoint (code flow, PKCE S256)',
   description:
     'Signed in and allowed: 302 to the redirect_uri with `code`, `state` and `iss` (RFC 9207). Not signed in: 302 to ' +
     'the sign-in page, which returns here. Denied by the access policy: 302 with `error=access_denied`. An unknown ' +
     'client_id or redirect_uri: an HTML error page (400), never a redirect.',
-}
+  request: { query: AuthorizeQuery },
+  response: {
+    status: 302,
+    description: 'Back to the client with a code or an error, or to the sign-in page',
+  },
+  problems: ['not_found'],
+})
 
 /** OpenAPI text of `oidcAuthorizeCancel`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcAuthorizeCancelDocs: RouteDocs = {
+export const oidcAuthorizeCancelDocs = (): RouteDocs => ({
   summary: 'OpenID Connect: back to the client with error=access_denied (sign-in refused or given up)',
-}
+  request: { query: AuthorizeQuery },
+  response: { status: 302, description: 'Back to the client with error=access_denied' },
+  problems: ['not_found'],
+})

@@ -13,8 +13,6 @@ export const oidcDiscovery = defineRoute(
   {
     method: 'GET',
     path: OIDC_PATHS.discovery,
-    response: { status: 200, description: 'The provider metadata', schema: Discovery },
-    problems: ['not_found'],
   },
   (c) => {
     const oidc = oidcOf(c)
@@ -51,8 +49,6 @@ export const oidcJwks = defineRoute(
   {
     method: 'GET',
     path: OIDC_PATHS.jwks,
-    response: { status: 200, description: 'A JWK set', schema: Jwks },
-    problems: ['not_found'],
   },
   async (c) => {
     const oidc = oidcOf(c)
@@ -64,13 +60,17 @@ export const oidcJwks = defineRoute(
 )
 
 /** OpenAPI text of `oidcDiscovery`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcDiscoveryDocs: RouteDocs = {
+export const oidcDiscoveryDocs = (): RouteDocs => ({
   summary: 'OpenID Connect discovery: the provider metadata (issuer OIDC_ISSUER, or this origin)',
   description: 'Served when OIDC_CLIENTS is set; 404 otherwise.',
-}
+  response: { status: 200, description: 'The provider metadata', schema: Discovery },
+  problems: ['not_found'],
+})
 
 /** OpenAPI text of `oidcJwks`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcJwksDocs: RouteDocs = {
+export const oidcJwksDocs = (): RouteDocs => ({
   summary: 'OpenID Connect: the public keys that verify ID tokens (RS256)',
   description: 'Every key of OIDC_SIGNING_KEYS (or the generated key), public halves only.',
-}
+  response: { status: 200, description: 'A JWK set', schema: Jwks },
+  problems: ['not_found'],
+})

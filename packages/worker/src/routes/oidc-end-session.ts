@@ -33,13 +33,6 @@ export const oidcEndSession = defineRoute(
     path: OIDC_PATHS.endSession,
     changesState: true,
     errorPage: true,
-    request: { query: EndSessionQuery },
-    response: {
-      status: 302,
-      description: 'Signed out: to the post_logout_redirect_uri or the sign-in page',
-      setsCookie: true,
-    },
-    problems: ['not_found'],
   },
   async (c) => {
     const oidc = oidcOf(c)
@@ -78,11 +71,18 @@ export const oidcEndSession = defineRoute(
 )
 
 /** OpenAPI text of `oidcEndSession`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcEndSessionDocs: RouteDocs = {
+export const oidcEndSessionDocs = (): RouteDocs => ({
   summary: 'OpenID Connect end_session_endpoint: ends the worker session, back to a post_logout_redirect_uri',
   description:
     "Needs `id_token_hint` (an ID token this provider issued to the client; expired is fine). Ends the browser's " +
     "session when it is the hint's user, and with it every token issued in that session. 302 to the " +
     'post_logout_redirect_uri (registered for the client, with `state`), or to the sign-in page. A bad hint or ' +
     'an unregistered URI: an HTML error page (400), never a redirect.',
-}
+  request: { query: EndSessionQuery },
+  response: {
+    status: 302,
+    description: 'Signed out: to the post_logout_redirect_uri or the sign-in page',
+    setsCookie: true,
+  },
+  problems: ['not_found'],
+})

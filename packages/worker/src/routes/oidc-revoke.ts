@@ -15,9 +15,6 @@ export const oidcRevoke = defineRoute(
     path: OIDC_PATHS.revoke,
     anyOrigin: true,
     oauthErrors: true,
-    request: { body: { schema: RevokeForm, form: true } },
-    response: { status: 200, description: 'Revoked (or unknown: the same answer)' },
-    problems: ['not_found'],
   },
   async (c) => {
     const oidc = oidcOf(c)
@@ -32,6 +29,9 @@ export const oidcRevoke = defineRoute(
 )
 
 /** OpenAPI text of `oidcRevoke`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcRevokeDocs: RouteDocs = {
+export const oidcRevokeDocs = (): RouteDocs => ({
   summary: 'OpenID Connect: revoke an access token, or a grant by its refresh token (RFC 7009)',
-}
+  request: { body: { schema: RevokeForm, form: true } },
+  response: { status: 200, description: 'Revoked (or unknown: the same answer)' },
+  problems: ['not_found'],
+})

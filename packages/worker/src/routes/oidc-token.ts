@@ -87,9 +87,6 @@ export const oidcToken = defineRoute(
     path: OIDC_PATHS.token,
     anyOrigin: true,
     oauthErrors: true,
-    request: { body: { schema: TokenForm, form: true } },
-    response: { status: 200, description: 'The tokens', schema: TokenResponse },
-    problems: ['not_found'],
   },
   async (c) => {
     const oidc = oidcOf(c)
@@ -103,9 +100,12 @@ export const oidcToken = defineRoute(
 )
 
 /** OpenAPI text of `oidcToken`: only the build-time document reads it (routes/route-docs.ts). */
-export const oidcTokenDocs: RouteDocs = {
+export const oidcTokenDocs = (): RouteDocs => ({
   summary: 'OpenID Connect token endpoint: authorization_code (PKCE) and refresh_token grants',
   description:
     'Client authentication: client_secret_basic or client_secret_post for confidential clients, client_id alone ' +
     'for public ones. Errors are RFC 6749 JSON (`{"error": "invalid_grant", ...}`), not problem+json.',
-}
+  request: { body: { schema: TokenForm, form: true } },
+  response: { status: 200, description: 'The tokens', schema: TokenResponse },
+  problems: ['not_found'],
+})

@@ -39,9 +39,6 @@ const description: Omit<RouteDescription, 'method'> = {
   path: OIDC_PATHS.userinfo,
   anyOrigin: true,
   oauthErrors: true,
-  request: { headers: [{ name: 'Authorization', description: 'Bearer <access token>', required: true }] },
-  response: { status: 200, description: 'The claims', schema: UserInfo },
-  problems: ['not_found'],
 }
 
 export const oidcUserinfo = defineRoute({ ...description, method: 'GET' }, userinfo)
@@ -49,9 +46,12 @@ export const oidcUserinfo = defineRoute({ ...description, method: 'GET' }, useri
 export const oidcUserinfoPost = defineRoute({ ...description, method: 'POST' }, userinfo)
 
 /** OpenAPI text of `oidcUserinfo` and `oidcUserinfoPost` (routes/route-docs.ts). */
-export const oidcUserinfoDocs: RouteDocs = {
+export const oidcUserinfoDocs = (): RouteDocs => ({
   summary: "OpenID Connect UserInfo: the claims of the access token's user",
   description:
     '`Authorization: Bearer <access token>`. The claims follow the granted scope; `groups` and `plex_role` carry the ' +
     'access-policy role. A token whose worker session ended is refused (401 invalid_token).',
-}
+  request: { headers: [{ name: 'Authorization', description: 'Bearer <access token>', required: true }] },
+  response: { status: 200, description: 'The claims', schema: UserInfo },
+  problems: ['not_found'],
+})

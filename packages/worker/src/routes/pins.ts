@@ -1,8 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
 import { ProblemError } from '../http/problem.ts'
 import { clientIp, enforceRateLimit } from '../http/rate-limit.ts'
+import { PinCreatedResponse, PinStatusResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { PinBody, PinCreatedResponse, PinParams, PinStatusResponse } from '../http/schemas.ts'
+import { PinBody, PinParams } from '../http/schemas.ts'
 import { isAllowedOrigin } from '../http/security.ts'
 import { readBody, validate } from '../http/validation.ts'
 import { newDevice } from '../plex/device.ts'
@@ -39,9 +40,6 @@ export const createPin = defineRoute(
   {
     method: 'POST',
     path: '/v1/pins',
-    request: { body: { schema: PinBody, optional: true } },
-    response: { status: 201, description: 'A PIN', schema: PinCreatedResponse },
-    problems: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM_PROBLEMS],
   },
   async (c) => {
     const { config, plexFor, store, now } = c.var
@@ -92,24 +90,6 @@ export const pollPin = defineRoute(
     changesState: true,
     path: '/v1/pins/{id}',
     opensSession: true,
-    request: {
-      params: PinParams,
-      headers: [{ name: 'X-Poll-Token', description: 'The `pollToken` from POST /v1/pins.', required: true }],
-    },
-    response: {
-      status: 200,
-      description: 'Pending, or authorized',
-      schema: PinStatusResponse,
-      setsCookie: true,
-    },
-    problems: [
-      'invalid_request',
-      'unauthenticated',
-      'not_a_member',
-      'not_found',
-      'pin_expired',
-      ...UPSTREAM_PROBLEMS,
-    ],
   },
   async (c) => {
     const { config, plexFor, store, now } = c.var
@@ -182,11 +162,32 @@ export const pollPin = defineRoute(
 )
 
 /** OpenAPI text of `createPin`: only the build-time document reads it (routes/route-docs.ts). */
-export const createPinDocs: RouteDocs = {
+export const createPinDocs = (): RouteDocs => ({
   summary: 'Start a PIN sign-in: open `authUrl` for the user, then poll GET /v1/pins/{id} with `pollToken`',
-}
+  request: { body: { schema: PinBody, optional: true } },
+  response: { status: 201, description: 'A PIN', schema: PinCreatedResponse },
+  problems: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM_PROBLEMS],
+})
 
 /** OpenAPI text of `pollPin`: only the build-time document reads it (routes/route-docs.ts). */
-export const pollPinDocs: RouteDocs = {
+export const pollPinDocs = (): RouteDocs => ({
   summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
-}
+  request: {
+    params: PinParams,
+    headers: [{ name: 'X-Poll-Token', description: 'The `pollToken` from POST /v1/pins.', required: true }],
+  },
+  response: {
+    status: 200,
+    description: 'Pending, or authorized',
+    schema: PinStatusResponse,
+    setsCookie: true,
+  },
+  problems: [
+    'invalid_request',
+    'unauthenticated',
+    'not_a_member',
+    'not_found',
+    'pin_expired',
+    ...UPSTREAM_PROBLEMS,
+  ],
+})

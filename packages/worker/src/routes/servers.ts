@@ -1,5 +1,5 @@
+import { ServersResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { ServersResponse } from '../http/schemas.ts'
 import { discoverServers } from '../plex/servers.ts'
 import { requireSession } from '../sessions/session.ts'
 
@@ -14,8 +14,6 @@ export const servers = defineRoute(
     changesState: true,
     path: '/v1/servers',
     session: true,
-    response: { status: 200, description: 'Servers, without access tokens', schema: ServersResponse },
-    problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
   },
   requireSession,
   async (c) => {
@@ -25,7 +23,9 @@ export const servers = defineRoute(
 )
 
 /** OpenAPI text of `servers`: only the build-time document reads it (routes/route-docs.ts). */
-export const serversDocs: RouteDocs = {
+export const serversDocs = (): RouteDocs => ({
   summary:
     "The account's Plex Media Servers; their connection URIs and clientIdentifiers become allowed `server` values",
-}
+  response: { status: 200, description: 'Servers, without access tokens', schema: ServersResponse },
+  problems: [...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
+})

@@ -15,13 +15,6 @@ export const sessionDelete = defineRoute(
     method: 'DELETE',
     path: '/v1/sessions/{id}',
     session: true,
-    request: { params: SessionIdParams },
-    response: {
-      status: 204,
-      description: 'Ended (the cookie is cleared when it was this session)',
-      setsCookie: true,
-    },
-    problems: ['invalid_request', 'not_found', 'origin_not_allowed', 'unauthenticated'],
   },
   requireSessionToEnd,
   async (c) => {
@@ -38,6 +31,13 @@ export const sessionDelete = defineRoute(
 )
 
 /** OpenAPI text of `sessionDelete`: only the build-time document reads it (routes/route-docs.ts). */
-export const sessionDeleteDocs: RouteDocs = {
+export const sessionDeleteDocs = (): RouteDocs => ({
   summary: 'End one session of the account (by its `id` from GET /v1/sessions)',
-}
+  request: { params: SessionIdParams },
+  response: {
+    status: 204,
+    description: 'Ended (the cookie is cleared when it was this session)',
+    setsCookie: true,
+  },
+  problems: ['invalid_request', 'not_found', 'origin_not_allowed', 'unauthenticated'],
+})

@@ -1,5 +1,6 @@
+import { SessionsResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../http/route.ts'
-import { SessionsQuery, SessionsResponse } from '../http/schemas.ts'
+import { SessionsQuery } from '../http/schemas.ts'
 import { readQuery, validate } from '../http/validation.ts'
 import { requireSession } from '../sessions/session.ts'
 import type { LineageEntry } from '../sessions/session-lineage.ts'
@@ -28,9 +29,6 @@ export const sessionsList = defineRoute(
     method: 'GET',
     path: '/v1/sessions',
     session: true,
-    request: { query: SessionsQuery },
-    response: { status: 200, description: "The account's sessions", schema: SessionsResponse },
-    problems: [...SESSION_PROBLEMS, 'invalid_request'],
   },
   requireSession,
   async (c) => {
@@ -50,9 +48,12 @@ export const sessionsList = defineRoute(
 )
 
 /** OpenAPI text of `sessionsList`: only the build-time document reads it (routes/route-docs.ts). */
-export const sessionsListDocs: RouteDocs = {
+export const sessionsListDocs = (): RouteDocs => ({
   summary: "The account's sessions (never their tokens), newest first; `current` marks this one",
   description:
     `${SESSIONS_PER_PAGE} per page: pass the answer's \`cursor\` as \`?cursor=\` for the next. ` +
     "A Home user's session sees only itself.",
-}
+  request: { query: SessionsQuery },
+  response: { status: 200, description: "The account's sessions", schema: SessionsResponse },
+  problems: [...SESSION_PROBLEMS, 'invalid_request'],
+})

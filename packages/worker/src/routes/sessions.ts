@@ -1,8 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
 import { ProblemError } from '../http/problem.ts'
 import { clientIp, enforceRateLimit } from '../http/rate-limit.ts'
+import { SignedInResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { SessionExchangeBody, SignedInResponse } from '../http/schemas.ts'
+import { SessionExchangeBody } from '../http/schemas.ts'
 import { readBody, validate } from '../http/validation.ts'
 import { newDevice } from '../plex/device.ts'
 import { sessionModeOf, startSession } from '../sessions/session.ts'
@@ -17,16 +18,6 @@ export const sessions = defineRoute(
     method: 'POST',
     path: '/v1/sessions',
     opensSession: true,
-    request: { body: { schema: SessionExchangeBody } },
-    response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
-    problems: [
-      'not_a_member',
-      'invalid_request',
-      'invalid_credentials',
-      'origin_not_allowed',
-      'unsupported_media_type',
-      ...UPSTREAM_PROBLEMS,
-    ],
   },
   async (c) => {
     const { config, plexFor } = c.var
@@ -67,9 +58,19 @@ export const sessions = defineRoute(
 )
 
 /** OpenAPI text of `sessions`: only the build-time document reads it (routes/route-docs.ts). */
-export const sessionsDocs: RouteDocs = {
+export const sessionsDocs = (): RouteDocs => ({
   summary: 'Exchange a Plex token the frontend already has for a session (never revoked by sign-out)',
   description:
     'The worker cannot know which device the token was made for: the session makes its calls under a fresh ' +
     'client identifier, and sign-out never revokes this token.',
-}
+  request: { body: { schema: SessionExchangeBody } },
+  response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
+  problems: [
+    'not_a_member',
+    'invalid_request',
+    'invalid_credentials',
+    'origin_not_allowed',
+    'unsupported_media_type',
+    ...UPSTREAM_PROBLEMS,
+  ],
+})

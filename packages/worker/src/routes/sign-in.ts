@@ -1,8 +1,9 @@
 import { isPlexError } from '@plex-auth/core'
 import { ProblemError } from '../http/problem.ts'
 import { clientIp, enforceRateLimit, loginKey } from '../http/rate-limit.ts'
+import { SignedInResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { SignedInResponse, SignInBody } from '../http/schemas.ts'
+import { SignInBody } from '../http/schemas.ts'
 import { readBody, validate } from '../http/validation.ts'
 import { newDevice } from '../plex/device.ts'
 import type { PlexClient } from '../plex/plex.ts'
@@ -41,19 +42,6 @@ export const signIn = defineRoute(
     method: 'POST',
     path: '/v1/sign-in',
     opensSession: true,
-    request: { body: { schema: SignInBody, form: true } },
-    response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
-    problems: [
-      'not_a_member',
-      'invalid_request',
-      'invalid_credentials',
-      'verification_code_required',
-      'locked_out',
-      'origin_not_allowed',
-      'payload_too_large',
-      'unsupported_media_type',
-      ...UPSTREAM_PROBLEMS,
-    ],
   },
   async (c) => {
     const { config, plexFor } = c.var
@@ -106,10 +94,23 @@ export const signIn = defineRoute(
 )
 
 /** OpenAPI text of `signIn`: only the build-time document reads it (routes/route-docs.ts). */
-export const signInDocs: RouteDocs = {
+export const signInDocs = (): RouteDocs => ({
   summary: 'Sign in with a Plex login and password (and a 2FA code when asked); opens a new session',
   description:
     'Each sign-in is its own Plex device (a random X-Plex-Client-Identifier, named after the browser). ' +
     'Limited per client IP (/64) and login, 2FA codes per login, and failed sign-ins worker-wide (429 with Retry-After), ' +
     "so nobody can get the worker's address locked out at plex.tv. A form post needs an allowed Origin.",
-}
+  request: { body: { schema: SignInBody, form: true } },
+  response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
+  problems: [
+    'not_a_member',
+    'invalid_request',
+    'invalid_credentials',
+    'verification_code_required',
+    'locked_out',
+    'origin_not_allowed',
+    'payload_too_large',
+    'unsupported_media_type',
+    ...UPSTREAM_PROBLEMS,
+  ],
+})

@@ -15,9 +15,6 @@ export const signOut = defineRoute(
     method: 'POST',
     path: '/v1/sign-out',
     session: true,
-    request: { body: { schema: SignOutBody, optional: true } },
-    response: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
-    problems: ['invalid_request', 'unsupported_media_type', 'origin_not_allowed', 'unauthenticated'],
   },
   requireSessionToEnd,
   async (c) => {
@@ -32,11 +29,14 @@ export const signOut = defineRoute(
 )
 
 /** OpenAPI text of `signOut`: only the build-time document reads it (routes/route-docs.ts). */
-export const signOutDocs: RouteDocs = {
+export const signOutDocs = (): RouteDocs => ({
   summary: 'Ends the session (or, with `everywhere`, every session of the account); clears the cookie',
   description:
     "Revokes at plex.tv, as each session's own device, the tokens the worker obtained itself (password and PIN " +
     'sign-ins, Home switches; best effort), so those devices leave the account\'s "Authorized Devices". With ' +
     '`everywhere: true`, every session of the account ends at once (at other Cloudflare locations within ' +
     'SESSION_CACHE_SECONDS); their tokens are revoked and their keys deleted in the background.',
-}
+  request: { body: { schema: SignOutBody, optional: true } },
+  response: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
+  problems: ['invalid_request', 'unsupported_media_type', 'origin_not_allowed', 'unauthenticated'],
+})

@@ -1,6 +1,7 @@
 import { isPlexError } from '@plex-auth/core'
+import { SourceConnectionResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { SourceConnectionQuery, SourceConnectionResponse } from '../http/schemas.ts'
+import { SourceConnectionQuery } from '../http/schemas.ts'
 import { readQuery, validate } from '../http/validation.ts'
 import { resolveServer, transientTokenFor, withConnection } from '../plex/servers.ts'
 import { requireSession } from '../sessions/session.ts'
@@ -24,17 +25,6 @@ export const sourceConnection = defineRoute(
     changesState: true,
     path: '/v1/source-connection',
     session: true,
-    request: { query: SourceConnectionQuery },
-    response: { status: 200, description: 'Connection information', schema: SourceConnectionResponse },
-    problems: [
-      'invalid_request',
-      'server_not_allowed',
-      'forbidden',
-      'jwt_not_accepted_by_server',
-      'not_found',
-      ...SESSION_PROBLEMS,
-      ...UPSTREAM_PROBLEMS,
-    ],
   },
   requireSession,
   async (c) => {
@@ -68,9 +58,20 @@ export const sourceConnection = defineRoute(
 )
 
 /** OpenAPI text of `sourceConnection`: only the build-time document reads it (routes/route-docs.ts). */
-export const sourceConnectionDocs: RouteDocs = {
+export const sourceConnectionDocs = (): RouteDocs => ({
   summary: 'How to reach a source (GetSourceConnectionInformation), asked with a transient token',
   description:
     "Passes through the source's `accessToken`: handing it to the caller is this operation's purpose. " +
     'Never the long-lived token the worker called the server with.',
-}
+  request: { query: SourceConnectionQuery },
+  response: { status: 200, description: 'Connection information', schema: SourceConnectionResponse },
+  problems: [
+    'invalid_request',
+    'server_not_allowed',
+    'forbidden',
+    'jwt_not_accepted_by_server',
+    'not_found',
+    ...SESSION_PROBLEMS,
+    ...UPSTREAM_PROBLEMS,
+  ],
+})

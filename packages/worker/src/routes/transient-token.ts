@@ -1,5 +1,6 @@
+import { TransientTokenResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { TransientTokenBody, TransientTokenResponse } from '../http/schemas.ts'
+import { TransientTokenBody } from '../http/schemas.ts'
 import { readBody, validate } from '../http/validation.ts'
 import { resolveServer, transientTokenFor } from '../plex/servers.ts'
 import { requireSession } from '../sessions/session.ts'
@@ -10,18 +11,6 @@ export const transientToken = defineRoute(
     method: 'POST',
     path: '/v1/transient-token',
     session: true,
-    request: { body: { schema: TransientTokenBody, optional: true } },
-    response: { status: 200, description: 'A transient token', schema: TransientTokenResponse },
-    problems: [
-      'invalid_request',
-      'server_not_allowed',
-      'forbidden',
-      'jwt_not_accepted_by_server',
-      'origin_not_allowed',
-      'unsupported_media_type',
-      ...SESSION_PROBLEMS,
-      ...UPSTREAM_PROBLEMS,
-    ],
   },
   requireSession,
   async (c) => {
@@ -37,10 +26,22 @@ export const transientToken = defineRoute(
 )
 
 /** OpenAPI text of `transientToken`: only the build-time document reads it (routes/route-docs.ts). */
-export const transientTokenDocs: RouteDocs = {
+export const transientTokenDocs = (): RouteDocs => ({
   summary: 'A transient token for an allowed server, cached per session and server',
   description:
     'The token lives up to 48 hours at the server (until it restarts), whatever the worker does: sign-out ' +
     'does not end a transient token already handed out. The account token goes only to servers the account owns; ' +
     'a shared server is called with its own access token.',
-}
+  request: { body: { schema: TransientTokenBody, optional: true } },
+  response: { status: 200, description: 'A transient token', schema: TransientTokenResponse },
+  problems: [
+    'invalid_request',
+    'server_not_allowed',
+    'forbidden',
+    'jwt_not_accepted_by_server',
+    'origin_not_allowed',
+    'unsupported_media_type',
+    ...SESSION_PROBLEMS,
+    ...UPSTREAM_PROBLEMS,
+  ],
+})

@@ -1,6 +1,7 @@
 import { isPlexError } from '@plex-auth/core'
+import { User } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
-import { User, UserQuery } from '../http/schemas.ts'
+import { UserQuery } from '../http/schemas.ts'
 import { validate } from '../http/validation.ts'
 import { userFromClaims } from '../sessions/jwt-session.ts'
 import { orRejectSession, publicUser, requireSession } from '../sessions/session.ts'
@@ -15,9 +16,6 @@ export const user = defineRoute(
     method: 'GET',
     path: '/v1/user',
     session: true,
-    request: { query: UserQuery },
-    response: { status: 200, description: 'The account', schema: User },
-    problems: ['invalid_request', ...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
   },
   requireSession,
   async (c) => {
@@ -41,6 +39,9 @@ export const user = defineRoute(
 )
 
 /** OpenAPI text of `user`: only the build-time document reads it (routes/route-docs.ts). */
-export const userDocs: RouteDocs = {
+export const userDocs = (): RouteDocs => ({
   summary: 'The Plex account of the session (GetTokenDetails), or what its Plex JWT says (`from=claims`)',
-}
+  request: { query: UserQuery },
+  response: { status: 200, description: 'The account', schema: User },
+  problems: ['invalid_request', ...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
+})

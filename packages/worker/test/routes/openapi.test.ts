@@ -74,15 +74,17 @@ describe('the OpenAPI document (/openapi.json, built with the assets)', () => {
   for (const route of API_ROUTES) {
     it(`documents ${route.method} ${route.path} as its route describes it`, async () => {
       const operation = (await served()).paths[route.path]![route.method.toLowerCase()]!
-      expect(operation.summary).toBe(ROUTE_DOCS.get(route)?.summary)
+      const docs = ROUTE_DOCS.get(route)
+      if (!docs) return expect.fail(`${route.method} ${route.path} has no docs in src/routes/route-docs.ts`)
+      expect(operation.summary).toBe(docs.summary)
       expect(operation.summary, 'every route has OpenAPI text').not.toBe('')
       expect(operation.security.length > 0).toBe(route.session === true)
 
-      const ok = operation.responses[String(route.response.status)]!
-      expect(ok.description).toBe(route.response.description)
-      expect(ok.content !== undefined).toBe(route.response.schema !== undefined)
-      expect(ok.headers?.['Set-Cookie'] !== undefined).toBe(route.response.setsCookie === true)
-      for (const code of [...route.problems, 'internal_error', 'misconfigured'] as const) {
+      const ok = operation.responses[String(docs.response.status)]!
+      expect(ok.description).toBe(docs.response.description)
+      expect(ok.content !== undefined).toBe(docs.response.schema !== undefined)
+      expect(ok.headers?.['Set-Cookie'] !== undefined).toBe(docs.response.setsCookie === true)
+      for (const code of [...docs.problems, 'internal_error', 'misconfigured'] as const) {
         const status = String(PROBLEMS[code][0])
         expect(operation.responses[status]?.description, code).toContain(`\`${code}\``)
       }
@@ -90,7 +92,7 @@ describe('the OpenAPI document (/openapi.json, built with the assets)', () => {
       const parameters = operation.parameters ?? []
       const named = (name: string, where: string) => parameters.find((p) => p.name === name && p.in === where)
       expect(named('X-Session-Mode', 'header') !== undefined).toBe(route.opensSession === true)
-      const { body, params, query, headers } = route.request ?? {}
+      const { body, params, query, headers } = docs.request ?? {}
       for (const [name, entry] of Object.entries(params?.entries ?? {}))
         expect(named(name, 'path'), name).toMatchObject({ required: entry.type !== 'optional' })
       for (const [name, entry] of Object.entries(query?.entries ?? {}))
