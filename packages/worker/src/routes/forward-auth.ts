@@ -9,6 +9,7 @@ import type { Context } from 'hono'
 import { roleNow } from '../access/access.ts'
 import type { Config } from '../config.ts'
 import type { AppEnv } from '../env.ts'
+import { described } from '../http/described.ts'
 import { ProblemError } from '../http/problem.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../http/route.ts'
 import { ForwardAuthReturnQuery } from '../http/schemas.ts'
@@ -144,7 +145,11 @@ export const forwardAuthDocs = (): RouteDocs => ({
 /** OpenAPI text of `forwardAuthReturn`: only the build-time document reads it (routes/route-docs.ts). */
 export const forwardAuthReturnDocs = (): RouteDocs => ({
   summary: 'Back to the app a forward-auth sign-in came from (FORWARD_AUTH_HOSTS only)',
-  request: { query: ForwardAuthReturnQuery },
+  request: {
+    query: described(ForwardAuthReturnQuery, {
+      rd: 'Where the visitor was going: an https URL on a host in FORWARD_AUTH_HOSTS.',
+    }),
+  },
   response: { status: 302, description: 'To the app' },
   problems: ['invalid_request'],
 })

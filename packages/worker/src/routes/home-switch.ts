@@ -1,6 +1,7 @@
 import { isPlexError } from '@plex-auth/core'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env.ts'
+import { described } from '../http/described.ts'
 import { ProblemError } from '../http/problem.ts'
 import { enforceRateLimit } from '../http/rate-limit.ts'
 import { SignedInResponse } from '../http/response-schemas.ts'
@@ -174,7 +175,14 @@ export const homeSwitchDocs = (): RouteDocs => ({
     'missing or wrong `pin` is 403 `home_pin_required` (PIN attempts are limited per Home and user: 429 with Retry-After); ' +
     'switching back to an admin who has a Home PIN, or whom the Home list does not name, goes through plex.tv and its PIN; ' +
     'switching to the user the session already acts for is 400; a `uuid` outside the Home is 404 `not_found`.',
-  request: { body: { schema: HomeSwitchBody } },
+  request: {
+    body: {
+      schema: described(HomeSwitchBody, {
+        uuid: 'The `uuid` of a Home user from GET /v1/home/users (letters and digits, as Plex makes them).',
+        pin: "The Home user's 4-digit PIN, when it is `protected`. Sent to plex.tv only, never stored.",
+      }),
+    },
+  },
   response: {
     status: 201,
     description: 'Switched: a new session for the Home user',

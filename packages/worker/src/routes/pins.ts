@@ -1,4 +1,5 @@
 import { isPlexError } from '@plex-auth/core'
+import { described } from '../http/described.ts'
 import { ProblemError } from '../http/problem.ts'
 import { clientIp, enforceRateLimit } from '../http/rate-limit.ts'
 import { PinCreatedResponse, PinStatusResponse } from '../http/response-schemas.ts'
@@ -164,7 +165,14 @@ export const pollPin = defineRoute(
 /** OpenAPI text of `createPin`: only the build-time document reads it (routes/route-docs.ts). */
 export const createPinDocs = (): RouteDocs => ({
   summary: 'Start a PIN sign-in: open `authUrl` for the user, then poll GET /v1/pins/{id} with `pollToken`',
-  request: { body: { schema: PinBody, optional: true } },
+  request: {
+    body: {
+      schema: described(PinBody, {
+        forwardUrl: 'Where app.plex.tv sends the user after approving. Must be on an allowed origin.',
+      }),
+      optional: true,
+    },
+  },
   response: { status: 201, description: 'A PIN', schema: PinCreatedResponse },
   problems: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM_PROBLEMS],
 })
@@ -173,7 +181,7 @@ export const createPinDocs = (): RouteDocs => ({
 export const pollPinDocs = (): RouteDocs => ({
   summary: 'Poll a PIN: pending until the user approves, then authorized with a new session (exactly once)',
   request: {
-    params: PinParams,
+    params: described(PinParams, { id: 'The PIN id from POST /v1/pins.' }),
     headers: [{ name: 'X-Poll-Token', description: 'The `pollToken` from POST /v1/pins.', required: true }],
   },
   response: {

@@ -1,3 +1,4 @@
+import { described } from '../http/described.ts'
 import { ProblemError } from '../http/problem.ts'
 import { defineRoute, type RouteDocs } from '../http/route.ts'
 import { SessionIdParams } from '../http/schemas.ts'
@@ -33,7 +34,11 @@ export const sessionDelete = defineRoute(
 /** OpenAPI text of `sessionDelete`: only the build-time document reads it (routes/route-docs.ts). */
 export const sessionDeleteDocs = (): RouteDocs => ({
   summary: 'End one session of the account (by its `id` from GET /v1/sessions)',
-  request: { params: SessionIdParams },
+  request: {
+    params: described(SessionIdParams, {
+      id: 'The `id` of a session from GET /v1/sessions (not its token).',
+    }),
+  },
   response: {
     status: 204,
     description: 'Ended (the cookie is cleared when it was this session)',

@@ -1,3 +1,4 @@
+import { described } from '../http/described.ts'
 import { SessionsResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS } from '../http/route.ts'
 import { SessionsQuery } from '../http/schemas.ts'
@@ -53,7 +54,7 @@ export const sessionsListDocs = (): RouteDocs => ({
   description:
     `${SESSIONS_PER_PAGE} per page: pass the answer's \`cursor\` as \`?cursor=\` for the next. ` +
     "A Home user's session sees only itself.",
-  request: { query: SessionsQuery },
+  request: { query: described(SessionsQuery, { cursor: 'The `cursor` of the previous page.' }) },
   response: { status: 200, description: "The account's sessions", schema: SessionsResponse },
   problems: [...SESSION_PROBLEMS, 'invalid_request'],
 })

@@ -1,4 +1,5 @@
 import { isPlexError } from '@plex-auth/core'
+import { described } from '../http/described.ts'
 import { ProblemError } from '../http/problem.ts'
 import { clientIp, enforceRateLimit } from '../http/rate-limit.ts'
 import { SignedInResponse } from '../http/response-schemas.ts'
@@ -63,7 +64,14 @@ export const sessionsDocs = (): RouteDocs => ({
   description:
     'The worker cannot know which device the token was made for: the session makes its calls under a fresh ' +
     'client identifier, and sign-out never revokes this token.',
-  request: { body: { schema: SessionExchangeBody } },
+  request: {
+    body: {
+      schema: described(SessionExchangeBody, {
+        plexToken:
+          'A legacy plex.tv token the frontend already has (for example from its own PIN flow); not a Plex JWT.',
+      }),
+    },
+  },
   response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
   problems: [
     'not_a_member',

@@ -1,4 +1,5 @@
 import { isPlexError } from '@plex-auth/core'
+import { described } from '../http/described.ts'
 import { ProblemError } from '../http/problem.ts'
 import { clientIp, enforceRateLimit, loginKey } from '../http/rate-limit.ts'
 import { SignedInResponse } from '../http/response-schemas.ts'
@@ -100,7 +101,17 @@ export const signInDocs = (): RouteDocs => ({
     'Each sign-in is its own Plex device (a random X-Plex-Client-Identifier, named after the browser). ' +
     'Limited per client IP (/64) and login, 2FA codes per login, and failed sign-ins worker-wide (429 with Retry-After), ' +
     "so nobody can get the worker's address locked out at plex.tv. A form post needs an allowed Origin.",
-  request: { body: { schema: SignInBody, form: true } },
+  request: {
+    body: {
+      schema: described(SignInBody, {
+        login: 'Email address or username of the Plex account.',
+        password: 'Password of the Plex account. Sent to plex.tv only, never stored.',
+        rememberMe: 'Passed to plex.tv. Default false.',
+        verificationCode: 'The two-factor code, for accounts with two-factor authentication.',
+      }),
+      form: true,
+    },
+  },
   response: { status: 201, description: 'Signed in', schema: SignedInResponse, setsCookie: true },
   problems: [
     'not_a_member',

@@ -1,3 +1,4 @@
+import { described } from '../http/described.ts'
 import { defineRoute, type RouteDocs } from '../http/route.ts'
 import { SignOutBody } from '../http/schemas.ts'
 import { readBody, validate } from '../http/validation.ts'
@@ -36,7 +37,15 @@ export const signOutDocs = (): RouteDocs => ({
     'sign-ins, Home switches; best effort), so those devices leave the account\'s "Authorized Devices". With ' +
     '`everywhere: true`, every session of the account ends at once (at other Cloudflare locations within ' +
     'SESSION_CACHE_SECONDS); their tokens are revoked and their keys deleted in the background.',
-  request: { body: { schema: SignOutBody, optional: true } },
+  request: {
+    body: {
+      schema: described(SignOutBody, {
+        everywhere:
+          '`true` ends every session of the account at once, not only this one (their tokens are revoked in the background).',
+      }),
+      optional: true,
+    },
+  },
   response: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
   problems: ['invalid_request', 'unsupported_media_type', 'origin_not_allowed', 'unauthenticated'],
 })

@@ -1,4 +1,5 @@
 import { isPlexError } from '@plex-auth/core'
+import { described, SERVER_FIELD } from '../http/described.ts'
 import { SourceConnectionResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
 import { SourceConnectionQuery } from '../http/schemas.ts'
@@ -63,7 +64,13 @@ export const sourceConnectionDocs = (): RouteDocs => ({
   description:
     "Passes through the source's `accessToken`: handing it to the caller is this operation's purpose. " +
     'Never the long-lived token the worker called the server with.',
-  request: { query: SourceConnectionQuery },
+  request: {
+    query: described(SourceConnectionQuery, {
+      source: '`server://<clientIdentifier>` or `provider://<providerIdentifier>`.',
+      server: SERVER_FIELD,
+      refresh: 'Ask the server to refresh.',
+    }),
+  },
   response: { status: 200, description: 'Connection information', schema: SourceConnectionResponse },
   problems: [
     'invalid_request',

@@ -1,3 +1,4 @@
+import { described, SERVER_FIELD } from '../http/described.ts'
 import { TransientTokenResponse } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
 import { TransientTokenBody } from '../http/schemas.ts'
@@ -32,7 +33,17 @@ export const transientTokenDocs = (): RouteDocs => ({
     'The token lives up to 48 hours at the server (until it restarts), whatever the worker does: sign-out ' +
     'does not end a transient token already handed out. The account token goes only to servers the account owns; ' +
     'a shared server is called with its own access token.',
-  request: { body: { schema: TransientTokenBody, optional: true } },
+  request: {
+    body: {
+      schema: described(TransientTokenBody, {
+        type: 'The only type Plex has.',
+        scope: 'The only scope Plex has.',
+        server: SERVER_FIELD,
+        fresh: 'Ignore (and replace) the cached token.',
+      }),
+      optional: true,
+    },
+  },
   response: { status: 200, description: 'A transient token', schema: TransientTokenResponse },
   problems: [
     'invalid_request',

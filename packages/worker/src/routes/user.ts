@@ -1,4 +1,5 @@
 import { isPlexError } from '@plex-auth/core'
+import { described } from '../http/described.ts'
 import { User } from '../http/response-schemas.ts'
 import { defineRoute, type RouteDocs, SESSION_PROBLEMS, UPSTREAM_PROBLEMS } from '../http/route.ts'
 import { UserQuery } from '../http/schemas.ts'
@@ -41,7 +42,15 @@ export const user = defineRoute(
 /** OpenAPI text of `user`: only the build-time document reads it (routes/route-docs.ts). */
 export const userDocs = (): RouteDocs => ({
   summary: 'The Plex account of the session (GetTokenDetails), or what its Plex JWT says (`from=claims`)',
-  request: { query: UserQuery },
+  request: {
+    query: described(UserQuery, {
+      from:
+        '`plex` (default): the whole account from plex.tv, which also checks the token is still alive. `claims`: for a ' +
+        'Plex JWT session, answered from the verified claims of its JWT without calling plex.tv: only `id`, `uuid`, ' +
+        '`username`, `email`, `friendlyName` and `title`, and a token revoked at plex.tv is not noticed until its ' +
+        'JWT expires (7 days at most). A legacy session always asks plex.tv.',
+    }),
+  },
   response: { status: 200, description: 'The account', schema: User },
   problems: ['invalid_request', ...SESSION_PROBLEMS, ...UPSTREAM_PROBLEMS],
 })
