@@ -1,9 +1,8 @@
 import type { MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { Hono } from 'hono/tiny'
 import { type Config, configFor } from './config.ts'
 import type { AppEnv } from './env.ts'
-import { handleError, ProblemError, problemResponse } from './http/problem.ts'
+import { handleError, ProblemError } from './http/problem.ts'
 import { anyOrigin, handleNotFound, methodsFor } from './http/route-table.ts'
 import { cors, noStore, rejectForeignOrigins, secureHeaders } from './http/security.ts'
 import { createPlex } from './plex/plex.ts'
@@ -19,9 +18,6 @@ export interface AppDeps {
   /** The clock, ms since the epoch. Default Date.now. */
   now?: () => number
 }
-
-/** Request bodies above this are refused with 413 (none of ours needs more than a few hundred bytes). */
-export const MAX_BODY_BYTES = 16 * 1024
 
 /**
  * Builds the worker's Hono app.
@@ -79,13 +75,6 @@ export function createApp(deps: AppDeps = {}): Hono<AppEnv> {
   // OpenID Connect discovery lives at the issuer's root (oidc/).
   app.use('/.well-known/*', withContext)
   app.use('/v1/*', cors(methodsFor))
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => problemResponse('payload_too_large', 'The body is larger than 16 KB.'),
-    }),
-  )
   app.use('/v1/*', rejectForeignOrigins(anyOrigin))
 
   for (const route of ROUTES) app.route('/', route.app)

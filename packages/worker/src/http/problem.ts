@@ -197,7 +197,6 @@ export function handleError(error: unknown, c: Context): Response {
     return problemFromError(problem)
   }
   if (error instanceof HTTPException) {
-    if (error.status === 413) return problemResponse('payload_too_large', 'The body is larger than 16 KB.')
     if (error.status === 400) return problemResponse('invalid_request', 'The request is invalid.')
   }
   logError(c, error, 'internal_error')

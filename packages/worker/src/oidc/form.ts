@@ -1,5 +1,6 @@
 /** The form of a back-channel OAuth request, or the OAuth error for one that is not a proper form. */
 import type { Context } from 'hono'
+import { readBodyText } from '../http/validation.ts'
 import { oauthError } from './errors.ts'
 
 /**
@@ -10,7 +11,7 @@ export async function readOAuthForm(c: Context): Promise<Record<string, string> 
   if (type !== 'application/x-www-form-urlencoded')
     return oauthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded.')
   const out: Record<string, string> = {}
-  for (const [name, value] of new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()))) {
+  for (const [name, value] of new URLSearchParams(await readBodyText(c))) {
     if (name in out) return oauthError(400, 'invalid_request', 'A parameter was sent more than once.')
     if (value !== '') out[name] = value
   }

@@ -436,6 +436,31 @@ describe('the token endpoint', () => {
     expect(await (await redeem(d.code, d.verifier)).json()).toMatchObject({ error: 'invalid_grant' })
   })
 
+  it('a form past 16 KB is refused (413) before it is read whole, streamed or declared', async () => {
+    const h = oidcHarness()
+    const declared = await tokenRequest(
+      h,
+      { grant_type: 'authorization_code', code: 'x'.repeat(17 * 1024) },
+      basic('grafana', SECRET),
+    )
+    expect(declared.status).toBe(413)
+    let pulled = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++
+        controller.enqueue(new TextEncoder().encode(`a${'b'.repeat(1023)}&`))
+      },
+    })
+    const streamed = await h.request(`${ISSUER}/v1/oidc/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...basic('grafana', SECRET) },
+      body: endless,
+    })
+    expect(streamed.status).toBe(413)
+    // An endless body: the worker stopped reading just past the limit.
+    expect(pulled).toBeLessThan(40)
+  })
+
   it('refresh tokens rotate; a replayed one revokes the whole family', async () => {
     const h = oidcHarness()
     const config = await discover(h)
