@@ -257,6 +257,8 @@ function checkedClaims(payload: Uint8Array, clientIdentifier: string | undefined
     throw invalidToken('the claims are not those of a Plex JWT')
   }
   const result = v.safeParse(claimsSchema, json)
+  // valibot takes an array for an object; a JWT's claims are a JSON object (RFC 7519 §7.2).
+  if (Array.isArray(json)) throw invalidToken('the claims are not those of a Plex JWT')
   if (!result.success) {
     const claim = v.getDotPath(result.issues[0])
     throw invalidToken(
