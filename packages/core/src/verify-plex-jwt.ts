@@ -51,6 +51,8 @@ export interface PlexJwtClaims {
   aud: string | string[]
   iat: number
   exp: number
+  /** Not before: not among the claims Plex documents; checked when present. */
+  nbf?: number
   nonce?: string
   /** The `kid` of the device key the token was issued to. */
   thumbprint?: string
@@ -256,9 +258,9 @@ function checkedClaims(payload: Uint8Array, clientIdentifier: string | undefined
   } catch {
     throw invalidToken('the claims are not those of a Plex JWT')
   }
-  const result = v.safeParse(claimsSchema, json)
   // valibot takes an array for an object; a JWT's claims are a JSON object (RFC 7519 §7.2).
   if (Array.isArray(json)) throw invalidToken('the claims are not those of a Plex JWT')
+  const result = v.safeParse(claimsSchema, json)
   if (!result.success) {
     const claim = v.getDotPath(result.issues[0])
     throw invalidToken(
@@ -274,7 +276,7 @@ function checkedClaims(payload: Uint8Array, clientIdentifier: string | undefined
   }
   const now = Date.now() / 1000
   const tolerance = PLEX_JWT_CLOCK_TOLERANCE_SECONDS
-  if (claims.nbf !== undefined && (claims.nbf as number) > now + tolerance) {
+  if (claims.nbf !== undefined && claims.nbf > now + tolerance) {
     throw invalidToken('the nbf claim is not valid')
   }
   if (claims.exp <= now - tolerance) throw invalidToken('the token has expired')
