@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose'
+import { base64url } from 'jose'
 import * as v from 'valibot'
 import { PlexError } from './errors.ts'
 import { type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
@@ -37,6 +37,8 @@ export interface RefreshedPlexJwt {
 const nonceSchema = v.looseObject({ nonce: v.pipe(v.string(), v.nonEmpty()) })
 // Quirk: the one snake_case field of Plex's JSON API.
 const tokenSchema = v.looseObject({ auth_token: v.pipe(v.string(), v.nonEmpty()) })
+// Seconds that a Date can hold (±8.64e15 ms): a larger exp would crash toISOString.
+const expiringClaims = v.looseObject({ exp: v.pipe(v.number(), v.minValue(0), v.maxValue(8.64e12)) })
 
 /**
  * A new Plex JWT for a device key (GET {clientsUrl}/api/v2/auth/nonce, then POST /api/v2/auth/token with a
@@ -79,17 +81,22 @@ export async function refreshPlexJwt(
  * the caller when to refresh. Verify the token itself with verifyPlexJwt before trusting its claims.
  */
 function expiresAtOf(token: string, { response, label }: PlexExchange): string {
-  let exp: unknown
+  // The payload of a compact JWS (header.payload.signature): base64url JSON, parsed by a schema. jose's
+  // decodeJwt does the same for one more check we do not need here (a JWE's five parts).
+  const parts = token.split('.')
+  let claims: unknown
   try {
-    exp = decodeJwt(token).exp
+    claims =
+      parts.length === 3 ? JSON.parse(new TextDecoder().decode(base64url.decode(parts[1]!))) : undefined
   } catch {
-    exp = undefined
+    claims = undefined
   }
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+  const result = v.safeParse(expiringClaims, claims)
+  if (!result.success) {
     throw new PlexError('invalid_response', `${label}: auth_token is not a JWT with an exp`, {
       status: response.status,
       response,
     })
   }
-  return new Date(exp * 1000).toISOString()
+  return new Date(result.output.exp * 1000).toISOString()
 }

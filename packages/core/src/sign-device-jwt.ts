@@ -1,4 +1,4 @@
-import { importJWK, SignJWT } from 'jose'
+import { CompactSign, importJWK } from 'jose'
 import { type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
 import { invalidInput } from './options.ts'
 
@@ -39,14 +39,17 @@ export async function signDeviceJwt(options: SignDeviceJwtOptions): Promise<stri
   const deviceKey = readDeviceKey(options.deviceKey)
   const key = await importJWK(deviceKey.privateJwk, 'EdDSA')
   const iat = Math.floor(Date.now() / 1000)
-  return new SignJWT({
+  // jose's CompactSign over the claims as JSON: the bytes SignJWT would sign, without its claims builder
+  // (about 0.8 KB gzipped of the worker's budget). The claims are all set here, `iat` and `exp` whole seconds.
+  const claims = {
     aud: 'plex.tv',
     iss: clientIdentifier,
     iat,
     exp: iat + DEVICE_JWT_LIFETIME_SECONDS,
     ...(nonce === undefined ? {} : { nonce }),
     ...(scope === undefined ? {} : { scope }),
-  })
+  }
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ kid: deviceKey.kid, alg: 'EdDSA', typ: 'JWT' })
     .sign(key)
 }

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, importJWK } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { generateDeviceKey } from '../src/generate-device-key.ts'
+import { ed25519Thumbprint, generateDeviceKey } from '../src/generate-device-key.ts'
 import { createPin, createPlexClient, type PlexDeviceKey } from '../src/index.ts'
 import { CLIENT_ID, everythingPrintable, plexErrorOf, setup } from './helpers.ts'
 
@@ -62,5 +62,14 @@ describe('generateDeviceKey', () => {
       expect(everythingPrintable(error)).not.toContain(key.privateJwk.d)
     }
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('kid: the RFC 7638 thumbprint, as RFC 8037 (appendix A.3) computes it for its example key, and as jose does', async () => {
+    const rfc8037 = { kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' } as const
+    expect(await ed25519Thumbprint(rfc8037)).toBe('kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k')
+    for (let i = 0; i < 20; i++) {
+      const { kid, publicJwk } = await generateDeviceKey()
+      expect(kid).toBe(await calculateJwkThumbprint(publicJwk, 'sha256'))
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { decodeJwt, importJWK, jwtVerify } from 'jose'
+import { base64url, decodeJwt, importJWK, jwtVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
   createPlexClient,
@@ -156,5 +156,33 @@ describe('refreshPlexJwt', () => {
     fake.requests.length = 0
     await plexErrorOf(refreshPlexJwt({ ...options, deviceKey: { kid: 'k' } as never }), 'invalid_input')
     expect(fake.requests).toHaveLength(0)
+  })
+
+  it('invalid_response, never a crash, for an exp that is a string, not a date, or in a payload that is not JSON', async () => {
+    const world = setup()
+    const { fake, options } = world
+    const deviceKey = await registeredKey(world)
+    const jwtWith = (payload: string): string =>
+      `${base64url.encode('{"alg":"EdDSA"}')}.${base64url.encode(payload)}.c2ln`
+    const tokens = [
+      jwtWith('{"exp":"1767225600"}'),
+      jwtWith('{"exp":1e300}'),
+      jwtWith('{"exp":-1}'),
+      jwtWith('[1767225600]'),
+      jwtWith('not json'),
+      `${base64url.encode('{"alg":"EdDSA"}')}.%%%.c2ln`,
+      `${jwtWith('{"exp":1767225600}')}.extra.part`,
+    ]
+    for (const token of tokens) {
+      fake.inject({
+        kind: 'status',
+        status: 200,
+        times: 1,
+        path: '/api/v2/auth/token',
+        body: { auth_token: token },
+      })
+      const error = await plexErrorOf(refreshPlexJwt({ ...options, deviceKey }), 'invalid_response')
+      expect(error.message).toBe('POST /api/v2/auth/token: auth_token is not a JWT with an exp')
+    }
   })
 })

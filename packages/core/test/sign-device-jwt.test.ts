@@ -1,5 +1,5 @@
-import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose'
+import { describe, expect, it, vi } from 'vitest'
 import { createPlexClient, generateDeviceKey, signDeviceJwt } from '../src/index.ts'
 import { CLIENT_ID, plexErrorOf } from './helpers.ts'
 
@@ -48,5 +48,32 @@ describe('signDeviceJwt', () => {
       signDeviceJwt({ clientIdentifier: 'c', deviceKey: { ...deviceKey, privateJwk: undefined as never } }),
       'invalid_input',
     )
+  })
+
+  it('signs the very bytes jose’s SignJWT signed before (Ed25519 is deterministic): same header, same claims', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_767_225_600_500 })
+    try {
+      const deviceKey = await generateDeviceKey()
+      const jwt = await signDeviceJwt({
+        clientIdentifier: CLIENT_ID,
+        deviceKey,
+        nonce: 'n',
+        scope: 'username',
+      })
+      const iat = 1_767_225_600
+      const viaSignJwt = await new SignJWT({
+        aud: 'plex.tv',
+        iss: CLIENT_ID,
+        iat,
+        exp: iat + 300,
+        nonce: 'n',
+        scope: 'username',
+      })
+        .setProtectedHeader({ kid: deviceKey.kid, alg: 'EdDSA', typ: 'JWT' })
+        .sign(await importJWK(deviceKey.privateJwk, 'EdDSA'))
+      expect(jwt).toBe(viaSignJwt)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -296,4 +296,200 @@ describe('verifyPlexJwt', () => {
     const error = await plexErrorOf(verifyPlexJwt({ jwks, token: await plexJwt() }), 'invalid_token')
     expect(error.message).toBe('verifyPlexJwt: the token does not verify')
   })
+
+  describe('each claim rule, and what an attacker would try (reviewed as one): invalid_token, the reason named', () => {
+    const jwks: PlexJwks = { keys: [{ ...DEFAULT_SIGNING_KEY.publicJwk, kid: DEFAULT_SIGNING_KEY.kid }] }
+    const options = { clientIdentifier: CLIENT_ID, jwks }
+    /**
+     * A token with this exact header and payload text, signed with plex.tv’s key by WebCrypto itself: jose
+     * would refuse to sign some of these headers. `encoded: false` leaves the payload as it is (RFC 7797).
+     */
+    async function signedRaw(
+      json: string,
+      header: Record<string, unknown> = {},
+      { encoded = true } = {},
+    ): Promise<string> {
+      const head = base64url(
+        JSON.stringify({ kid: DEFAULT_SIGNING_KEY.kid, alg: 'EdDSA', typ: 'JWT', ...header }),
+      )
+      const body = encoded ? base64url(json) : json
+      const key = await importJWK(DEFAULT_SIGNING_KEY.privateJwk, 'EdDSA')
+      const signature = new Uint8Array(
+        await crypto.subtle.sign('Ed25519', key as CryptoKey, new TextEncoder().encode(`${head}.${body}`)),
+      )
+      return `${head}.${body}.${base64url(String.fromCharCode(...signature))}`
+    }
+    const reasonFor = async (token: string, jwksOf: PlexJwks = jwks): Promise<string> =>
+      (
+        await plexErrorOf(
+          verifyPlexJwt({ clientIdentifier: CLIENT_ID, jwks: jwksOf, token }),
+          'invalid_token',
+        )
+      ).message
+    const claimsJson = (extra: string): string =>
+      `{"iss":"plex.tv","aud":["${CLIENT_ID}"],"iat":${now()},${extra},"user":{"id":1,"uuid":"u1"}}`
+
+    it('exp, nbf and iat at the edge of the 30 s tolerance (whole seconds, as jose counted them)', async () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: 1_767_225_600_999 })
+      const t = 1_767_225_600
+      await verifyPlexJwt({ ...options, token: await plexJwt({ iat: t - 60, exp: t - 29 }) })
+      expect(await reasonFor(await plexJwt({ iat: t - 60, exp: t - 30 }))).toBe(
+        'verifyPlexJwt: the token has expired',
+      )
+      await verifyPlexJwt({ ...options, token: await plexJwt({ iat: t, exp: t + 60, nbf: t + 30 }) })
+      expect(await reasonFor(await plexJwt({ iat: t, exp: t + 60, nbf: t + 31 }))).toBe(
+        'verifyPlexJwt: the nbf claim is not valid',
+      )
+      await verifyPlexJwt({ ...options, token: await plexJwt({ iat: t + 30, exp: t + 60 }) })
+      expect(await reasonFor(await plexJwt({ iat: t + 31, exp: t + 60 }))).toBe(
+        'verifyPlexJwt: the token is issued in the future',
+      )
+    })
+
+    const claimCases: [string, () => Promise<string>, string][] = [
+      [
+        'not yet valid (nbf an hour ahead)',
+        () => plexJwt({ nbf: now() + 3600 }),
+        'the nbf claim is not valid',
+      ],
+      [
+        'exp as a string',
+        () => plexJwt({ exp: String(now() + 3600) as never }),
+        'the exp claim is not valid',
+      ],
+      [
+        'exp that never comes (1e999 is Infinity)',
+        () => signedRaw(claimsJson('"exp":1e999')),
+        'the exp claim is not valid',
+      ],
+      ['iat as a string', () => plexJwt({ iat: String(now()) as never }), 'the iat claim is not valid'],
+      ['no iat', () => plexJwt({ iat: undefined }), 'the iat claim is not valid'],
+      ['nbf as a string', () => plexJwt({ nbf: 'now' as never }), 'the nbf claim is not valid'],
+      ['no aud', () => plexJwt({ aud: undefined }), 'the aud claim is not valid'],
+      ['aud a number', () => plexJwt({ aud: 42 as never }), 'the aud claim is not valid'],
+      [
+        'aud a string naming someone else',
+        () => plexJwt({ aud: 'someone-else' }),
+        'the aud claim is not valid',
+      ],
+      ['an empty aud list', () => plexJwt({ aud: [] }), 'the aud claim is not valid'],
+      ['no iss', () => plexJwt({ iss: undefined }), 'the iss claim is not valid'],
+      ['iss in another case', () => plexJwt({ iss: 'Plex.tv' }), 'the iss claim is not valid'],
+      [
+        'a payload that is JSON but not an object',
+        () => signedRaw('["plex.tv"]'),
+        'the claims are not those of a Plex JWT',
+      ],
+      ['a payload that is not JSON', () => signedRaw('plex.tv'), 'the claims are not those of a Plex JWT'],
+      ['a user without a uuid', () => plexJwt({ user: { id: 1 } }), 'the claims are not those of a Plex JWT'],
+    ]
+    for (const [name, make, reason] of claimCases) {
+      it(name, async () => {
+        expect(await reasonFor(await make())).toBe(`verifyPlexJwt: ${reason}`)
+      })
+    }
+
+    const headerCases: [string, () => Promise<string>, string][] = [
+      [
+        'alg RS256 (another family)',
+        () => signedRaw(claimsJson(`"exp":${now() + 60}`), { alg: 'RS256' }),
+        'EdDSA',
+      ],
+      ['no alg', () => signedRaw(claimsJson(`"exp":${now() + 60}`), { alg: undefined }), 'not a valid JWT'],
+      ['a kid that is not a string', () => plexJwt({}, { kid: 7 }), 'not a valid JWT'],
+      [
+        'an unencoded payload (b64: false), signed by plex.tv’s key',
+        () => signedRaw(claimsJson(`"exp":${now() + 60}`), { b64: false, crit: ['b64'] }, { encoded: false }),
+        'not a valid JWT',
+      ],
+      [
+        'a critical extension nobody knows',
+        () => signedRaw(claimsJson(`"exp":${now() + 60}`), { crit: ['exp'], exp: 1 }),
+        'not a valid JWT',
+      ],
+      ['five parts (a JWE)', async () => `${await plexJwt()}.e30.e30`, 'not a valid JWT'],
+      [
+        'a header that is not JSON',
+        async () => `bm90IGpzb24.${(await plexJwt()).split('.')[1]}.c2ln`,
+        'not a valid JWT',
+      ],
+      [
+        'a signature that is not base64url',
+        async () => `${(await plexJwt()).slice(0, -4)}%%%%`,
+        'not a valid JWT',
+      ],
+      ['an empty signature', async () => (await plexJwt()).replace(/[^.]+$/, ''), 'signature'],
+    ]
+    for (const [name, make, reason] of headerCases) {
+      it(name, async () => {
+        expect(await reasonFor(await make())).toMatch(reason)
+      })
+    }
+
+    it('a huge token is refused before it is decoded, and costs no request', async () => {
+      const { fake } = setup()
+      const [header, payload, signature] = (await plexJwt({ padding: 'x'.repeat(20_000) })).split('.')
+      const huge = `${header}.${payload}.${signature}`
+      const error = await plexErrorOf(
+        verifyPlexJwt({ clientIdentifier: CLIENT_ID, fetch: fake.fetch, token: huge }),
+        'invalid_token',
+      )
+      expect(error.message).toBe('verifyPlexJwt: the token is too long to be a Plex JWT')
+      expect(fake.requests).toHaveLength(0)
+    })
+
+    it('a JWKS with two usable keys under one kid: ambiguous, refused even when one of them signed', async () => {
+      const stranger = await generateDeviceKey()
+      const twoUnderOneKid: PlexJwks = {
+        keys: [...jwks.keys, { ...stranger.publicJwk, kid: DEFAULT_SIGNING_KEY.kid }],
+      }
+      expect(await reasonFor(await plexJwt(), twoUnderOneKid)).toMatch(/no key of plex\.tv/)
+      // Without a kid, any usable key may match: one key verifies, two are ambiguous.
+      const noKid = await plexJwt({}, { kid: undefined })
+      await verifyPlexJwt({ ...options, token: noKid })
+      expect(await reasonFor(noKid, { keys: [...jwks.keys, { ...stranger.publicJwk }] })).toMatch(
+        /no key of plex\.tv/,
+      )
+    })
+
+    it('keys jose’s JWKS would not use are not used: another curve, use enc, key_ops without verify, another alg', async () => {
+      const plexKey = jwks.keys[0]!
+      for (const unusable of [
+        { ...plexKey, crv: 'X25519' },
+        { ...plexKey, use: 'enc' },
+        { ...plexKey, key_ops: ['sign'] },
+        { ...plexKey, alg: 'RS256' },
+        { kty: 'RSA', kid: plexKey.kid, n: 'AQAB', e: 'AQAB' },
+      ]) {
+        expect(await reasonFor(await plexJwt(), { keys: [unusable] })).toMatch(/no key of plex\.tv/)
+      }
+      // Beside an RSA key under the same kid, the Ed25519 one is the only candidate, and verifies.
+      await verifyPlexJwt({
+        ...options,
+        jwks: { keys: [{ kty: 'RSA', kid: plexKey.kid, n: 'AQAB', e: 'AQAB' }, plexKey] },
+        token: await plexJwt(),
+      })
+    })
+
+    it('a private key published in the set is refused, never used', async () => {
+      const leaked: PlexJwks = { keys: [{ ...DEFAULT_SIGNING_KEY.privateJwk, kid: DEFAULT_SIGNING_KEY.kid }] }
+      expect(await reasonFor(await plexJwt(), leaked)).toBe('verifyPlexJwt: the token does not verify')
+    })
+
+    it('kid injection: __proto__, constructor and a 4 KB kid match no key and cost at most one fetch', async () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+      const { fake } = setup()
+      const fetchOptions = { clientIdentifier: CLIENT_ID, fetch: fake.fetch }
+      await verifyPlexJwt({ ...fetchOptions, token: await plexJwt() })
+      vi.advanceTimersByTime(30_000)
+      for (const kid of ['__proto__', 'constructor', 'k'.repeat(4096)]) {
+        const error = await plexErrorOf(
+          verifyPlexJwt({ ...fetchOptions, token: await plexJwt({}, { kid }) }),
+          'invalid_token',
+        )
+        expect(error.message).toMatch(/no key of plex\.tv/)
+      }
+      expect(fake.requests.filter((r) => r.url === KEYS_URL)).toHaveLength(2)
+    })
+  })
 })

@@ -4,21 +4,17 @@
  * published in the JWKS, so a rotation is: add the new key first, keep the old one published until the
  * tokens it signed have expired (OIDC_ACCESS_TOKEN_TTL_SECONDS), then drop it.
  *
+ * jose is the JWS signer and verifier only (CompactSign, compactVerify, importJWK): WebCrypto makes and
+ * exports keys, valibot parses claims, which keeps jose's JWT and JWKS layers out of the bundle.
+ *
  * Without OIDC_SIGNING_KEYS the worker makes a key on first use. Two isolates may do so at the same
  * moment, and KV cannot say which write came first; so each offers its key to one Durable Object
  * (OidcGrants, instance `signing-key`), which keeps the first it is offered and hands that one to every
  * later caller: all isolates converge on one key before any token is signed. The key is sealed (AES-GCM,
  * TOKEN_ENCRYPTION_KEY) in KV (`oidc:signing-key`, STORAGE.md) and in that object.
  */
-import {
-  calculateJwkThumbprint,
-  compactVerify,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type JWK,
-  SignJWT,
-} from 'jose'
+import { base64url, CompactSign, compactVerify, importJWK, type JWK } from 'jose'
+import * as v from 'valibot'
 import type { OidcConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import type { SessionStore } from '../sessions/session-store.ts'
@@ -34,22 +30,43 @@ export interface SigningKey {
 
 /** Imports private RSA JWKs; a key that does not import is `misconfigured` naming the setting. */
 export async function importSigningKeys(jwks: readonly PrivateRsaJwk[]): Promise<SigningKey[]> {
+  let keys: SigningKey[]
   try {
-    return await Promise.all(jwks.map((jwk) => importSigningKey(jwk)))
+    keys = await Promise.all(jwks.map((jwk) => importSigningKey(jwk)))
   } catch {
     throw new ProblemError(
       'misconfigured',
       'The worker is misconfigured: invalid OIDC_SIGNING_KEYS (a key does not import as an RS256 private key).',
     )
   }
+  // Two keys under one kid: a relying party could not tell which verifies a token.
+  if (new Set(keys.map((key) => key.kid)).size !== keys.length) {
+    throw new ProblemError(
+      'misconfigured',
+      'The worker is misconfigured: invalid OIDC_SIGNING_KEYS (two keys have the same kid).',
+    )
+  }
+  return keys
 }
 
 async function importSigningKey(jwk: JWK): Promise<SigningKey> {
   const privateKey = (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey
   // Only the public fields, named one by one: no private field can reach the JWKS.
   const publicJwk: JWK = { kty: 'RSA', n: jwk.n, e: jwk.e }
-  const kid = jwk.kid ?? (await calculateJwkThumbprint(publicJwk))
+  const kid = jwk.kid ?? (await rsaThumbprint(jwk))
   return { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig' } }
+}
+
+/**
+ * The RFC 7638 thumbprint of an RSA public key: SHA-256 of its required members (e, kty, n) as JSON in that
+ * lexicographic order without whitespace. Written out rather than jose's calculateJwkThumbprint, which
+ * handles every key type for about 0.6 KB gzipped: `n` and `e` are base64url strings WebCrypto has just
+ * imported, so `JSON.stringify` of the three members is the canonical form. It is only the `kid` that
+ * picks a key of the JWKS; the signature is what is verified. Tested against jose and RFC 7638's example.
+ */
+export async function rsaThumbprint({ n, e }: { n?: string; e?: string }): Promise<string> {
+  const canonical = new TextEncoder().encode(JSON.stringify({ e, kty: 'RSA', n }))
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', canonical)))
 }
 
 /** The generated key of each KV namespace, once this isolate has it. */
@@ -66,8 +83,22 @@ export function signingKeysOf(oidc: OidcConfig, kv: KVNamespace, store: SessionS
     keys = (async () => {
       const jwk = await store.oidcSigningKey({
         generate: async () => {
-          const pair = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true })
-          return (await exportJWK(pair.privateKey)) as JsonWebKey
+          const pair = (await crypto.subtle.generateKey(
+            {
+              name: 'RSASSA-PKCS1-v1_5',
+              modulusLength: 2048,
+              publicExponent: new Uint8Array([1, 0, 1]),
+              hash: 'SHA-256',
+            },
+            true,
+            ['sign', 'verify'],
+          )) as CryptoKeyPair
+          // The key members only, as stored before: its alg is set when it is imported.
+          const { kty, n, e, d, p, q, dp, dq, qi } = (await crypto.subtle.exportKey(
+            'jwk',
+            pair.privateKey,
+          )) as JsonWebKey
+          return { kty, n, e, d, p, q, dp, dq, qi }
         },
         claim: (sealed, replacing) =>
           oidc.grants.get(oidc.grants.idFromName('signing-key')).claimSigningKey(sealed, replacing),
@@ -81,35 +112,47 @@ export function signingKeysOf(oidc: OidcConfig, kv: KVNamespace, store: SessionS
   return keys
 }
 
-/** Signs an ID token with the first key: RS256, its `kid` in the header. */
+/**
+ * Signs an ID token with the first key: RS256, its `kid` in the header. jose's CompactSign over the claims
+ * as JSON, the bytes SignJWT would sign, without its claims builder: every claim is set by the caller.
+ */
 export function signIdToken(key: SigningKey, claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT(claims)
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
     .sign(key.privateKey)
 }
 
+/** The claims the end-session endpoint relies on; the rest is kept, unchecked. */
+const IdTokenHint = v.looseObject({ iss: v.string(), aud: v.string(), sub: v.string() })
+export type IdTokenHint = v.InferOutput<typeof IdTokenHint>
+
+/** An ID token this provider signed is about 1 KB; a longer hint is refused before it is decoded. */
+const MAX_ID_TOKEN_LENGTH = 8192
+
 /**
  * The claims of an ID token this worker signed with one of `keys` (RS256 only: a token naming another
- * `alg`, such as HS256 keyed with the public key, is refused), from `issuer`. Expiry is not checked: an
- * `id_token_hint` at sign-out is often an old token.
+ * `alg`, such as HS256 keyed with the public key, is refused), from `issuer`, for one client (`aud` a
+ * string, as this provider issues it), about someone (`sub`). Expiry is not checked: an `id_token_hint`
+ * at sign-out is often an old token.
  */
 export async function verifiedIdToken(
   keys: readonly SigningKey[],
   token: string,
   issuer: string,
-): Promise<Record<string, unknown> | undefined> {
+): Promise<IdTokenHint | undefined> {
+  if (token.length > MAX_ID_TOKEN_LENGTH) return undefined
   try {
     const { payload } = await compactVerify(
       token,
       async (header) => {
         const key = keys.find((k) => k.kid === header.kid)
-        if (!key || header.alg !== 'RS256') throw new Error('unknown key')
+        if (!key || header.b64 === false) throw new Error('unknown key')
         return (await importJWK(key.publicJwk, 'RS256')) as CryptoKey
       },
       { algorithms: ['RS256'] },
     )
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>
-    return claims && typeof claims === 'object' && claims.iss === issuer ? claims : undefined
+    const claims = v.parse(IdTokenHint, JSON.parse(new TextDecoder().decode(payload)))
+    return claims.iss === issuer ? claims : undefined
   } catch {
     return undefined
   }
