@@ -103,3 +103,14 @@ export async function ed25519Thumbprint({ x }: PlexPublicJwk): Promise<string> {
     new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical))),
   )
 }
+
+/**
+ * An Ed25519 JWK as a CryptoKey, by WebCrypto: the private key to sign with, or a public one to verify.
+ * Only the key members are passed (`x`, and `d` for a private key): runtimes differ on `alg`, `use` and
+ * `key_ops`, which jose's importJWK drops too, and WebCrypto itself refuses a key that is not Ed25519.
+ */
+export function importEd25519(jwk: { x?: unknown; d?: unknown }, use: 'sign' | 'verify'): Promise<CryptoKey> {
+  const { x, d } = jwk
+  const members = use === 'sign' ? { kty: 'OKP', crv: 'Ed25519', x, d } : { kty: 'OKP', crv: 'Ed25519', x }
+  return crypto.subtle.importKey('jwk', members as JsonWebKey, { name: 'Ed25519' }, false, [use])
+}

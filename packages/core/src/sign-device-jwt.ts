@@ -1,5 +1,5 @@
-import { CompactSign, importJWK } from 'jose'
-import { type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
+import { CompactSign } from 'jose'
+import { importEd25519, type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
 import { invalidInput } from './options.ts'
 
 /** What {@link signDeviceJwt} takes. */
@@ -37,7 +37,7 @@ export async function signDeviceJwt(options: SignDeviceJwtOptions): Promise<stri
   if (nonce !== undefined && (typeof nonce !== 'string' || nonce === '')) throw invalidInput('nonce is empty')
   if (scope !== undefined && (typeof scope !== 'string' || scope === '')) throw invalidInput('scope is empty')
   const deviceKey = readDeviceKey(options.deviceKey)
-  const key = await importJWK(deviceKey.privateJwk, 'EdDSA')
+  const key = await importEd25519(deviceKey.privateJwk, 'sign')
   const iat = Math.floor(Date.now() / 1000)
   // jose's CompactSign over the claims as JSON: the bytes SignJWT would sign, without its claims builder
   // (about 0.8 KB gzipped of the worker's budget). The claims are all set here, `iat` and `exp` whole seconds.

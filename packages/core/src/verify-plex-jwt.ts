@@ -1,7 +1,7 @@
-import { compactVerify, importJWK } from 'jose'
+import { compactVerify } from 'jose'
 import * as v from 'valibot'
 import { PlexError } from './errors.ts'
-import { type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
+import { importEd25519, type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
 import { plexRequest, readJson } from './http.ts'
 import {
   DEFAULT_CLIENTS_URL,
@@ -140,7 +140,7 @@ const ed25519VerifyingKey = v.looseObject({
 /**
  * The key of `jwks` for a token naming `kid` (any key when it names none): exactly one usable key must
  * match, else no key signed it (two keys under one kid are ambiguous, never tried in turn). Each key is
- * imported once, by jose's importJWK; a key WebCrypto refuses fails the token, not the set.
+ * imported once, by WebCrypto; a key WebCrypto refuses fails the token, not the set.
  */
 function keySetOf(jwks: PlexJwks): KeyForKid {
   const usable = jwks.keys.filter((key) => v.is(ed25519VerifyingKey, key))
@@ -151,11 +151,11 @@ function keySetOf(jwks: PlexJwks): KeyForKid {
     if (jwk === undefined || candidates.length > 1) throw invalidToken('no key of plex.tv signed this token')
     let key = imported.get(jwk)
     if (key === undefined) {
-      key = importJWK(jwk, 'EdDSA').then((imported) => {
-        // A set publishes public keys; a private one there is a mistake nobody should build on.
-        if ((imported as CryptoKey).type !== 'public') throw new TypeError('not a public key')
-        return imported as CryptoKey
-      })
+      // A set publishes public keys; a private one there is a mistake nobody should build on.
+      key =
+        'd' in jwk
+          ? Promise.reject(new TypeError('not a public key'))
+          : importEd25519(jwk as { x?: unknown }, 'verify')
       imported.set(jwk, key)
       key.catch(() => imported.delete(jwk))
     }

@@ -13,7 +13,7 @@
  * later caller: all isolates converge on one key before any token is signed. The key is sealed (AES-GCM,
  * TOKEN_ENCRYPTION_KEY) in KV (`oidc:signing-key`, STORAGE.md) and in that object.
  */
-import { base64url, CompactSign, compactVerify, importJWK, type JWK } from 'jose'
+import { base64url, CompactSign, compactVerify, type JWK } from 'jose'
 import * as v from 'valibot'
 import type { OidcConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
@@ -49,8 +49,21 @@ export async function importSigningKeys(jwks: readonly PrivateRsaJwk[]): Promise
   return keys
 }
 
+/** RS256 (RSASSA-PKCS1-v1_5 with SHA-256), as WebCrypto names it. */
+const RS256 = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
+
+/**
+ * An RSA JWK as a CryptoKey, by WebCrypto: only the key members are passed (runtimes differ on `alg`,
+ * `use` and `key_ops`, which jose's importJWK drops too), and WebCrypto refuses what is not an RSA key.
+ */
+function importRs256(jwk: JWK, use: 'sign' | 'verify'): Promise<CryptoKey> {
+  const { n, e, d, p, q, dp, dq, qi } = jwk
+  const members = use === 'sign' ? { kty: 'RSA', n, e, d, p, q, dp, dq, qi } : { kty: 'RSA', n, e }
+  return crypto.subtle.importKey('jwk', members, RS256, false, [use])
+}
+
 async function importSigningKey(jwk: JWK): Promise<SigningKey> {
-  const privateKey = (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as CryptoKey
+  const privateKey = await importRs256(jwk, 'sign')
   // Only the public fields, named one by one: no private field can reach the JWKS.
   const publicJwk: JWK = { kty: 'RSA', n: jwk.n, e: jwk.e }
   const kid = jwk.kid ?? (await rsaThumbprint(jwk))
@@ -147,7 +160,7 @@ export async function verifiedIdToken(
       async (header) => {
         const key = keys.find((k) => k.kid === header.kid)
         if (!key || header.b64 === false) throw new Error('unknown key')
-        return (await importJWK(key.publicJwk, 'RS256')) as CryptoKey
+        return importRs256(key.publicJwk, 'verify')
       },
       { algorithms: ['RS256'] },
     )
