@@ -4,7 +4,7 @@
  * published in the JWKS, so a rotation is: add the new key first, keep the old one published until the
  * tokens it signed have expired (OIDC_ACCESS_TOKEN_TTL_SECONDS), then drop it.
  *
- * jose is the JWS signer and verifier only (CompactSign, compactVerify, importJWK): WebCrypto makes and
+ * jose is the JWS signer and verifier only (CompactSign, compactVerify): WebCrypto makes, imports and
  * exports keys, valibot parses claims, which keeps jose's JWT and JWKS layers out of the bundle.
  *
  * Without OIDC_SIGNING_KEYS the worker makes a key on first use. Two isolates may do so at the same
@@ -36,7 +36,7 @@ export async function importSigningKeys(jwks: readonly PrivateRsaJwk[]): Promise
   } catch {
     throw new ProblemError(
       'misconfigured',
-      'The worker is misconfigured: invalid OIDC_SIGNING_KEYS (a key does not import as an RS256 private key).',
+      'The worker is misconfigured: invalid OIDC_SIGNING_KEYS (a key does not import as an RS256 private key of 2048 bits or more).',
     )
   }
   // Two keys under one kid: a relying party could not tell which verifies a token.
@@ -64,6 +64,9 @@ function importRs256(jwk: JWK, use: 'sign' | 'verify'): Promise<CryptoKey> {
 
 async function importSigningKey(jwk: JWK): Promise<SigningKey> {
   const privateKey = await importRs256(jwk, 'sign')
+  // jose refuses to sign with less (RFC 7518 3.3): refused here, as a setting, not at the first token.
+  if (((privateKey.algorithm as { modulusLength?: number }).modulusLength ?? 0) < 2048)
+    throw new TypeError('RSA key too short')
   // Only the public fields, named one by one: no private field can reach the JWKS.
   const publicJwk: JWK = { kty: 'RSA', n: jwk.n, e: jwk.e }
   const kid = jwk.kid ?? (await rsaThumbprint(jwk))

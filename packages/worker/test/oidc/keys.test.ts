@@ -15,11 +15,11 @@ import type { PrivateRsaJwk } from '../../src/oidc/settings.ts'
 const ISSUER = 'https://worker.test'
 
 /** A fresh private RSA JWK, as an operator would put one in OIDC_SIGNING_KEYS. */
-async function privateRsaJwk(kid?: string): Promise<PrivateRsaJwk> {
+async function privateRsaJwk(kid?: string, modulusLength = 2048): Promise<PrivateRsaJwk> {
   const pair = (await crypto.subtle.generateKey(
     {
       name: 'RSASSA-PKCS1-v1_5',
-      modulusLength: 2048,
+      modulusLength,
       publicExponent: new Uint8Array([1, 0, 1]),
       hash: 'SHA-256',
     },
@@ -89,6 +89,13 @@ describe('ID token keys', () => {
     )
     expect(error).toBeInstanceOf(ProblemError)
     expect((error as ProblemError).message).toMatch(/two keys have the same kid/)
+  })
+
+  it('an RSA key under 2048 bits is misconfigured when read, not a 500 at the first token', async () => {
+    const error = await importSigningKeys([await privateRsaJwk('short', 1024)]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProblemError)
+    expect((error as ProblemError).code).toBe('misconfigured')
+    expect((error as ProblemError).message).toMatch(/2048 bits or more/)
   })
 
   describe('id_token_hint: only an ID token this worker signed, for one client, from this issuer', () => {
