@@ -4,7 +4,7 @@
 //   doing only the upstream call (bench/baseline-worker.ts), interleaved in one run; and on a Plex JWT
 //   session, asking plex.tv beside answering from the JWT's verified claims (`?from=claims`);
 // - latency of POST /v1/transient-token answered from the KV cache beside one minted fresh by the server.
-import { execFileSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,16 +17,18 @@ import { kb } from './timing.ts'
 /** The deployable bundle as `wrangler deploy --dry-run` builds and reports it: raw bytes, and wrangler's own gzip figure. */
 function measureBundle(): { raw: number; gzippedKiB: number } {
   const outdir = mkdtempSync(join(tmpdir(), 'plex-auth-bundle-'))
-  const output = execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
+  // wrangler prints the figure on stdout or stderr depending on its version: read both.
+  const run = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
     encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, WRANGLER_LOG: 'error', NO_COLOR: '1' },
+    env: { ...process.env, WRANGLER_LOG: 'log', NO_COLOR: '1' },
   })
-  // "Total Upload: 155.64 KiB / gzip: 52.35 KiB": the figure the budget is about (issue 18).
+  const output = `${run.stdout}\n${run.stderr}`
+  if (run.status !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${output}`)
   const reported = /gzip: ([0-9.]+) KiB/.exec(output)?.[1]
   if (!reported) throw new Error(`wrangler printed no gzip figure:\n${output}`)
   let raw = 0
-  for (const file of readdirSync(outdir).filter((f) => f.endsWith('.js'))) raw += statSync(join(outdir, file)).size
+  for (const file of readdirSync(outdir).filter((f) => f.endsWith('.js')))
+    raw += statSync(join(outdir, file)).size
   return { raw, gzippedKiB: Number(reported) }
 }
 
@@ -76,7 +78,9 @@ export async function runWorkerBenchmarks(): Promise<void> {
     `| worker (minified, as deployed) | ${kb(bundle.raw)} | ${bundle.gzippedKiB.toFixed(1)} KB | ${BUNDLE_BUDGET_KIB} KB |`,
   )
   if (bundle.gzippedKiB > BUNDLE_BUDGET_KIB)
-    throw new Error(`worker bundle ${bundle.gzippedKiB} KiB gzipped is over its ${BUNDLE_BUDGET_KIB} KiB budget`)
+    throw new Error(
+      `worker bundle ${bundle.gzippedKiB} KiB gzipped is over its ${BUNDLE_BUDGET_KIB} KiB budget`,
+    )
 
   const fake = await serveFakePlex()
   const alice = fake.fake.accounts.find((a) => a.login === 'alice')!
