@@ -1,17 +1,28 @@
 /** The form of a back-channel OAuth request, or the OAuth error for one that is not a proper form. */
 import type { Context } from 'hono'
+import { ProblemError } from '../http/problem.ts'
 import { readBodyText } from '../http/validation.ts'
 import { oauthError } from './errors.ts'
 
 /**
- * Reads an `application/x-www-form-urlencoded` body; a parameter sent twice is refused (RFC 6749 3.2).
+ * Reads an `application/x-www-form-urlencoded` body; a parameter sent twice is refused (RFC 6749 3.2), a
+ * body past 16 KB is 413, both as OAuth errors.
  */
 export async function readOAuthForm(c: Context): Promise<Record<string, string> | Response> {
   const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded')
     return oauthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded.')
+  let text: string
+  try {
+    text = await readBodyText(c)
+  } catch (error) {
+    // Past 16 KB: still OAuth's JSON, which relying-party libraries read, not problem+json.
+    if (error instanceof ProblemError && error.code === 'payload_too_large')
+      return oauthError(413, 'invalid_request', 'The body is larger than 16 KB.')
+    throw error
+  }
   const out: Record<string, string> = {}
-  for (const [name, value] of new URLSearchParams(await readBodyText(c))) {
+  for (const [name, value] of new URLSearchParams(text)) {
     if (name in out) return oauthError(400, 'invalid_request', 'A parameter was sent more than once.')
     if (value !== '') out[name] = value
   }
