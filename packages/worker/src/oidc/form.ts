@@ -1,6 +1,5 @@
 /** The form of a back-channel OAuth request, or the OAuth error for one that is not a proper form. */
 import type { Context } from 'hono'
-import { ProblemError } from '../http/problem.ts'
 import { readBodyText } from '../http/validation.ts'
 import { oauthError } from './errors.ts'
 
@@ -12,15 +11,10 @@ export async function readOAuthForm(c: Context): Promise<Record<string, string> 
   const type = c.req.header('Content-Type')?.split(';')[0]?.trim().toLowerCase()
   if (type !== 'application/x-www-form-urlencoded')
     return oauthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded.')
-  let text: string
-  try {
-    text = await readBodyText(c)
-  } catch (error) {
-    // Past 16 KB: still OAuth's JSON, which relying-party libraries read, not problem+json.
-    if (error instanceof ProblemError && error.code === 'payload_too_large')
-      return oauthError(413, 'invalid_request', 'The body is larger than 16 KB.')
-    throw error
-  }
+  // readBodyText fails past 16 KB (or when the client's body breaks off, and nobody reads the answer):
+  // still OAuth's JSON, which relying-party libraries read, not problem+json.
+  const text = await readBodyText(c).catch(() => undefined)
+  if (text === undefined) return oauthError(413, 'invalid_request', 'The body is larger than 16 KB.')
   const out: Record<string, string> = {}
   for (const [name, value] of new URLSearchParams(text)) {
     if (name in out) return oauthError(400, 'invalid_request', 'A parameter was sent more than once.')
