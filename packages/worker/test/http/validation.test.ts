@@ -41,7 +41,7 @@ async function post(body: BodyInit | null, headers: Record<string, string> = {})
 
 describe('readBodyText', () => {
   it('reads exactly 16 KB, with or without Content-Length; one byte more is 413', async () => {
-    for (const headers of [{}, { 'Content-Length': String(MAX_BODY_BYTES) }]) {
+    for (const headers of [{}, { 'Content-Length': String(MAX_BODY_BYTES) }] as Record<string, string>[]) {
       const res = await post(bytes(MAX_BODY_BYTES), headers)
       expect(res.status).toBe(200)
       expect(((await res.json()) as { text: string }).text).toHaveLength(MAX_BODY_BYTES)
