@@ -26,7 +26,8 @@ function measureBundle(): { raw: number; gzippedKiB: number } {
   const reported = /gzip: ([0-9.]+) KiB/.exec(output)?.[1]
   if (!reported) throw new Error(`wrangler printed no gzip figure:\n${output}`)
   let raw = 0
-  for (const file of readdirSync(outdir).filter((f) => f.endsWith('.js'))) raw += statSync(join(outdir, file)).size
+  for (const file of readdirSync(outdir).filter((f) => f.endsWith('.js')))
+    raw += statSync(join(outdir, file)).size
   return { raw, gzippedKiB: Number(reported) }
 }
 
@@ -76,7 +77,9 @@ export async function runWorkerBenchmarks(): Promise<void> {
     `| worker (minified, as deployed) | ${kb(bundle.raw)} | ${bundle.gzippedKiB.toFixed(1)} KB | ${BUNDLE_BUDGET_KIB} KB |`,
   )
   if (bundle.gzippedKiB > BUNDLE_BUDGET_KIB)
-    throw new Error(`worker bundle ${bundle.gzippedKiB} KiB gzipped is over its ${BUNDLE_BUDGET_KIB} KiB budget`)
+    throw new Error(
+      `worker bundle ${bundle.gzippedKiB} KiB gzipped is over its ${BUNDLE_BUDGET_KIB} KiB budget`,
+    )
 
   const fake = await serveFakePlex()
   const alice = fake.fake.accounts.find((a) => a.login === 'alice')!
