@@ -33,8 +33,12 @@ export interface PlexWireJwk extends PlexPublicJwk {
   alg: 'EdDSA'
 }
 
-// 32 bytes in unpadded base64url: 43 characters.
-const key32 = v.pipe(v.string(), v.regex(/^[\w-]{43}$/))
+/**
+ * 32 bytes in canonical unpadded base64url: 43 characters, the last one's two unused bits zero. Checked
+ * here, not left to WebCrypto: Node also takes standard base64, spaces and unused bits set, Bun unused
+ * bits, Deno none of them, so a key would sign or verify in one runtime and not another.
+ */
+export const key32 = v.pipe(v.string(), v.regex(/^[\w-]{42}[AEIMQUYcgkosw048]$/))
 const publicEntries = { kty: v.literal('OKP'), crv: v.literal('Ed25519'), x: key32 }
 
 const deviceKeySchema = v.pipe(

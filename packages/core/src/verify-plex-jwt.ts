@@ -1,7 +1,7 @@
 import { compactVerify } from 'jose'
 import * as v from 'valibot'
 import { PlexError } from './errors.ts'
-import { importEd25519, type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
+import { importEd25519, key32, type PlexDeviceKey, readDeviceKey } from './generate-device-key.ts'
 import { plexRequest, readJson } from './http.ts'
 import {
   DEFAULT_CLIENTS_URL,
@@ -127,11 +127,13 @@ function invalidToken(reason: string): PlexError {
 
 /**
  * A key of the set that can verify EdDSA, as jose's createLocalJWKSet picks them: an Ed25519 public key
- * whose `alg`, `use` and `key_ops`, when present, allow verifying EdDSA signatures.
+ * whose `alg`, `use` and `key_ops`, when present, allow verifying EdDSA signatures, and whose `x` is 32
+ * bytes of canonical base64url (key32), so every runtime reads the set alike.
  */
 const ed25519VerifyingKey = v.looseObject({
   kty: v.literal('OKP'),
   crv: v.literal('Ed25519'),
+  x: key32,
   alg: v.optional(v.literal('EdDSA')),
   use: v.optional(v.literal('sig')),
   key_ops: v.optional(v.pipe(v.array(v.string()), v.includes('verify'))),

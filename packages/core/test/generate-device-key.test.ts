@@ -50,6 +50,9 @@ describe('generateDeviceKey', () => {
       { ...key, kid: '' },
       { ...key, publicJwk: { ...key.publicJwk, crv: 'P-256' } },
       { ...key, privateJwk: { ...key.privateJwk, d: 'short' } },
+      // 43 characters whose last one sets unused bits: Node and Bun would sign with it, Deno would not.
+      { ...key, privateJwk: { ...key.privateJwk, d: `${key.privateJwk.d.slice(0, 42)}B` } },
+      { ...key, privateJwk: { ...key.privateJwk, d: `${key.privateJwk.d.slice(0, 42)}+` } },
       { ...key, privateJwk: { ...key.privateJwk, x: (await generateDeviceKey()).publicJwk.x } },
       { kid: key.kid, publicJwk: key.publicJwk },
     ]

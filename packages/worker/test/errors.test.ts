@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { API_ROUTES } from '../src/routes/index.ts'
+import { ROUTE_DOCS } from '../src/routes/route-docs.ts'
 import {
   ALLOWED_ORIGIN,
   bearer,
@@ -359,6 +361,19 @@ describe('404, 405, 413, 415', () => {
       'payload_too_large',
     )
     expect(h.fake.requests).toEqual([])
+  })
+
+  it('413 from every route that reads a body, as its docs say (the harness checks the code is documented)', async () => {
+    const h = harness()
+    const { token } = await h.signIn()
+    const reading = API_ROUTES.filter((route) => ROUTE_DOCS.get(route)?.request?.body && !route.oauthErrors)
+    expect(reading.length).toBeGreaterThanOrEqual(6)
+    for (const route of reading) {
+      const big = JSON.stringify({ padding: 'x'.repeat(17 * 1024) })
+      const init = json({}, bearer(token, { Origin: ALLOWED_ORIGIN, 'CF-Connecting-IP': randomIp() }))
+      const path = route.path.replace(/\{[^}]+\}/g, '123')
+      await expectProblem(await h.request(path, { ...init, body: big }), 413, 'payload_too_large')
+    }
   })
 
   it('415 unsupported_media_type where JSON is required', async () => {

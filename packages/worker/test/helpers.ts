@@ -5,6 +5,7 @@ import { expect } from 'vitest'
 import { createApp } from '../src/app.ts'
 import type { Bindings } from '../src/env.ts'
 import type { ProblemBody, ProblemCode } from '../src/http/problem.ts'
+import type { Route } from '../src/http/route.ts'
 import { ROUTES } from '../src/routes/index.ts'
 import { ROUTE_DOCS } from '../src/routes/route-docs.ts'
 import { importEncryptionKey, keyring, open, sha256 } from '../src/sessions/token-crypto.ts'
@@ -121,16 +122,19 @@ export function harness(
 
 /**
  * Fails unless a 2xx answer is what its route (src/routes/index.ts, by method and path) documents: the
- * success status, and a JSON body that its success schema accepts. Other answers pass untouched.
+ * success status, and a JSON body that its success schema accepts; and unless a problem+json answer of a
+ * route carries a code its docs list. Other answers pass untouched.
  */
 export async function expectDocumented(method: string, path: string, res: Response): Promise<void> {
   const upper = method.toUpperCase()
-  if (res.status < 200 || res.status > 299 || upper === 'OPTIONS') return
+  if (upper === 'OPTIONS') return
   const pathname = new URL(path, 'https://worker.test').pathname
   const route = ROUTES.find(
     (r) => (r.method === upper || (r.method === 'GET' && upper === 'HEAD')) && r.pattern.test(pathname),
   )
   const what = `${upper} ${pathname} answered ${res.status}`
+  if (res.status >= 400) return expectDocumentedProblem(route, what, res)
+  if (res.status < 200 || res.status > 299) return
   if (!route) expect.fail(`${what}, but no route in src/routes/index.ts describes it`)
   const documented = ROUTE_DOCS.get(route)?.response
   if (!documented) expect.fail(`${what}, but src/routes/route-docs.ts has no docs for its route`)
@@ -144,6 +148,26 @@ export async function expectDocumented(method: string, path: string, res: Respon
     const issues = result.issues.map((issue) => `${v.getDotPath(issue) ?? '(body)'}: ${issue.message}`)
     expect.fail(`${what} with a body its documented schema refuses:\n  ${issues.join('\n  ')}`)
   }
+}
+
+/**
+ * A problem+json answer of a route must carry a code its docs list (or one every route may answer:
+ * internal_error, misconfigured), so /openapi.json names every error a caller can get. Answers of no
+ * route (404, 405), OAuth JSON errors and HTML error pages are checked elsewhere.
+ */
+async function expectDocumentedProblem(route: Route | undefined, what: string, res: Response): Promise<void> {
+  if (!route || !/^application\/problem\+json\b/i.test(res.headers.get('Content-Type') ?? '')) return
+  const documented = ROUTE_DOCS.get(route)?.problems
+  if (!documented) expect.fail(`${what}, but src/routes/route-docs.ts has no docs for its route`)
+  let code: unknown
+  try {
+    code = ((await res.clone().json()) as { code?: unknown }).code
+  } catch {
+    return // HEAD: no body to read
+  }
+  if (typeof code !== 'string') expect.fail(`${what} with a problem body that names no code`)
+  if (![...documented, 'internal_error', 'misconfigured'].includes(code as ProblemCode))
+    expect.fail(`${what} with \`${code}\`, a problem its route does not document`)
 }
 
 export const bearer = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({

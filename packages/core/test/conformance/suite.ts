@@ -4,7 +4,15 @@
  * A runner imports `cases` and registers each `run` as a test.
  */
 import { createFakePlex, type FakePlex } from '@plex-auth/fake-plex'
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify } from 'jose'
+import {
+  base64url,
+  CompactSign,
+  calculateJwkThumbprint,
+  decodeJwt,
+  decodeProtectedHeader,
+  importJWK,
+  jwtVerify,
+} from 'jose'
 import { createPlexClient, isPlexError, type PlexClient, type PlexErrorCode } from '../../src/index.ts'
 
 export interface ConformanceCase {
@@ -329,6 +337,55 @@ export const cases: ConformanceCase[] = [
         fake.requests.every((r) => !r.url.includes('X-Plex-Token')),
         'no token in a URL',
       )
+    },
+  },
+  {
+    // Keys are imported by WebCrypto, and runtimes read a JWK's `x` differently: Node takes standard
+    // base64 and trailing spaces, Node and Bun a non-canonical last character, Deno neither. The
+    // verifier decides before WebCrypto does, so a key set means the same in every runtime.
+    name: 'verifyPlexJwt: a key set verifies alike in every runtime (alg, use, key_ops; d, bad x refused)',
+    async run() {
+      const { plex } = world()
+      const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
+        'sign',
+        'verify',
+      ])) as CryptoKeyPair
+      const { x } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as { x: string }
+      const now = Math.floor(Date.now() / 1000)
+      const claims = {
+        iss: 'plex.tv',
+        aud: 'conformance-client',
+        iat: now,
+        exp: now + 300,
+        user: { id: 1, uuid: 'u-1' },
+      }
+      const token = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+        .setProtectedHeader({ alg: 'EdDSA', kid: 'k1', typ: 'JWT' })
+        .sign(pair.privateKey)
+      const verifies = (key: Record<string, unknown>) =>
+        plex.verifyPlexJwt({ token, jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', kid: 'k1', ...key }] } })
+
+      const claimsOf = await verifies({ x, alg: 'EdDSA', use: 'sig', key_ops: ['verify'], ext: true })
+      assertEqual(claimsOf.user.uuid, 'u-1', 'a public key with alg, use, key_ops and ext verifies')
+      const raw = base64url.decode(x)
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+      const last = alphabet[alphabet.indexOf(x[42] ?? '') ^ 1]
+      const refused: [string, Record<string, unknown>][] = [
+        ['a private key', { x, d: x }],
+        ['x of 31 bytes', { x: base64url.encode(raw.slice(0, 31)) }],
+        ['x of 33 bytes', { x: base64url.encode(new Uint8Array([...raw, 0])) }],
+        ['x padded', { x: `${x}=` }],
+        ['x in standard base64', { x: x.replace(/-/g, '+').replace(/_/g, '/') }],
+        ['x with unused bits set', { x: `${x.slice(0, 42)}${last}` }],
+        ['x with a space', { x: `${x} ` }],
+        ['x not a string', { x: [...raw] }],
+        ['key_ops without verify', { x, key_ops: ['sign'] }],
+      ]
+      for (const [what, key] of refused) {
+        // Standard base64 is only different when x has a - or _: the other cases always are.
+        if (what === 'x in standard base64' && !/[-_]/.test(x)) continue
+        await assertRejects(verifies(key), 'invalid_token', what)
+      }
     },
   },
   {

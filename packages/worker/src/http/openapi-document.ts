@@ -48,6 +48,10 @@ const OAUTH_ERROR_RESPONSES = {
     ...OAUTH_ERROR,
   },
 }
+/** An OAuth form past 16 KB (oidc/form.ts): OAuth's JSON too. */
+const OAUTH_TOO_LARGE = {
+  '413': { description: 'OAuth error: `invalid_request` (a body past 16 KB)', ...OAUTH_ERROR },
+}
 /** Where a person's browser lands: an unknown app or return address gets a page, never a redirect. */
 const ERROR_PAGE_RESPONSE = {
   '400': {
@@ -126,6 +130,7 @@ export function buildOpenApiDocument(
         [String(routeDocs.response.status)]: ok,
         ...problemResponses(routeDocs.problems),
         ...(route.oauthErrors ? OAUTH_ERROR_RESPONSES : {}),
+        ...(route.oauthErrors && body ? OAUTH_TOO_LARGE : {}),
         ...(route.errorPage ? ERROR_PAGE_RESPONSE : {}),
       },
     }

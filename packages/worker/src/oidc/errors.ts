@@ -8,7 +8,7 @@
 
 /** An OAuth error response. Descriptions are fixed strings: nothing the request sent comes back. */
 export function oauthError(
-  status: 400 | 401,
+  status: 400 | 401 | 413,
   error: string,
   description: string,
   headers: Record<string, string> = {},

@@ -69,6 +69,12 @@ async function importSigningKey(jwk: JWK): Promise<SigningKey> {
     throw new TypeError('RSA key too short')
   // Only the public fields, named one by one: no private field can reach the JWKS.
   const publicJwk: JWK = { kty: 'RSA', n: jwk.n, e: jwk.e }
+  // WebCrypto imports an `n` that is not p × q; signing with it then fails (a 500 at the first token), or
+  // signs what the published key cannot verify. One signature, checked now, makes it a setting's error.
+  const empty = new Uint8Array()
+  const probe = await crypto.subtle.sign(RS256, privateKey, empty)
+  if (!(await crypto.subtle.verify(RS256, await importRs256(publicJwk, 'verify'), probe, empty)))
+    throw new TypeError('RSA key parts do not match')
   const kid = jwk.kid ?? (await rsaThumbprint(jwk))
   return { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig' } }
 }

@@ -174,7 +174,13 @@ export const createPinDocs = (): RouteDocs => ({
     },
   },
   response: { status: 201, description: 'A PIN', schema: PinCreatedResponse },
-  problems: ['invalid_request', 'origin_not_allowed', 'unsupported_media_type', ...UPSTREAM_PROBLEMS],
+  problems: [
+    'invalid_request',
+    'origin_not_allowed',
+    'payload_too_large',
+    'unsupported_media_type',
+    ...UPSTREAM_PROBLEMS,
+  ],
 })
 
 /** OpenAPI text of `pollPin`: only the build-time document reads it (routes/route-docs.ts). */

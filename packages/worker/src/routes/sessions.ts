@@ -78,6 +78,7 @@ export const sessionsDocs = (): RouteDocs => ({
     'invalid_request',
     'invalid_credentials',
     'origin_not_allowed',
+    'payload_too_large',
     'unsupported_media_type',
     ...UPSTREAM_PROBLEMS,
   ],

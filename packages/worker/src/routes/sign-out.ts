@@ -47,5 +47,11 @@ export const signOutDocs = (): RouteDocs => ({
     },
   },
   response: { status: 204, description: 'Signed out (the cookie is cleared)', setsCookie: true },
-  problems: ['invalid_request', 'unsupported_media_type', 'origin_not_allowed', 'unauthenticated'],
+  problems: [
+    'invalid_request',
+    'unsupported_media_type',
+    'payload_too_large',
+    'origin_not_allowed',
+    'unauthenticated',
+  ],
 })

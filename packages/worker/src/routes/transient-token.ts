@@ -51,6 +51,7 @@ export const transientTokenDocs = (): RouteDocs => ({
     'forbidden',
     'jwt_not_accepted_by_server',
     'origin_not_allowed',
+    'payload_too_large',
     'unsupported_media_type',
     ...SESSION_PROBLEMS,
     ...UPSTREAM_PROBLEMS,

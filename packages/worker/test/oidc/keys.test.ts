@@ -91,6 +91,16 @@ describe('ID token keys', () => {
     expect((error as ProblemError).message).toMatch(/two keys have the same kid/)
   })
 
+  it('a key whose parts do not belong together is misconfigured when read, not a 500 at the first token', async () => {
+    const [a, b] = [await privateRsaJwk(), await privateRsaJwk()]
+    // Another key's modulus: WebCrypto imports it, and signing with it fails.
+    const error = await importSigningKeys([{ ...a, n: b.n }]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ProblemError)
+    expect((error as ProblemError).code).toBe('misconfigured')
+    expect((error as ProblemError).message).toMatch(/invalid OIDC_SIGNING_KEYS/)
+    expect(await importSigningKeys([a, b])).toHaveLength(2)
+  })
+
   it('an RSA key under 2048 bits is misconfigured when read, not a 500 at the first token', async () => {
     const error = await importSigningKeys([await privateRsaJwk('short', 1024)]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ProblemError)

@@ -60,8 +60,43 @@ describe('the route registry (src/routes/index.ts)', () => {
     expect(
       await fails('GET', 'https://worker.test/v1/pins/9?x=1', Response.json({ status: 'authorized' })),
     ).toMatch(/session: Invalid/)
-    // Errors and preflights are not successes: expectProblem and the CORS tests check those.
+    // Preflights are not successes, and errors are not checked against the success schema.
     expect(await fails('GET', '/v1/health', Response.json({}, { status: 500 }))).toBeUndefined()
     expect(await fails('OPTIONS', '/v1/health', new Response(null, { status: 204 }))).toBeUndefined()
+  })
+
+  it('the harness fails a problem its route does not document', async () => {
+    const fails = (method: string, path: string, res: Response) =>
+      expectDocumented(method, path, res).then(
+        () => undefined,
+        (error: Error) => error.message,
+      )
+    const problem = (code: string, status: number) =>
+      new Response(JSON.stringify({ code, status }), {
+        status,
+        headers: { 'Content-Type': 'application/problem+json' },
+      })
+    expect(await fails('POST', '/v1/sign-in', problem('payload_too_large', 413))).toBeUndefined()
+    expect(await fails('POST', '/v1/sign-in', problem('internal_error', 500))).toBeUndefined()
+    expect(await fails('GET', '/v1/health', problem('payload_too_large', 413))).toMatch(
+      /`payload_too_large`, a problem its route does not document/,
+    )
+    expect(await fails('POST', '/v1/oidc/token', problem('payload_too_large', 413))).toMatch(/not document/)
+    expect(await fails('GET', '/v1/health', problem('', 400).clone())).toMatch(/not document/)
+    expect(
+      await fails(
+        'GET',
+        '/v1/health',
+        Response.json(
+          { no: 'code' },
+          { status: 400, headers: { 'Content-Type': 'application/problem+json' } },
+        ),
+      ),
+    ).toMatch(/names no code/)
+    // Not a route's answer (404 for an unknown path, 405), OAuth JSON and pages: checked elsewhere.
+    expect(await fails('GET', '/v1/nope', problem('not_found', 404))).toBeUndefined()
+    expect(
+      await fails('POST', '/v1/oidc/token', Response.json({ error: 'invalid_grant' }, { status: 400 })),
+    ).toBeUndefined()
   })
 })
