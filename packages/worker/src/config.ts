@@ -107,9 +107,7 @@ const integer = (fallback: number, min: number, max: number) =>
     setting,
     v.transform((value) => (value === '' ? fallback : Number(value))),
     v.number(),
-    v.integer(),
-    v.minValue(min),
-    v.maxValue(max),
+    v.check((value) => Number.isInteger(value) && value >= min && value <= max),
   )
 
 /** `true` or `false`, any case. */
@@ -160,14 +158,20 @@ const oidcGrants = durableObject<OidcGrants>()
  * table lists every key (test/readme.test.ts checks it).
  */
 export const ConfigSchema = v.object({
-  PLEX_AUTH_KV: v.custom<KVNamespace>(
-    (value) => typeof (value as KVNamespace | undefined)?.get === 'function',
+  PLEX_AUTH_KV: v.pipe(
+    v.unknown(),
+    v.check((value) => typeof (value as KVNamespace | undefined)?.get === 'function'),
+    v.transform((value) => value as KVNamespace),
   ),
   // Required: without it no session could be told consumed or ended everywhere (session-lineage.ts).
-  SESSION_LINEAGE: v.custom<DurableObjectNamespace<SessionLineage>>((value) => {
-    const namespace = value as DurableObjectNamespace | undefined
-    return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
-  }),
+  SESSION_LINEAGE: v.pipe(
+    v.unknown(),
+    v.check((value) => {
+      const namespace = value as DurableObjectNamespace | undefined
+      return typeof namespace?.idFromName === 'function' && typeof namespace.get === 'function'
+    }),
+    v.transform((value) => value as DurableObjectNamespace<SessionLineage>),
+  ),
   MAX_SESSIONS_PER_ACCOUNT: integer(DEFAULTS.maxSessionsPerAccount, 1, 1000),
   TOKEN_ENCRYPTION_KEY: v.pipe(v.string(), v.trim(), v.nonEmpty(), v.check(isKey)),
   TOKEN_ENCRYPTION_KEYS_PREVIOUS: v.pipe(
