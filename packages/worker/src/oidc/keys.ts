@@ -13,17 +13,20 @@
  * later caller: all isolates converge on one key before any token is signed. The key is sealed (AES-GCM,
  * TOKEN_ENCRYPTION_KEY) in KV (`oidc:signing-key`, STORAGE.md) and in that object.
  */
-import { base64url, CompactSign, compactVerify, type JWK } from 'jose'
+import { CompactSign, compactVerify, type JWK } from 'jose'
 import * as v from 'valibot'
 import type { OidcConfig } from '../config.ts'
 import { ProblemError } from '../http/problem.ts'
 import type { SessionStore } from '../sessions/session-store.ts'
+import { sha256 } from '../sessions/token-crypto.ts'
 import type { PrivateRsaJwk } from './settings.ts'
 
 /** A key that signs (the first) or is published for verification during a rotation. */
 export interface SigningKey {
   kid: string
   privateKey: CryptoKey
+  /** The public half, imported once: what an `id_token_hint` is verified with. */
+  publicKey: CryptoKey
   /** The public half, as the JWKS publishes it. */
   publicJwk: JWK
 }
@@ -72,11 +75,12 @@ async function importSigningKey(jwk: JWK): Promise<SigningKey> {
   // WebCrypto imports an `n` that is not p × q; signing with it then fails (a 500 at the first token), or
   // signs what the published key cannot verify. One signature, checked now, makes it a setting's error.
   const empty = new Uint8Array()
+  const publicKey = await importRs256(publicJwk, 'verify')
   const probe = await crypto.subtle.sign(RS256, privateKey, empty)
-  if (!(await crypto.subtle.verify(RS256, await importRs256(publicJwk, 'verify'), probe, empty)))
+  if (!(await crypto.subtle.verify(RS256, publicKey, probe, empty)))
     throw new TypeError('RSA key parts do not match')
   const kid = jwk.kid ?? (await rsaThumbprint(jwk))
-  return { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig' } }
+  return { kid, privateKey, publicKey, publicJwk: { ...publicJwk, kid, alg: 'RS256', use: 'sig' } }
 }
 
 /**
@@ -86,9 +90,8 @@ async function importSigningKey(jwk: JWK): Promise<SigningKey> {
  * imported, so `JSON.stringify` of the three members is the canonical form. It is only the `kid` that
  * picks a key of the JWKS; the signature is what is verified. Tested against jose and RFC 7638's example.
  */
-export async function rsaThumbprint({ n, e }: { n?: string; e?: string }): Promise<string> {
-  const canonical = new TextEncoder().encode(JSON.stringify({ e, kty: 'RSA', n }))
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest('SHA-256', canonical)))
+export function rsaThumbprint({ n, e }: { n?: string; e?: string }): Promise<string> {
+  return sha256(JSON.stringify({ e, kty: 'RSA', n }))
 }
 
 /** The generated key of each KV namespace, once this isolate has it. */
@@ -106,12 +109,7 @@ export function signingKeysOf(oidc: OidcConfig, kv: KVNamespace, store: SessionS
       const jwk = await store.oidcSigningKey({
         generate: async () => {
           const pair = (await crypto.subtle.generateKey(
-            {
-              name: 'RSASSA-PKCS1-v1_5',
-              modulusLength: 2048,
-              publicExponent: new Uint8Array([1, 0, 1]),
-              hash: 'SHA-256',
-            },
+            { ...RS256, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) },
             true,
             ['sign', 'verify'],
           )) as CryptoKeyPair
@@ -169,7 +167,7 @@ export async function verifiedIdToken(
       async (header) => {
         const key = keys.find((k) => k.kid === header.kid)
         if (!key || header.b64 === false) throw new Error('unknown key')
-        return importRs256(key.publicJwk, 'verify')
+        return key.publicKey
       },
       { algorithms: ['RS256'] },
     )
